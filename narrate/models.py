@@ -1,0 +1,121 @@
+"""Frozen data passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+ChapterKind = Literal["intro", "body", "outro"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of paragraphs under one heading (None for the lead, before the first heading)."""
+
+    heading: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """A written article: metadata and sections of paragraph text, before any speech rules."""
+
+    title: str
+    sections: tuple[Section, ...]
+    author: str | None = None
+    date: dt.date | None = None
+    standfirst: str | None = None
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(p for s in self.sections for p in s.paragraphs)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One speakable unit: the words as written and what the voice will say."""
+
+    text: str
+    spoken: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    kind: ChapterKind
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Script:
+    """Exactly what will be spoken, chapter by chapter."""
+
+    title: str
+    author: str | None
+    date: dt.date | None
+    chapters: tuple[Chapter, ...]
+    standfirst: str | None = None
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(s for c in self.chapters for p in c.paragraphs for s in p.sentences)
+
+    def to_dict(self) -> dict[str, object]:
+        """The public JSON contract of `narrate script --json`."""
+        return {
+            "title": self.title,
+            "author": self.author,
+            "date": self.date.isoformat() if self.date else None,
+            "chapters": [
+                {
+                    "title": c.title,
+                    "kind": c.kind,
+                    "paragraphs": [
+                        {"sentences": [{"text": s.text, "spoken": s.spoken} for s in p.sentences]}
+                        for p in c.paragraphs
+                    ],
+                }
+                for c in self.chapters
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono audio: float32 samples in [-1, 1] with their sample rate."""
+
+    samples: np.ndarray = field(repr=False)
+    rate: int
+
+    def __len__(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def seconds(self) -> float:
+        return len(self) / self.rate
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter's title and its first and end sample in the programme."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One spoken sentence's position in the programme, in samples (for transcripts)."""
+
+    text: str
+    start: int
+    end: int
