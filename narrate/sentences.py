@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 DEFAULT_CHUNK_LIMIT = 350
@@ -82,7 +83,7 @@ def speakable_chunks(sentence: str, limit: int = DEFAULT_CHUNK_LIMIT) -> list[st
     if sum(len(t) for t in tokens) + len(tokens) - 1 <= limit:
         return [" ".join(tokens)]
     cuts = _best_cuts(tokens, glued, limit)
-    return [" ".join(tokens[a:b]) for a, b in zip(cuts, cuts[1:])]
+    return [" ".join(tokens[a:b]) for a, b in pairwise(cuts)]
 
 
 def split_paragraph(paragraph: str, limit: int = DEFAULT_CHUNK_LIMIT) -> list[str]:
@@ -130,7 +131,7 @@ def _sentence_spans(tokens: list[str]) -> list[tuple[int, int]]:
     if uncertain:
         breaks = sorted(breaks + _ask_pysbd(tokens, breaks, uncertain))
     bounds = [0, *breaks, len(tokens)]
-    return list(zip(bounds, bounds[1:]))
+    return list(pairwise(bounds))
 
 
 def _verdict(left: str, right: str, left_is_first: bool) -> bool | None:
@@ -200,7 +201,7 @@ def _ask_pysbd(tokens: list[str], breaks: list[int], uncertain: list[int]) -> li
     bounds = [0, *breaks, len(tokens)]
     pending = iter(uncertain)
     nxt = next(pending, None)
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         if nxt is None:
             break
         inside = []
@@ -259,19 +260,20 @@ def _fit_tokens(tokens: list[str], limit: int) -> tuple[list[str], list[bool]]:
 
 
 def _cut_penalty(tokens: Sequence[str], i: int) -> float:
-    """How bad a cut before tokens[i] sounds, as a fraction of limit squared."""
+    """How bad a cut before tokens[i] sounds, as a fraction of limit squared (slack is squared too)."""
     before = tokens[i - 1].rstrip(_CLOSERS)
     if before.endswith(";"):
         return 0.0
-    if before.endswith(":") or tokens[i - 1] in _DASHES:
-        return 0.02
     if before.endswith((".", "?", "!", "…")):
         return 0.02
+    if before.endswith(":") or tokens[i - 1] in _DASHES:
+        return 0.04
     if before.endswith(","):
-        return 0.08
+        return 0.12
     if tokens[i].lower() in _CONJUNCTIONS:
-        return 0.2
-    return 0.45
+        return 0.35
+    # Mid-clause cuts break the intonation, so one costs more than an extra, fuller chunk.
+    return 1.0
 
 
 def _best_cuts(tokens: list[str], glued: list[bool], limit: int) -> list[int]:
