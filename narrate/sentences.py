@@ -52,9 +52,14 @@ _STARTERS = frozenset(
 _CONJUNCTIONS = frozenset("and but or because while which who although whereas so yet".split())
 _DASHES = frozenset("- – — --".split())
 
-# Stretches longer than this go to pysbd only as a window around each uncertain boundary.
-_PYSBD_MAX = 2000
-_WINDOW_TOKENS = 30
+# pysbd slows down sharply on long input, so it only ever sees pieces about this long.
+# pysbd runs at roughly 5,000 sentences a second, so a paragraph gets this many characters of it at most;
+# uncertain boundaries past the budget fall back to _fallback().
+_PYSBD_MAX = 1000
+_CONTEXT = 20
+# Sentences with more tokens than this are chunked at coarser granularity (see _coarsen).
+_FINE_TOKENS = 1500
+_PYSBD_BUDGET = 20_000
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -82,6 +87,8 @@ def speakable_chunks(sentence: str, limit: int = DEFAULT_CHUNK_LIMIT) -> list[st
     tokens, glued = _fit_tokens(stripped.split(), limit)
     if sum(len(t) for t in tokens) + len(tokens) - 1 <= limit:
         return [" ".join(tokens)]
+    if len(tokens) > _FINE_TOKENS:
+        tokens, glued = _coarsen(tokens, glued, limit)
     cuts = _best_cuts(tokens, glued, limit)
     return [" ".join(tokens[a:b]) for a, b in pairwise(cuts)]
 
@@ -129,7 +136,7 @@ def _sentence_spans(tokens: list[str]) -> list[tuple[int, int]]:
         elif verdict is None:
             uncertain.append(i)
     if uncertain:
-        breaks = sorted(breaks + _ask_pysbd(tokens, breaks, uncertain))
+        breaks = sorted(breaks + _ask_pysbd(tokens, uncertain))
     bounds = [0, *breaks, len(tokens)]
     return list(pairwise(bounds))
 
@@ -192,33 +199,44 @@ def _segmenter() -> Any:
     return pysbd.Segmenter(language="en", clean=False)
 
 
-def _ask_pysbd(tokens: list[str], breaks: list[int], uncertain: list[int]) -> list[int]:
-    """The uncertain boundaries pysbd agrees are sentence ends."""
+def _ask_pysbd(tokens: list[str], uncertain: list[int]) -> list[int]:
+    """The uncertain boundaries pysbd agrees are sentence ends.
+
+    pysbd sees pieces of at most about _PYSBD_MAX characters that give each boundary it is asked about
+    at least _CONTEXT tokens either side, so its cost stays linear however long the paragraph is.
+    """
     segmenter = _segmenter()
     if segmenter is None:
-        return []
+        return [i for i in uncertain if _fallback(tokens[i - 1])]
+    # Only the ends of a giant token (a URL, a CJK run) matter to a sentence boundary.
+    proxy = [t if len(t) <= 80 else t[:40] + t[-40:] for t in tokens]
+    n = len(proxy)
     agreed: list[int] = []
-    bounds = [0, *breaks, len(tokens)]
-    pending = iter(uncertain)
-    nxt = next(pending, None)
-    for start, end in pairwise(bounds):
-        if nxt is None:
+    budget = _PYSBD_BUDGET
+    k = 0
+    while k < len(uncertain):
+        if budget <= 0:
+            agreed.extend(i for i in uncertain[k:] if _fallback(tokens[i - 1]))
             break
-        inside = []
-        while nxt is not None and nxt < end:
-            inside.append(nxt)
-            nxt = next(pending, None)
-        if not inside:
-            continue
-        if sum(len(t) + 1 for t in tokens[start:end]) <= _PYSBD_MAX:
-            found = _pysbd_breaks(segmenter, tokens, start, end)
-            agreed.extend(i for i in inside if i in found)
-        else:
-            for i in inside:
-                lo, hi = max(start, i - _WINDOW_TOKENS), min(end, i + _WINDOW_TOKENS)
-                if i in _pysbd_breaks(segmenter, tokens, lo, hi):
-                    agreed.append(i)
+        start = max(0, uncertain[k] - _CONTEXT)
+        stop, length = start, 0
+        while stop < n and (length < _PYSBD_MAX or stop <= uncertain[k] + _CONTEXT):
+            length += len(proxy[stop]) + 1
+            stop += 1
+        found = _pysbd_breaks(segmenter, proxy, start, stop)
+        budget -= length
+        trusted_end = n if stop == n else stop - _CONTEXT
+        while k < len(uncertain) and uncertain[k] < trusted_end:
+            if uncertain[k] in found:
+                agreed.append(uncertain[k])
+            k += 1
     return agreed
+
+
+def _fallback(left: str) -> bool:
+    """Our guess for an uncertain boundary when pysbd is unavailable or its budget is spent."""
+    word = left.rstrip(_CLOSERS).rstrip(".").lstrip(_OPENERS).lower()
+    return len(word) > 1 and word not in _pysbd_abbreviations()
 
 
 def _pysbd_breaks(segmenter: Any, tokens: Sequence[str], start: int, end: int) -> set[int]:
@@ -259,6 +277,24 @@ def _fit_tokens(tokens: list[str], limit: int) -> tuple[list[str], list[bool]]:
     return out, glued
 
 
+def _coarsen(tokens: list[str], glued: list[bool], limit: int) -> tuple[list[str], list[bool]]:
+    """Glue runs of short tokens into units of up to limit/25 characters.
+
+    The chunk search costs tokens x tokens-per-chunk, which for thousands of tiny tokens is seconds; on
+    such giant sentences a cut a few characters off the ideal spot is a fair price.
+    """
+    size = max(2, limit // 25)
+    units: list[str] = []
+    unit_glued: list[bool] = []
+    for token, is_glued in zip(tokens, glued, strict=True):
+        if units and not is_glued and len(units[-1]) + 1 + len(token) <= size:
+            units[-1] += " " + token
+        else:
+            units.append(token)
+            unit_glued.append(is_glued)
+    return units, unit_glued
+
+
 def _cut_penalty(tokens: Sequence[str], i: int) -> float:
     """How bad a cut before tokens[i] sounds, as a fraction of limit squared (slack is squared too)."""
     before = tokens[i - 1].rstrip(_CLOSERS)
@@ -270,7 +306,7 @@ def _cut_penalty(tokens: Sequence[str], i: int) -> float:
         return 0.04
     if before.endswith(","):
         return 0.12
-    if tokens[i].lower() in _CONJUNCTIONS:
+    if tokens[i].split(" ", 1)[0].lower() in _CONJUNCTIONS:
         return 0.35
     # Mid-clause cuts break the intonation, so one costs more than an extra, fuller chunk.
     return 1.0
