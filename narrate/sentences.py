@@ -39,8 +39,16 @@ _BEFORE_NUMBER = frozenset("no nos p vol op".split())
 # An end only when a typical sentence opener follows ("... at 10 p.m. The next day").
 _AMBIGUOUS = frozenset(
     "co ltd inc corp plc bros st jr sr esq approx est incl dept govt univ ave rd "
-    "a.m p.m u.s u.k e.u u.n "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    "a.m p.m u.s u.k e.u u.n".split()
+)
+# Months and weekdays count as abbreviations only when capitalised: "He sat. Police arrived."
+_CALENDAR = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun".split()
+)
+# '"Why?" Smith asked.' is one sentence: a quoted question or exclamation followed by its speaker.
+_SPEECH_VERBS = frozenset(
+    "said says asked asks added adds replied replies shouted shouts told tells insisted insists "
+    "demanded demands wrote writes warned warns cried cries yelled yells".split()
 )
 _STARTERS = frozenset(
     "The A An He She It They We I You This That These Those There Their Its His Her Our My But And Yet So "
@@ -50,6 +58,8 @@ _STARTERS = frozenset(
     "By With Without Asked Meanwhile Elsewhere Separately Today Yesterday Tomorrow".split()
 )
 _CONJUNCTIONS = frozenset("and but or because while which who although whereas so yet".split())
+# A token starting with one of these continues the sentence before it.
+_DANGLING = frozenset("-–—,;:)]}%")
 _DASHES = frozenset("- – — --".split())
 
 # pysbd slows down sharply on long input, so it only ever sees pieces about this long.
@@ -130,7 +140,7 @@ def _sentence_spans(tokens: list[str]) -> list[tuple[int, int]]:
     breaks: list[int] = []
     uncertain: list[int] = []
     for i in range(1, len(tokens)):
-        verdict = _verdict(tokens[i - 1], tokens[i], i == 1)
+        verdict = _verdict(tokens[i - 1], tokens[i], tokens[i + 1 : i + 3], i == 1)
         if verdict is True:
             breaks.append(i)
         elif verdict is None:
@@ -141,7 +151,7 @@ def _sentence_spans(tokens: list[str]) -> list[tuple[int, int]]:
     return list(pairwise(bounds))
 
 
-def _verdict(left: str, right: str, left_is_first: bool) -> bool | None:
+def _verdict(left: str, right: str, after: Sequence[str], left_is_first: bool) -> bool | None:
     """Whether a sentence ends between two tokens: True, False, or None for "ask pysbd"."""
     core = left.rstrip(_CLOSERS)
     ending = _TERMINAL.search(core)
@@ -156,22 +166,27 @@ def _verdict(left: str, right: str, left_is_first: bool) -> bool | None:
     if first.islower() and not (len(head) > 1 and head[1].isupper()):  # "iPhone" may open a sentence
         return False
     mark = ending.group()
+    if mark[-1] in "?!" and left != core and any(w.rstrip(",.").lower() in _SPEECH_VERBS for w in after):
+        return False
     if mark[-1] in "?!" or "…" in mark or mark.endswith(".."):
-        return first.isupper() or not first.isalpha() and not first.isdigit()
+        return first not in _DANGLING
     word = core[: ending.start()].lstrip(_OPENERS)
     lowered = word.lower()
     if not word:
         return False
     if lowered in _NEVER:
         return False
+    calendar = lowered in _CALENDAR and word[0].isupper()
     if first.isdigit():
-        if lowered in _BEFORE_NUMBER or lowered in _AMBIGUOUS:
+        if lowered in _BEFORE_NUMBER or lowered in _AMBIGUOUS or calendar:
             return False
         return None
+    if first in _DANGLING:
+        return False
     starts_sentence = right.lstrip(_OPENERS).rstrip(",;:") in _STARTERS
     if lowered == "etc":
         return first.isupper()
-    if lowered in _AMBIGUOUS or (len(word) == 1 and word.isupper()):
+    if lowered in _AMBIGUOUS or calendar or (len(word) == 1 and word.isupper()):
         return starts_sentence
     if _INITIALS.fullmatch(word):
         # "U.S", "J.K": initials unless a typical sentence opener follows.
