@@ -49,9 +49,12 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Chapter:
+    """A chapter of the script; `has_heading` when its first paragraph is the spoken section heading."""
+
     title: str
     kind: ChapterKind
     paragraphs: tuple[Paragraph, ...]
+    has_heading: bool = False
 
 
 @dataclass(frozen=True)

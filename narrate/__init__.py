@@ -1,0 +1,44 @@
+"""narrate: turn written journalism into podcast-grade narration with a local Piper voice."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Names load on first use (PEP 562), so `narrate say` and `narrate --help` start fast.
+_EXPORTS = {
+    "Article": "models",
+    "Chapter": "models",
+    "Paragraph": "models",
+    "Script": "models",
+    "Sentence": "models",
+    "NarrateError": "errors",
+    "NarrationResult": "pipeline",
+    "load_article": "pipeline",
+    "load_script": "pipeline",
+    "narrate_article": "pipeline",
+    "Profile": "profile",
+    "load_profile": "profile",
+    "FakeSynthesizer": "synth",
+    "PiperSynthesizer": "synth",
+    "Synthesizer": "synth",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'narrate' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import NarrateError
+    from .models import Article, Chapter, Paragraph, Script, Sentence
+    from .pipeline import NarrationResult, load_article, load_script, narrate_article
+    from .profile import Profile, load_profile
+    from .synth import FakeSynthesizer, PiperSynthesizer, Synthesizer

@@ -1,0 +1,186 @@
+"""Clips and pauses to programme audio with chapter marks and cues, counted in whole samples."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .models import ChapterMark, Cue, Script
+from .profile import Pauses
+
+SILENCE_BLOCK = 1 << 15  # render long silences in bounded blocks, never as one big array
+
+
+@dataclass(frozen=True)
+class Silence:
+    samples: int
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    index: int  # the sentence's position in script order
+    samples: int
+
+
+Item = Silence | ClipRef
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The programme as a timeline: clips and silences, with chapter marks and sentence cues."""
+
+    rate: int
+    items: tuple[Item, ...]
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+
+    @property
+    def total_samples(self) -> int:
+        return sum(item.samples for item in self.items)
+
+    @property
+    def seconds(self) -> float:
+        return self.total_samples / self.rate
+
+
+def seconds_to_samples(seconds: float, rate: int) -> int:
+    return int(round(seconds * rate))
+
+
+def layout_programme(script: Script, clip_lengths: Sequence[int], pauses: Pauses, rate: int) -> Layout:
+    """Place every sentence's clip with the profile's pauses; chapters start on their first clip sample."""
+    sentences = script.sentences
+    if len(clip_lengths) != len(sentences):
+        raise ValueError(f"{len(clip_lengths)} clips for {len(sentences)} sentences")
+    items: list[Item] = []
+    marks: list[tuple[str, int]] = []
+    cues: list[Cue] = []
+    position = 0
+    index = 0
+
+    def pause(seconds: float) -> None:
+        nonlocal position
+        n = seconds_to_samples(seconds, rate)
+        if n > 0:
+            items.append(Silence(n))
+            position += n
+
+    chapters = [c for c in script.chapters if any(p.sentences for p in c.paragraphs)]
+    previous_kind: str | None = None
+    for chapter in chapters:
+        if previous_kind is not None:
+            if previous_kind == "intro":
+                pause(pauses.after_intro)
+            elif chapter.kind == "outro":
+                pause(pauses.before_outro)
+            else:
+                pause(pauses.heading)
+        marks.append((chapter.title, position))
+        paragraphs = [p for p in chapter.paragraphs if p.sentences]
+        for p_number, paragraph in enumerate(paragraphs):
+            if p_number:
+                heading_before = chapter.has_heading and p_number == 1
+                pause(pauses.after_heading if heading_before else pauses.paragraph)
+            for s_number, sentence in enumerate(paragraph.sentences):
+                if s_number:
+                    pause(pauses.sentence)
+                length = int(clip_lengths[index])
+                items.append(ClipRef(index, length))
+                cues.append(Cue(sentence.text, position, position + length))
+                position += length
+                index += 1
+        previous_kind = chapter.kind
+    # sentences of empty paragraphs do not exist, so every clip is placed exactly once
+    pause(pauses.tail)
+    ends = [start for _, start in marks[1:]] + [position]
+    chapter_marks = tuple(ChapterMark(title, start, end) for (title, start), end in zip(marks, ends))
+    return Layout(rate=rate, items=tuple(items), chapters=chapter_marks, cues=tuple(cues))
+
+
+def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.03) -> np.ndarray:
+    """Cut the voice's leading and trailing near-silence, keeping a short margin, so pauses are exact."""
+    if samples.size == 0:
+        return samples
+    threshold = 10 ** (threshold_db / 20)
+    loud = np.flatnonzero(np.abs(samples) > threshold)
+    if loud.size == 0:
+        return samples[:0]
+    margin = int(rate * keep)
+    start = max(0, int(loud[0]) - margin)
+    end = min(samples.size, int(loud[-1]) + 1 + margin)
+    return samples[start:end]
+
+
+def apply_fades(samples: np.ndarray, fade: int) -> np.ndarray:
+    """Raised-cosine fade in and out over `fade` samples, so no join clicks."""
+    n = min(fade, samples.size // 2)
+    if n <= 0:
+        return samples
+    out = samples.astype(np.float32, copy=True)
+    ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=False))).astype(np.float32)
+    out[:n] *= ramp
+    out[-n:] *= ramp[::-1]
+    return out
+
+
+class ClipSpool:
+    """Sentence clips on disk (float32), so the programme is never held in memory at once."""
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory, prefix="narrate-spool-")
+        self._index: list[tuple[int, int]] = []
+        self._end = 0
+
+    def append(self, samples: np.ndarray) -> int:
+        data = np.ascontiguousarray(samples, dtype=np.float32)
+        self._file.seek(self._end)
+        self._file.write(data.tobytes())
+        self._index.append((self._end, data.size))
+        self._end += data.size * 4
+        return len(self._index) - 1
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def length(self, index: int) -> int:
+        return self._index[index][1]
+
+    def read(self, index: int) -> np.ndarray:
+        offset, count = self._index[index]
+        self._file.seek(offset)
+        return np.frombuffer(self._file.read(count * 4), dtype=np.float32)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ClipSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def render(
+    layout: Layout,
+    read_clip: Callable[[int], np.ndarray],
+    fade: int,
+    process: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Iterator[np.ndarray]:
+    """The programme as float32 blocks in order: faded (and processed) clips and silence blocks."""
+    for item in layout.items:
+        if isinstance(item, Silence):
+            remaining = item.samples
+            while remaining > 0:
+                n = min(remaining, SILENCE_BLOCK)
+                yield np.zeros(n, dtype=np.float32)
+                remaining -= n
+        else:
+            clip = read_clip(item.index)
+            if clip.size != item.samples:
+                raise ValueError(f"clip {item.index} has {clip.size} samples, layout expects {item.samples}")
+            clip = apply_fades(clip, fade)
+            yield process(clip) if process is not None else clip

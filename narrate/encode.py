@@ -1,0 +1,253 @@
+"""Programme audio to one CBR MP3 with an ID3v2.3 tag: text tags, cover art and time-ordered chapters."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import mimetypes
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    TALB,
+    TCON,
+    TDAT,
+    TIT2,
+    TLEN,
+    TPE1,
+    TSSE,
+    TYER,
+    CTOCFlags,
+)
+
+# mutagen's public save() reorders frames; these two private helpers serialise frames as given
+from mutagen.id3._tags import save_frame
+from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
+
+from .errors import EncodeError, OutputError
+from .models import ChapterMark
+
+_UTF16 = 1  # ID3v2.3 has no UTF-8: UTF-16 with BOM is what every reader understands
+MAX_CHAPTERS = 255  # a CTOC entry count is one byte
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What the MP3's ID3 tag says about the episode."""
+
+    title: str
+    artist: str | None = None
+    album: str | None = None
+    date: dt.date | None = None
+    genre: str | None = None
+    comment: str | None = None
+    language: str = "eng"
+    cover: Path | None = None
+
+
+@dataclass(frozen=True)
+class Mp3Format:
+    bitrate_kbps: int = 64
+    sample_rate: int = 44100
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg shipped inside the imageio-ffmpeg wheel (no apt step), or $NARRATE_FFMPEG."""
+    override = os.environ.get("NARRATE_FFMPEG")
+    if override:
+        return override
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError) as exc:
+        raise EncodeError(f"ffmpeg is missing ({exc}): run `pip install imageio-ffmpeg`") from exc
+
+
+def encoder_args(exe: str, input_rate: int, output: Path, fmt: Mp3Format) -> list[str]:
+    """The ffmpeg argument list: float PCM on stdin -> CBR mono MP3, no tags (we write our own)."""
+    import ffmpeg  # ffmpeg-python builds the argument list; we run it ourselves to stream and keep stderr
+
+    stream = ffmpeg.input("pipe:", format="f32le", ar=input_rate, ac=1)
+    stream = ffmpeg.output(
+        stream,
+        str(output),
+        format="mp3",
+        acodec="libmp3lame",
+        audio_bitrate=f"{fmt.bitrate_kbps}k",
+        ar=fmt.sample_rate,
+        ac=1,
+        af="aresample=resampler=soxr",
+        map_metadata=-1,
+        id3v2_version=0,
+        write_xing=1,
+    )
+    args: list[str] = ffmpeg.compile(stream, cmd=exe, overwrite_output=True)
+    return [args[0], "-hide_banner", "-nostats", "-loglevel", "error", *args[1:]]
+
+
+def encode_mp3(
+    blocks: Iterable[np.ndarray],
+    rate: int,
+    output: Path,
+    tags: Tags,
+    chapters: Sequence[ChapterMark],
+    total_samples: int,
+    fmt: Mp3Format = Mp3Format(),
+) -> Path:
+    """Stream float32 blocks through one ffmpeg encode, prepend our ID3v2.3 tag, then rename into place."""
+    output = Path(output)
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    tag = id3_tag(tags, chapters, rate, total_samples)
+    with _partial(folder, output.name) as audio_path, _partial(folder, output.name) as final_path:
+        _run_encoder(blocks, rate, audio_path, fmt)
+        try:
+            with open(final_path, "wb") as out, open(audio_path, "rb") as audio:
+                out.write(tag)
+                while chunk := audio.read(1 << 20):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(final_path, output)
+        except OSError as exc:
+            raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return output
+
+
+@contextlib.contextmanager
+def _partial(folder: Path, name: str) -> Iterator[Path]:
+    """A hidden temp file beside the target; removed unless it was renamed into place."""
+    try:
+        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
+    except OSError as exc:
+        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        yield Path(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Format) -> None:
+    args = encoder_args(ffmpeg_exe(), rate, path, fmt)
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise EncodeError(f"cannot start ffmpeg ({args[0]}): {exc.strerror or exc}; reinstall imageio-ffmpeg") from None
+    assert proc.stdin is not None and proc.stderr is not None
+    stderr_chunks: list[bytes] = []
+    # drain stderr in a thread so a chatty ffmpeg can never block our writes into its stdin
+    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    broken = False
+    try:
+        for block in blocks:
+            try:
+                proc.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            except BrokenPipeError:
+                broken = True
+                break
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        reader.join(timeout=5)
+        proc.stderr.close()
+        raise
+    finally:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            proc.stdin.close()
+    code = proc.wait()
+    reader.join(timeout=5)
+    proc.stderr.close()
+    message = b"".join(stderr_chunks).decode("utf-8", "replace").strip()
+    if code != 0 or broken:
+        last = message.splitlines()[-1] if message else f"exit code {code}"
+        raise EncodeError(f"ffmpeg failed to encode the MP3: {last}")
+
+
+def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_samples: int) -> bytes:
+    """An ID3v2.3 tag with frames in a fixed order: text tags, cover, CTOC, then CHAPs in time order.
+
+    We serialise the frames ourselves because mutagen's save() orders frames by size, which
+    scrambles chapters for players that read them in file order.
+    """
+    if len(chapters) > MAX_CHAPTERS:
+        raise EncodeError(f"{len(chapters)} chapters: an ID3 table of contents holds at most {MAX_CHAPTERS}")
+    config = ID3SaveConfig(3, "/")
+    frames = [
+        TIT2(encoding=_UTF16, text=[tags.title]),
+    ]
+    if tags.artist:
+        frames.append(TPE1(encoding=_UTF16, text=[tags.artist]))
+    if tags.album:
+        frames.append(TALB(encoding=_UTF16, text=[tags.album]))
+    if tags.date:
+        frames.append(TYER(encoding=_UTF16, text=[f"{tags.date.year:04d}"]))
+        frames.append(TDAT(encoding=_UTF16, text=[f"{tags.date.day:02d}{tags.date.month:02d}"]))
+    if tags.genre:
+        frames.append(TCON(encoding=_UTF16, text=[tags.genre]))
+    if tags.comment:
+        frames.append(COMM(encoding=_UTF16, lang=tags.language[:3], desc="", text=[tags.comment]))
+    frames.append(TLEN(encoding=_UTF16, text=[str(_ms(total_samples, rate))]))
+    frames.append(TSSE(encoding=_UTF16, text=["narrate (Piper, LAME)"]))
+    if tags.cover is not None:
+        frames.append(_cover_frame(tags.cover))
+    if chapters:
+        ids = [f"chp{i}" for i in range(len(chapters))]
+        frames.append(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=_UTF16, text=[tags.title])],
+            )
+        )
+        for element_id, mark in zip(ids, chapters):
+            frames.append(
+                CHAP(
+                    element_id=element_id,
+                    start_time=_ms(mark.start, rate),
+                    end_time=_ms(mark.end, rate),
+                    start_offset=0xFFFFFFFF,
+                    end_offset=0xFFFFFFFF,
+                    sub_frames=[TIT2(encoding=_UTF16, text=[mark.title])],
+                )
+            )
+    body = b"".join(save_frame(frame, config=config) for frame in frames)
+    padding = b"\x00" * 1024
+    size = BitPaddedInt.to_str(len(body) + len(padding), width=4)  # sync-safe, 7 bits a byte
+    return b"ID3" + bytes([3, 0, 0]) + size + body + padding
+
+
+def _ms(samples: int, rate: int) -> int:
+    return int(round(samples * 1000 / rate))
+
+
+def _cover_frame(path: Path) -> APIC:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OutputError(f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover") from None
+    if data.startswith(b"\x89PNG"):
+        mime = "image/png"
+    elif data.startswith(b"\xff\xd8"):
+        mime = "image/jpeg"
+    else:
+        guessed = mimetypes.guess_type(path.name)[0]
+        raise OutputError(f"cover image {path} is {guessed or 'not an image'}: use a JPEG or PNG")
+    return APIC(encoding=_UTF16, mime=mime, type=3, desc="Cover", data=data)

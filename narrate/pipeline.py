@@ -1,0 +1,197 @@
+"""The whole job: article file -> script -> sentence audio -> programme -> loudness -> MP3 with chapters."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
+from .clean import clean_html, clean_text
+from .encode import Mp3Format, Tags, encode_mp3
+from .errors import InputError
+from .ingest import Source, read_source
+from .lexicon import Lexicon
+from .loudness import plan_dynamics
+from .models import Article, ChapterMark, Cue, Script
+from .profile import Profile, load_profile
+from .script import build_script
+from .structure import parse_markdown, parse_text
+from .synth import PiperSynthesizer, Synthesizer, SynthSettings
+from .voices import find_voice
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+@dataclass(frozen=True)
+class NarrationResult:
+    path: Path
+    script: Script
+    rate: int
+    total_samples: int
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+    wall_seconds: float
+    synthesised: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return self.total_samples / self.rate
+
+
+def article_from_source(source: Source, profile: Profile) -> Article:
+    """Clean and structure decoded input according to its format."""
+    if not source.text.strip():
+        raise InputError(f"{source.name} has nothing to read: it is empty or whitespace")
+    if source.format == "markdown":
+        return parse_markdown(source.text, source.name)
+    cleaned = clean_html(source.text, profile.clean) if source.format == "html" else clean_text(source.text, profile.clean)
+    if not cleaned.blocks and not cleaned.title:
+        raise InputError(f"{source.name} has nothing to read once page clutter is removed: check it is an article")
+    article = parse_text(cleaned.to_text(), source.name)
+    if article.standfirst is None and cleaned.standfirst:
+        article = Article(article.title, article.sections, article.author, article.date, cleaned.standfirst)
+    return article
+
+
+def load_article(path: str | Path, profile: Profile | None = None, stdin: BinaryIO | None = None) -> Article:
+    """Read, clean and structure an article file ('-' for stdin)."""
+    return article_from_source(read_source(path, stdin), profile or load_profile())
+
+
+def load_script(
+    path: str | Path,
+    profile: Profile | None = None,
+    lexicon: Lexicon | None = None,
+    stdin: BinaryIO | None = None,
+) -> Script:
+    profile = profile or load_profile()
+    return build_script(load_article(path, profile, stdin), profile, lexicon)
+
+
+def slugify(title: str, limit: int = 80) -> str:
+    """An ASCII file name stem for a headline: never empty, never a path, never a reserved name."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    slug = slug[:limit].rstrip("-") or "episode"
+    return f"{slug}-episode" if slug in _RESERVED else slug
+
+
+def make_synthesizer(profile: Profile, voice: str | None = None, speed: float | None = None, threads: int = 0) -> PiperSynthesizer:
+    settings = synth_settings(profile, speed)
+    return PiperSynthesizer(find_voice(voice or profile.voice.name), settings, threads=threads)
+
+
+def synth_settings(profile: Profile, speed: float | None = None) -> SynthSettings:
+    scale = profile.voice.length_scale / (speed or 1.0)
+    return SynthSettings(
+        length_scale=scale,
+        noise_scale=profile.voice.noise_scale,
+        noise_w_scale=profile.voice.noise_w_scale,
+        speaker=profile.voice.speaker,
+    )
+
+
+def narrate_article(
+    path: str | Path,
+    *,
+    output: str | Path | None = None,
+    output_dir: str | Path = "output",
+    profile: Profile | None = None,
+    voice: str | None = None,
+    speed: float | None = None,
+    lexicon: Lexicon | None = None,
+    synthesizer: Synthesizer | None = None,
+    progress: ProgressCallback | None = None,
+    stdin: BinaryIO | None = None,
+) -> NarrationResult:
+    """Narrate one article file into an MP3 with chapters; returns where it went and its timings."""
+    started = time.perf_counter()
+    profile = profile or load_profile()
+    script = load_script(path, profile, lexicon, stdin)
+    target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
+    synth = synthesizer or make_synthesizer(profile, voice, speed)
+    return narrate_script(script, target, profile, synth, progress, started)
+
+
+def narrate_script(
+    script: Script,
+    target: Path,
+    profile: Profile,
+    synth: Synthesizer,
+    progress: ProgressCallback | None = None,
+    started: float | None = None,
+) -> NarrationResult:
+    started = time.perf_counter() if started is None else started
+    report = progress or (lambda stage, done, total: None)
+    sentences = script.sentences
+    rate = synth.rate
+    with ClipSpool() as spool:
+        report("synthesise", 0, len(sentences))
+        for number, sentence in enumerate(sentences, 1):
+            spool.append(trim_silence(synth.synthesize(sentence.spoken), rate))
+            report("synthesise", number, len(sentences))
+        layout = layout_programme(script, [spool.length(i) for i in range(len(spool))], profile.pauses, rate)
+        fade = seconds_to_samples(profile.pauses.fade, rate)
+        report("loudness", 0, 1)
+        dynamics = plan_dynamics(lambda: render(layout, spool.read, fade), rate, profile.loudness)
+        report("loudness", 1, 1)
+        report("encode", 0, 1)
+        path = encode_mp3(
+            render(layout, spool.read, fade, dynamics.process),
+            rate,
+            target,
+            episode_tags(script, profile),
+            layout.chapters,
+            layout.total_samples,
+            Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate),
+        )
+        report("encode", 1, 1)
+    return _result(path, script, layout, started, len(sentences))
+
+
+def _result(path: Path, script: Script, layout: Layout, started: float, synthesised: int) -> NarrationResult:
+    return NarrationResult(
+        path=path,
+        script=script,
+        rate=layout.rate,
+        total_samples=layout.total_samples,
+        chapters=layout.chapters,
+        cues=layout.cues,
+        wall_seconds=time.perf_counter() - started,
+        synthesised=synthesised,
+    )
+
+
+def episode_tags(script: Script, profile: Profile) -> Tags:
+    comment = script.standfirst
+    if not comment:
+        body = [c for c in script.chapters if c.kind == "body"]
+        if body:
+            first = body[0].paragraphs[1 if body[0].has_heading and len(body[0].paragraphs) > 1 else 0]
+            comment = " ".join(s.text for s in first.sentences)
+    return Tags(
+        title=script.title,
+        artist=script.author or profile.podcast.author or None,
+        album=profile.podcast.name or None,
+        date=script.date,
+        genre=profile.podcast.genre or None,
+        comment=comment,
+        cover=profile.cover_path,
+    )
+
+
+def programme_samples(layout: Layout, read_clip: Callable[[int], np.ndarray], fade: int) -> np.ndarray:
+    """The whole unprocessed programme in one array: for tests and previews of short texts only."""
+    blocks = list(render(layout, read_clip, fade))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)

@@ -1,0 +1,241 @@
+"""Publication profile (TOML): intro/outro, cleaning rules, pauses, voice, loudness, MP3 and podcast tags."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from .clean import CleanRules
+from .errors import ProfileError
+from .lexicon import Lexicon
+from .loudness import LoudnessTarget
+from .speech import SpeechRules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_PROFILE = "byline"
+
+# A template line is a string, or a list of alternatives of which the first fully known one is used.
+TemplateLine = Union[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class PodcastInfo:
+    name: str = "narrate"
+    publication: str = ""
+    description: str = ""
+    author: str = ""
+    language: str = "en"
+    category: str = "News"
+    subcategory: str = ""
+    explicit: bool = False
+    genre: str = "Podcast"
+    website: str = ""
+    cover: str = ""
+
+
+@dataclass(frozen=True)
+class Bookend:
+    """The intro or the outro: template lines and the chapter title."""
+
+    lines: tuple[TemplateLine, ...] = ()
+    chapter: str = ""
+
+
+@dataclass(frozen=True)
+class Pauses:
+    sentence: float = 0.35
+    paragraph: float = 0.75
+    heading: float = 1.1
+    after_heading: float = 0.6
+    after_intro: float = 1.0
+    before_outro: float = 1.2
+    tail: float = 1.0
+    fade: float = 0.008
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    name: str = "en_US-joe-medium"
+    length_scale: float = 1.0
+    noise_scale: float = 0.667
+    noise_w_scale: float = 0.8
+    speaker: int = 0
+
+
+@dataclass(frozen=True)
+class Mp3Settings:
+    bitrate_kbps: int = 64
+    sample_rate: int = 44100
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    locale: str = "en-GB"
+    spell: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    chunk_limit: int = 350
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything publication-specific, as read from a profile TOML file."""
+
+    name: str
+    podcast: PodcastInfo = field(default_factory=PodcastInfo)
+    intro: Bookend = field(default_factory=Bookend)
+    outro: Bookend = field(default_factory=Bookend)
+    pauses: Pauses = field(default_factory=Pauses)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
+    mp3: Mp3Settings = field(default_factory=Mp3Settings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
+    clean: CleanRules = field(default_factory=CleanRules)
+    source: str = "<defaults>"
+
+    @property
+    def cover_path(self) -> Path | None:
+        if not self.podcast.cover:
+            return None
+        base = Path(self.source).parent if self.source.endswith(".toml") else Path.cwd()
+        return (base / self.podcast.cover).resolve()
+
+    def speech_rules(self, extra_lexicon: Lexicon | None = None) -> SpeechRules:
+        lexicon = self.lexicon.merged(extra_lexicon) if extra_lexicon else self.lexicon
+        return SpeechRules(
+            locale=self.speech.locale,
+            spell=frozenset(self.speech.spell),
+            words=frozenset(self.speech.words),
+            lexicon=lexicon,
+        )
+
+
+_SECTIONS: dict[str, type] = {
+    "podcast": PodcastInfo,
+    "intro": Bookend,
+    "outro": Bookend,
+    "pauses": Pauses,
+    "voice": VoiceSettings,
+    "loudness": LoudnessTarget,
+    "mp3": Mp3Settings,
+    "speech": SpeechSettings,
+    "clean": CleanRules,
+}
+
+_T = TypeVar("_T")
+
+
+def load_profile(path: str | Path | None = None) -> Profile:
+    """Read a profile TOML file; None gives the bundled Byline profile."""
+    if path is None:
+        ref = resources.files("narrate").joinpath("profiles", f"{DEFAULT_PROFILE}.toml")
+        return parse_profile(ref.read_text(encoding="utf-8"), source=f"{DEFAULT_PROFILE}.toml")
+    p = Path(path)
+    if p.is_dir():
+        raise ProfileError(f"profile {p} is a folder: pass a .toml file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"profile {p} not found: pass the path of a .toml profile") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read profile {p}: {exc}") from exc
+    return parse_profile(text, source=str(p))
+
+
+def parse_profile(text: str, source: str) -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {source} is not valid TOML: {exc}") from exc
+    name = Path(source).stem
+    values: dict[str, Any] = {"name": name, "source": source}
+    for key, table in data.items():
+        if key == "lexicon":
+            if not isinstance(table, Mapping):
+                raise ProfileError(f"profile {source}: [lexicon] must be a table of word = \"respelling\"")
+            values["lexicon"] = Lexicon.from_mapping(table, source)
+            continue
+        cls = _SECTIONS.get(key)
+        if cls is None:
+            known = ", ".join(sorted([*_SECTIONS, "lexicon"]))
+            raise ProfileError(f"profile {source}: unknown section [{key}]; known sections: {known}")
+        if not isinstance(table, Mapping):
+            raise ProfileError(f"profile {source}: [{key}] must be a table")
+        values[key] = _build(cls, table, f"{source} [{key}]")
+    profile = Profile(**values)
+    _validate(profile)
+    return profile
+
+
+def _build(cls: type[_T], table: Mapping[str, Any], where: str) -> _T:
+    hints = get_type_hints(cls)
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in names:
+            raise ProfileError(f"{where}: unknown key '{key}'; known keys: {', '.join(sorted(names))}")
+        kwargs[key] = _coerce(value, hints[key], f"{where} key '{key}'")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    origin = get_origin(hint)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ProfileError(f"{where} must be a number, not {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProfileError(f"{where} must be a whole number, not {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ProfileError(f"{where} must be true or false, not {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ProfileError(f"{where} must be a string, not {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ProfileError(f"{where} must be a list, not {value!r}")
+        args = get_args(hint)
+        item = args[0]
+        return tuple(_coerce(v, item, where) for v in value)
+    if origin is Union:  # TemplateLine: a string or a list of strings
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ProfileError(f"{where}: each line must be a string or a list of strings, not {value!r}")
+    return value
+
+
+def _validate(profile: Profile) -> None:
+    src = profile.source
+    for name in ("sentence", "paragraph", "heading", "after_heading", "after_intro", "before_outro", "tail"):
+        seconds = getattr(profile.pauses, name)
+        if not 0 <= seconds <= 10:
+            raise ProfileError(f"{src} [pauses] key '{name}' must be between 0 and 10 seconds, not {seconds}")
+    if not 0 <= profile.pauses.fade <= 0.1:
+        raise ProfileError(f"{src} [pauses] key 'fade' must be between 0 and 0.1 seconds")
+    if not 0.2 <= profile.voice.length_scale <= 5:
+        raise ProfileError(f"{src} [voice] key 'length_scale' must be between 0.2 and 5")
+    if profile.mp3.bitrate_kbps not in (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320):
+        raise ProfileError(f"{src} [mp3] key 'bitrate_kbps' must be an MP3 bitrate such as 64, 96 or 128")
+    if profile.mp3.sample_rate not in (22050, 24000, 32000, 44100, 48000):
+        raise ProfileError(f"{src} [mp3] key 'sample_rate' must be 22050, 24000, 32000, 44100 or 48000")
+    if profile.speech.locale not in ("en-GB", "en-US"):
+        raise ProfileError(f"{src} [speech] key 'locale' must be \"en-GB\" or \"en-US\"")
+    if not 80 <= profile.speech.chunk_limit <= 1000:
+        raise ProfileError(f"{src} [speech] key 'chunk_limit' must be between 80 and 1000 characters")
+    if not -40 <= profile.loudness.integrated_lufs <= -5:
+        raise ProfileError(f"{src} [loudness] key 'integrated_lufs' must be between -40 and -5")

@@ -1,0 +1,298 @@
+"""Plain text or Markdown to an Article: title, author, date and sections of paragraphs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+import yaml
+
+from .errors import InputError
+from .models import Article, Section
+
+_HEADER = re.compile(r"^(title|author|by|date|standfirst|summary)\s*:\s*(.*)$", re.IGNORECASE)
+_BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)
+_TERMINAL = re.compile(r"[.,;:…]['\"’”)\]]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DMY_WORDS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
+_MDY_WORDS = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+
+
+def parse_date(text: str, day_first: bool = True) -> dt.date | None:
+    """The first date found in text (ISO, '3 March 2025', 'March 3, 2025', '15/12/2025'), else None."""
+    candidates: list[tuple[int, dt.date]] = []
+
+    def _add(pos: int, y: int, m: int, d: int) -> None:
+        try:
+            candidates.append((pos, dt.date(y, m, d)))
+        except ValueError:
+            pass
+
+    for m in _ISO_DATE.finditer(text):
+        _add(m.start(), int(m[1]), int(m[2]), int(m[3]))
+    for m in _DMY_WORDS.finditer(text):
+        month = _MONTHS.get(m[2].lower())
+        if month:
+            _add(m.start(), int(m[3]), month, int(m[1]))
+    for m in _MDY_WORDS.finditer(text):
+        month = _MONTHS.get(m[1].lower())
+        if month:
+            _add(m.start(), int(m[3]), month, int(m[2]))
+    for m in _NUMERIC.finditer(text):
+        a, b = int(m[1]), int(m[2])
+        day, month = (a, b) if day_first else (b, a)
+        if month > 12:
+            day, month = month, day
+        _add(m.start(), int(m[3]), month, day)
+    return min(candidates)[1] if candidates else None
+
+
+def parse_text(text: str, name: str = "input") -> Article:
+    """Plain text: header lines or the first line as title, blank-line paragraphs, short lines as headings."""
+    blocks = _blocks(text.splitlines())
+    title = author = standfirst = None
+    date: dt.date | None = None
+    # Header lines (Title:, Author:, By ..., Date:) may open the text, in one block or several.
+    while blocks:
+        lines = blocks[0].split("\n")
+        parsed = [_header(line) for line in lines]
+        if not all(parsed):
+            break
+        for key, value in parsed:  # type: ignore[misc]
+            if key == "title":
+                title = value
+            elif key == "author":
+                author = value
+            elif key == "date":
+                date = parse_date(value)
+            else:
+                standfirst = value
+        blocks.pop(0)
+    if title is None and blocks:
+        first = blocks.pop(0).split("\n")
+        title = first[0].strip()
+        if len(first) > 1:
+            blocks.insert(0, "\n".join(first[1:]))
+    if (
+        author is None
+        and blocks
+        and "\n" not in blocks[0]
+        and (m := _BY_LINE.match(blocks[0])) is not None
+        and _looks_like_name(m[1])
+    ):
+        author = m[1].strip()
+        blocks.pop(0)
+    if not title:
+        raise InputError(f"{name} has nothing to read: it is empty or whitespace")
+    return _article(title, author, date, standfirst, ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks)))
+
+
+def _header(line: str) -> tuple[str, str] | None:
+    m = _HEADER.match(line.strip())
+    if m and m[2].strip():
+        key = m[1].lower()
+        key = {"by": "author", "summary": "standfirst"}.get(key, key)
+        return key, m[2].strip()
+    m = _BY_LINE.match(line.strip())
+    if m and _looks_like_name(m[1]):
+        return "author", m[1].strip()
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    """'Jane Smith', 'Jane Smith and John de Vries': capitalised words, no sentence punctuation."""
+    words = text.strip().split()
+    if not 1 <= len(words) <= 9 or re.search(r"[.!?;:]$", text.strip()):
+        return False
+    joiners = {"and", "&", "de", "van", "von", "der", "da", "di", "le", "la", "bin", "al"}
+    return all(w[0].isupper() or w.lower() in joiners for w in words) and words[0][0].isupper()
+
+
+def _blocks(lines: Iterable[str]) -> list[str]:
+    blocks: list[str] = []
+    current: list[str] = []
+    for raw in lines:
+        line = raw.strip()
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _is_heading(block: str, index: int, blocks: list[str]) -> bool:
+    if "\n" in block or index == len(blocks) - 1:
+        return False
+    words = block.split()
+    if not words or len(words) > 14 or len(block) > 100:
+        return False
+    if _TERMINAL.search(block) or _LIST_ITEM.match(block):
+        return False
+    first = block.lstrip("\"'“‘(")
+    return bool(first) and (first[0].isupper() or first[0].isdigit())
+
+
+def _article(
+    title: str,
+    author: str | None,
+    date: dt.date | None,
+    standfirst: str | None,
+    blocks: Iterable[tuple[str, bool]],
+) -> Article:
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    for block, is_heading in blocks:
+        if is_heading:
+            if paragraphs or heading is not None:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs = block.strip(), []
+        else:
+            paragraphs.append(block)
+    if paragraphs or heading is not None:
+        sections.append(Section(heading, tuple(paragraphs)))
+    sections = [s for s in sections if s.paragraphs or s.heading]
+    return Article(title=title, author=author, date=date, standfirst=standfirst, sections=tuple(sections))
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s+\S+.*$")
+_AUTOLINK = re.compile(r"<(https?://[^>]+|[^@>\s]+@[^>\s]+)>")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"`+([^`]*)`+")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
+
+
+def parse_markdown(text: str, name: str = "input") -> Article:
+    """Markdown: YAML front matter, '#' title, '##'/'###' sections, lists as sentences, links as text."""
+    meta: dict[str, object] = {}
+    m = _FRONT_MATTER.match(text)
+    if m:
+        try:
+            loaded = yaml.safe_load(m[1])
+        except yaml.YAMLError as exc:
+            raise InputError(f"{name}: the front matter is not valid YAML: {exc}".splitlines()[0]) from None
+        if isinstance(loaded, dict):
+            meta = {str(k).lower(): v for k, v in loaded.items()}
+        text = text[m.end():]
+    title = _meta_str(meta, "title")
+    author = _meta_str(meta, "author", "authors", "by")
+    standfirst = _meta_str(meta, "standfirst", "description", "subtitle", "summary")
+    date = _meta_date(meta.get("date"))
+
+    items: list[tuple[str, bool]] = []
+    paragraph: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        if paragraph:
+            items.append(("\n".join(paragraph), False))
+            paragraph.clear()
+
+    lines = text.splitlines()
+    for i, raw in enumerate(lines):
+        line = raw.rstrip()
+        if _FENCE.match(line.strip()):
+            in_fence = not in_fence
+            flush()
+            continue
+        if in_fence or _REF_DEF.match(line):
+            continue
+        stripped = line.strip()
+        if not stripped or _RULE.match(stripped) and not paragraph:
+            flush()
+            continue
+        if (h := _MD_HEADING.match(stripped)) is not None:
+            flush()
+            level, heading = len(h[1]), _inline(h[2])
+            if level == 1 and title is None:
+                title = heading
+            elif level == 1 and not items:
+                continue  # the page's own H1 repeating the front matter's title
+            elif heading:
+                items.append((heading, True))
+            continue
+        if paragraph and _SETEXT.match(stripped) and len(paragraph) == 1:
+            heading = _inline(paragraph.pop())
+            if stripped.startswith("=") and title is None:
+                title = heading
+            else:
+                items.append((heading, True))
+            continue
+        stripped = re.sub(r"^(?:>\s?)+", "", stripped)
+        if (li := _LIST_ITEM.match(stripped)) is not None:
+            if paragraph and not _LIST_ITEM.match(lines[i - 1].strip() if i else ""):
+                flush()
+            item = _inline(li[1])
+            if item and not re.search(r"[.!?…]['\"’”)]*$", item):
+                item += "."
+            paragraph.append(item)
+            continue
+        paragraph.append(_inline(stripped))
+    flush()
+    items = [(t, h) for t, h in items if t.strip()]
+    if title is None and items:
+        title = items.pop(0)[0]
+    if not title:
+        raise InputError(f"{name} has nothing to read: it is empty or whitespace")
+    return _article(title, author, date, standfirst, items)
+
+
+def _inline(text: str) -> str:
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    for _ in range(3):  # nested emphasis such as ***bold italic***
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _HTML_TAG.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _meta_str(meta: dict[str, object], *keys: str) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = " and ".join(str(v) for v in value if v)
+        if value not in (None, ""):
+            return str(value).strip()
+    return None
+
+
+def _meta_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return parse_date(value)
+    return None

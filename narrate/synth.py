@@ -1,0 +1,149 @@
+"""The Synthesizer protocol, the Piper synthesiser and a fake one for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import SynthesisError, VoiceError
+from .voices import VoiceInfo
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Piper settings that change the audio; part of the cache key."""
+
+    length_scale: float = 1.0
+    noise_scale: float = 0.667
+    noise_w_scale: float = 0.8
+    speaker: int = 0
+
+    def key(self) -> str:
+        return f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};nw={self.noise_w_scale:.4f};sp={self.speaker}"
+
+
+@runtime_checkable
+class Synthesizer(Protocol):
+    """Speaks one clean sentence: float32 mono samples in [-1, 1] at `rate`."""
+
+    @property
+    def rate(self) -> int: ...
+
+    def identity(self) -> str:
+        """Everything that changes the audio for the same text (voice content, settings)."""
+        ...
+
+    def synthesize(self, text: str) -> np.ndarray: ...
+
+
+class PiperSynthesizer:
+    """A Piper voice; the ONNX session is built on first use with a chosen thread count."""
+
+    def __init__(self, voice: VoiceInfo, settings: SynthSettings, threads: int = 0) -> None:
+        self.voice = voice
+        self.settings = settings
+        self.threads = threads
+        self._piper: object | None = None
+
+    @property
+    def rate(self) -> int:
+        return self.voice.sample_rate
+
+    def identity(self) -> str:
+        return f"piper:{self.voice.content_hash}:{self.settings.key()}"
+
+    def load(self) -> None:
+        if self._piper is not None:
+            return
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        options = onnxruntime.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+        try:
+            config = PiperConfig.from_dict(json.loads(self.voice.config.read_text(encoding="utf-8")))
+            session = onnxruntime.InferenceSession(
+                str(self.voice.model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors for corrupt models
+            raise VoiceError(
+                f"voice {self.voice.name} cannot be loaded ({str(exc).splitlines()[0][:200]}): "
+                "the .onnx file is corrupt or not a Piper voice; replace it"
+            ) from exc
+        self._piper = PiperVoice(session=session, config=config)
+
+    def synthesize(self, text: str) -> np.ndarray:
+        from piper import SynthesisConfig
+
+        self.load()
+        config = SynthesisConfig(
+            speaker_id=self.settings.speaker if self._speakers() > 1 else None,
+            length_scale=self.settings.length_scale,
+            noise_scale=self.settings.noise_scale,
+            noise_w_scale=self.settings.noise_w_scale,
+            normalize_audio=False,  # loudness is set once for the whole programme
+        )
+        try:
+            parts = [chunk.audio_float_array for chunk in self._piper.synthesize(text, config)]  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise SynthesisError(f"Piper failed on the sentence {text[:80]!r}: {exc}") from exc
+        if not parts:
+            return np.zeros(0, dtype=np.float32)
+        if len(parts) == 1:
+            return parts[0].astype(np.float32, copy=False)
+        # espeak occasionally splits our sentence again (e.g. at '?'): join with a short breath
+        gap = np.zeros(int(self.rate * 0.12), dtype=np.float32)
+        joined: list[np.ndarray] = []
+        for part in parts:
+            if joined:
+                joined.append(gap)
+            joined.append(part.astype(np.float32, copy=False))
+        return np.concatenate(joined)
+
+    def _speakers(self) -> int:
+        return int(getattr(getattr(self._piper, "config", None), "num_speakers", 1) or 1)
+
+
+class FakeSynthesizer:
+    """Deterministic tones whose length follows the text: exact, fast pipeline tests without a voice.
+
+    A sentence of n characters lasts `base + n * per_char` seconds (rounded down to whole samples):
+    a quiet tone whose pitch depends on the text, with syllable-rate modulation so loudness
+    processing sees something speech-like.
+    """
+
+    def __init__(self, rate: int = 22050, per_char: float = 0.06, base: float = 0.2, fail_on: str | None = None) -> None:
+        self._rate = rate
+        self.per_char = per_char
+        self.base = base
+        self.fail_on = fail_on
+        self.calls: list[str] = []
+
+    @property
+    def rate(self) -> int:
+        return self._rate
+
+    def identity(self) -> str:
+        return f"fake:{self._rate}:{self.per_char}:{self.base}"
+
+    def length_for(self, text: str) -> int:
+        return int(self._rate * (self.base + len(text) * self.per_char))
+
+    def synthesize(self, text: str) -> np.ndarray:
+        self.calls.append(text)
+        if self.fail_on is not None and self.fail_on in text:
+            raise SynthesisError(f"fake synthesiser told to fail on {text[:80]!r}")
+        n = self.length_for(text)
+        seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+        freq = 120.0 + seed % 200
+        t = np.arange(n, dtype=np.float64) / self._rate
+        envelope = 0.5 - 0.5 * np.cos(2 * math.pi * 4.0 * t)  # ~4 syllables a second
+        return (0.05 * envelope * np.sin(2 * math.pi * freq * t)).astype(np.float32)

@@ -1,0 +1,54 @@
+"""Read MP3s back with tools that did not write them: ffmpeg (decode, chapters) and mutagen."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def decode(path: Path, rate: int = 44100) -> np.ndarray:
+    """Decode to float32 mono at `rate` with ffmpeg (honours the LAME header's encoder delay)."""
+    out = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return np.frombuffer(out, dtype="<f4")
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """Chapters as ffmpeg's own ID3 reader lists them (as ffprobe would): (start s, end s, title), in order.
+
+    Read from `ffmpeg -i`'s report: its ffmetadata *writer* shifts times by the encoder delay, the
+    demuxer's listing does not.
+    """
+    report = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True).stderr.decode("utf-8")
+    chapters = []
+    pattern = re.compile(r"Chapter #\d+:\d+: start (-?[\d.]+), end (-?[\d.]+)\n\s+Metadata:\n\s+title\s+: (.*)")
+    for m in pattern.finditer(report):
+        chapters.append((float(m[1]), float(m[2]), m[3]))
+    return chapters
+
+
+def ffmpeg_tags(path: Path) -> dict[str, str]:
+    text = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-f", "ffmetadata", "pipe:1"],
+        check=True,
+        capture_output=True,
+    ).stdout.decode("utf-8")
+    head = text.split("[CHAPTER]")[0]
+    return dict(line.split("=", 1) for line in head.splitlines()[1:] if "=" in line)
+
+
+def true_peak_dbtp(samples: np.ndarray) -> float:
+    """4x oversampled peak, independent of narrate's own meter."""
+    from scipy.signal import resample_poly
+
+    peak = float(np.max(np.abs(resample_poly(samples.astype(np.float64), 4, 1)))) if samples.size else 0.0
+    return 20 * np.log10(peak) if peak > 0 else float("-inf")

@@ -1,0 +1,28 @@
+"""Shared fixtures: paths, a fake synthesiser, the test helpers module on sys.path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SAMPLE = ROOT.parent / "shared" / "samples" / "byline-putin-negotiations.txt"
+
+
+@pytest.fixture
+def fake_synth():  # type: ignore[no-untyped-def]
+    from narrate.synth import FakeSynthesizer
+
+    return FakeSynthesizer()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test's cache and voices folder out of the user's real ones."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.setenv("NARRATE_VOICES", str(base / "voices"))
