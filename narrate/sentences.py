@@ -205,8 +205,9 @@ def _pysbd_abbreviations() -> frozenset[str]:
     return frozenset(English.Abbreviation.ABBREVIATIONS)
 
 
-@lru_cache(maxsize=1)
 def _segmenter() -> Any:
+    # A fresh segmenter per paragraph: it costs microseconds, and pysbd keeps per-call state on it,
+    # so sharing one between threads would not be safe.
     try:
         import pysbd
     except Exception:

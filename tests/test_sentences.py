@@ -95,6 +95,13 @@ def test_balanced_chunks_avoid_stub() -> None:
     assert min(len(c) for c in chunks) > 120
 
 
+def test_balanced_cut_prefers_mid_comma_over_stub() -> None:
+    first = " ".join(["alpha"] * 30) + ","  # 180 characters
+    second = " ".join(["omega"] * 30) + "."
+    chunks = speakable_chunks(f"{first} {second}", limit=350)
+    assert chunks == [first, second]
+
+
 def test_unpunctuated_5000_char_sentence() -> None:
     vocabulary = (
         "the minister said government would review policy on housing energy and transport costs".split()
