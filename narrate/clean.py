@@ -1,0 +1,752 @@
+"""Strip scraped-page chrome from pasted articles and recover title, author, date and body blocks."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from narrate.errors import ProfileError
+
+
+@dataclass(frozen=True)
+class CleanRules:
+    """Publication-specific knowledge; generic page and player chrome is recognised in code."""
+
+    card_labels: tuple[str, ...] = ()
+    promo_patterns: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()
+    # Whole-line regexes for a publication's own chrome that is neither promo nor card.
+    chrome_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CleanedArticle:
+    title: str | None
+    author: str | None
+    date: dt.date | None
+    blocks: tuple[str, ...]
+    standfirst: str | None = None
+
+    def to_text(self) -> str:
+        header = []
+        if self.title:
+            header.append(f"Title: {self.title}")
+        if self.author:
+            header.append(f"Author: {self.author}")
+        if self.date:
+            header.append(f"Date: {self.date.isoformat()}")
+        parts = []
+        if header:
+            parts.append("\n".join(header))
+        parts.extend(self.blocks)
+        return "\n\n".join(parts) + "\n" if parts else ""
+
+
+# --- text normalisation -------------------------------------------------------------------------
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
+
+# --- metadata lines -----------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY_RE = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_DATE_RES = (
+    re.compile(
+        r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+        r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    ),
+    re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"),
+    re.compile(
+        _WEEKDAY_RE + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+(?P<y>\d{4})",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        _WEEKDAY_RE + _MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", re.IGNORECASE
+    ),
+)
+_DATE_PREFIX = re.compile(
+    r"^(?:(?:last\s+|first\s+)?(?:updated?|published|posted|modified|date|dated|on)(?:\s+on)?\s*[:\-–—]?\s*)?",
+    re.IGNORECASE,
+)
+_SEP = r"[\s,|·•\-–—/]*"
+_DATE_TAIL = re.compile(
+    r"^" + _SEP + r"(?:(?:at\s+)?\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?(?:\s+[A-Z]{2,5})?)?" + _SEP
+    + r"(?:(?:updated|published)?" + _SEP + r")?"
+    + r"(?:\d+\s*(?:-\s*)?min(?:ute)?s?\s*(?:read|listen)?)?" + _SEP + r"$",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(r"^(?P<key>title|author|authors|date|byline)\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+_BY = re.compile(r"^(?:written\s+)?by[\s:]+(?P<rest>.+)$", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*|\s*;\s*)")
+_BY_TAIL_SPLIT = re.compile(r"\s*(?:\||·|•|—|–|\s-\s|,)\s*")
+_NAME_PARTICLES = frozenset(
+    "de da di del della van von der den le la du bin al el ter dos das y zu".split()
+)
+# Capitalised words that appear in chrome and headings but not in personal names.
+_NOT_NAME_WORDS = frozenset(
+    """the a an of in on at to for and or with from by our your my this that it is are was be minutes minute
+    episode timer sleep read more share comments comment news times home sign menu subscribe today newsletter
+    channel podcast podcasts audio articles article update updated published video live latest related also
+    exclusive opinion analysis editions digital print support listen advertisement cookies privacy policy
+    terms follow us contact about search login logout register account next previous back top page off on
+    speed what why how who when where does do did will would can could should new report editor editors
+    correspondent correspondents reporter reporters writer writers columnist contributor contributors
+    staff chief
+    senior deputy associate journalist journalists producer presenter host investigations political politics
+    health economics business science environment education crime courts sport affairs desk team
+    agency""".split()
+)
+
+# --- generic chrome ------------------------------------------------------------------------------
+
+_SOCIAL_WORDS = frozenset(
+    """share shares sharing facebook twitter x linkedin whatsapp email e-mail mail print reddit pinterest
+    bluesky
+    threads mastodon telegram messenger copy link copied instagram youtube tiktok flipboard pocket tweet on
+    this article story via sms comment comments like likes save saved bookmark gift url""".split()
+)
+def _alternatives(*alts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alts), re.IGNORECASE)
+
+
+# Whole-line patterns for chrome every scraped page carries, whatever the publication.
+_CHROME_LINES = (
+    _alternatives(  # buttons and counters
+        r"share|shares|share this|share (?:this )?(?:article|story|page|post|episode)",
+        r"share via.*|share on .{1,30}",
+        r"copy link|link copied|tweet|email|print|save|saved|like|likes|reply|report|follow|unfollow",
+        r"\d+\s*(?:comments?|likes?|shares?|views?|replies)|comments?(?:\s*\(\d+\))?",
+        r"view comments|show comments|leave a comment|add (?:a )?comment",
+        r"join the (?:conversation|discussion)",
+        r"load more|show more|see more|read (?:the )?full (?:article|story)|back to top",
+        r"skip to (?:main )?content|menu|search|close|open|home|sign in|log in|login|sign out|register",
+        r"my account|subscribe|subscribe (?:now|here)|donate",
+        r"[\d.,]+[km]?",
+    ),
+    _alternatives(  # podcast and audio players
+        r"description|episode (?:description|notes)|show notes|transcript|loading(?:\.\.\.|…)?|please wait",
+        r"episode \d+|ep\.? ?\d+|season \d+(?:,? episode \d+)?",
+        r"-?\d{1,2}:\d{2}(?::\d{2})?(?:\s*/\s*-?\d{1,2}:\d{2}(?::\d{2})?)?",
+        r"(?:\d+(?:\.\d+)?\s*)?[x×]|(?:playback )?speed(?:\s*:.*)?|normal",
+        r"sleep timer|off|on|end of (?:episode|track)|cancel",
+        r"\d+\s*(?:minutes?|mins?|hours?|hrs?|seconds?|secs?)",
+        r"in channel|listen(?: now| to this (?:article|episode|story))?(?:\s*[:·•|-]?\s*\d{1,2}:\d{2}.*)?",
+        r"listen (?:on|in|with|via) .{1,40}|play|pause|play episode|download(?: episode| mp3| audio)?",
+        r"(?:rewind|skip|fast forward|forward|back)(?: \d+ ?(?:s|sec|seconds))?|mute|unmute|volume|playlist",
+        r"(?:more )?episodes|up next|autoplay|embed|rss(?: feed)?|apple podcasts|spotify|google podcasts",
+        r"audio player|now playing",
+    ),
+    _alternatives(  # cookie banners
+        r"accept(?: all)?(?: cookies)?|reject(?: all)?(?: cookies)?|allow all(?: cookies)?",
+        r"manage (?:preferences|cookies|settings|options)|cookie (?:settings|preferences|policy|notice)",
+        r"got it|ok|okay|i agree|agree|i accept|necessary (?:cookies )?only|we value your privacy",
+        r"privacy (?:policy|settings|notice)|terms(?: of use| and conditions| & conditions)?",
+        r".{0,300}\b(?:we|this (?:web)?site|our (?:web)?site|we and our partners)\s+"
+        r"(?:use|uses|store|stores)\s+"
+        r"cookies\b.{0,300}",
+        r".{0,200}\bby continuing to (?:browse|use)\b.{0,200}",
+    ),
+    _alternatives(  # adverts
+        r"advertisement|advert|ad|ads|sponsored(?: content| post)?|promoted",
+        r"paid (?:post|content)|partner content",
+        r"(?:story|article) continues (?:below|after)(?: (?:this )?(?:advertisement|advert|ad))?",
+        r"continue reading(?: below)?|scroll (?:down )?to continue(?: with content)?",
+    ),
+    _alternatives(  # newsletter boxes and trials
+        r"newsletters?|sign up|sign up now|sign me up|enter your email(?: address)?|(?:your )?email address",
+        r"your email|thank you for (?:subscribing|signing up)[.!]?|invalid email(?: address)?",
+        r"start (?:your|a) free trial|try (?:it )?(?:for )?free|free trial",
+        r"(?:sign up|subscribe|register)(?: now| today| free)? (?:to|for) (?:our|the|my)\b.{0,100}"
+        r"newsletters?\b"
+        r".{0,100}",
+        r"(?:get|receive) (?:the|our) .{0,80}(?:in|to|straight to) your inbox.{0,80}",
+        r"by (?:signing up|subscribing|registering)\b.{0,200}\b(?:privacy|terms)\b.{0,200}",
+    ),
+    _alternatives(  # social follow prompts and handles
+        r"follow (?:us|me|@\w+)(?: on .{1,60})?[.!]?|like us on facebook[.!]?",
+        r"follow [\w .'’-]{1,40} on (?:twitter|x|facebook|instagram|bluesky|linkedin|threads|tiktok|youtube"
+        r"|mastodon|social media)\b.{0,40}",
+        r"@\w{1,30}(?:\s+@\w{1,30})*|#\w+(?:\s+#\w+)*",
+    ),
+    _alternatives(  # photo credits
+        r"\(?(?:photo|photograph|image|picture|pic|credit|photo credit|image credit|main image|top image"
+        r"|illustration)s?\s*[:/]\s*[^.!?]{1,80}\)?\.?",
+        r"(?:photo|photograph|image|picture|illustration) by\s+[^.!?]{1,60}",
+        r"(?:getty images|alamy|pa images|pa wire|reuters|ap photo|shutterstock|afp)(?:/[^.]{0,40})?",
+    ),
+    _alternatives(  # reading meta and footers
+        r"\d+\s*(?:-\s*)?min(?:ute)?s?\s*(?:read|listen)|reading time\s*:?.{0,20}",
+        r"topics?\s*:.{0,120}|tags?\s*:.{0,200}|topics|tags",
+        r"(?:©|\(c\)|copyright ©|copyright \d{4})\s*.{0,120}|all rights reserved\.?",
+    ),
+)
+# A caption that ends in a credit is chrome even when the caption itself reads like a sentence.
+_CREDIT_TAIL = re.compile(
+    r"(?:^|[.!?)]\s+|\s)\(?(?:photo|photograph|image|picture|credit)s?\s*:\s*[^.!?]{1,60}\)?\.?$",
+    re.IGNORECASE,
+)
+# Lists of links that follow the article (most read, recommended ...): a label then headline lines.
+_LIST_MARKERS = re.compile(
+    r"(?:you (?:may|might) also (?:like|enjoy)|most (?:read|popular|viewed|shared)"
+    r"|recommended(?: for you| reading)?|related (?:articles|stories|posts|content|reading|coverage)"
+    r"|more (?:stories|articles|news|on this story)|trending(?: now)?|popular (?:now|stories)"
+    r"|(?:editor'?s|top) picks|in (?:other|case you missed)(?: news)?|what to read next|read next"
+    r"|explore more)\s*:?",
+    re.IGNORECASE,
+)
+_GLUED_DISCOVER = re.compile(r"^discover(?=\S)", re.IGNORECASE)
+_ELLIPSIS_TAIL = re.compile(r"[\s,;:\-–—]*(?:\.\.\.+|…)\s*$")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_FULL_STOP_END = re.compile(r"[.…][\"'”’)\]]*$")
+_INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]\.$")
+_CARD_DECOR = re.compile(r"^[\s»›>→▶•·|:\-–—]+|[\s»›>→▶•·|:\-–—]+$")
+
+
+# --- rule compilation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    labels: tuple[str, ...]
+    promos: tuple[re.Pattern[str], ...]
+    sites: tuple[str, ...]
+
+
+@lru_cache(maxsize=32)
+def _compile(rules: CleanRules) -> _Compiled:
+    promos = []
+    for field_name in ("promo_patterns", "chrome_patterns"):
+        for pattern in getattr(rules, field_name):
+            try:
+                promos.append(re.compile(pattern, re.IGNORECASE))
+            except re.error as exc:
+                raise ProfileError(f"[clean] {field_name}: {pattern!r} is not a valid regex ({exc})") from exc
+    labels = tuple(sorted({_key(x) for x in rules.card_labels if _key(x)}, key=len, reverse=True))
+    sites = tuple(sorted({s.strip() for s in rules.site_names if s.strip()}, key=len, reverse=True))
+    return _Compiled(labels, tuple(promos), sites)
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+
+def _key(line: str) -> str:
+    """Comparison form: case, quotes, spacing and surrounding decoration do not matter."""
+    return _SPACES.sub(" ", _CARD_DECOR.sub("", line.translate(_QUOTES))).strip().casefold()
+
+
+def _normalise(text: str) -> list[str]:
+    text = _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", text))
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for pattern in _DATE_RES:
+        m = pattern.search(text)
+        if not m:
+            continue
+        try:
+            month = int(m["m"]) if "m" in m.re.groupindex else _MONTHS[m["mon"].lower().rstrip(".")]
+            return dt.date(int(m["y"]), month, int(m["d"]))
+        except (ValueError, KeyError, OverflowError):
+            continue
+    return None
+
+
+def _date_line(line: str) -> dt.date | None:
+    """The date when the whole line is a dateline such as 'Update: 2025-12-15' or 'Published 3 March 2025'."""
+    if _words(line) > 14:
+        return None
+    rest = _DATE_PREFIX.sub("", line, count=1)
+    for pattern in _DATE_RES:
+        m = pattern.match(rest) if rest else None
+        if m and _DATE_TAIL.match(rest[m.end():]):
+            return _parse_date(m.group(0))
+    return None
+
+
+def _name_words_ok(words: list[str]) -> bool:
+    capitalised = 0
+    for i, word in enumerate(words):
+        bare = word.strip(".,")
+        if not bare:
+            return False
+        if bare.casefold() in _NAME_PARTICLES and 0 < i < len(words) - 1:
+            continue
+        if bare.casefold() in _NOT_NAME_WORDS:
+            return False
+        if re.fullmatch(r"[^\W\d_]\.?", word) and word[0].isupper():
+            capitalised += 1  # an initial such as "J."
+            continue
+        if not word[0].isupper() or not all(ch.isalpha() or ch in "-'’." for ch in word):
+            return False
+        if len(bare) > 3 and bare.isupper():
+            return False  # shouted labels such as EXCLUSIVE are not names
+        capitalised += 1
+    return capitalised > 0
+
+
+def _names(text: str, min_words: int, max_words: int = 4) -> str | None:
+    """'Jane Smith' or 'Jane Smith and John Doe' when text is only personal names, else None."""
+    text = text.strip()
+    if not text or any(ch.isdigit() for ch in text) or text[-1] in "!?…:;,":
+        return None
+    if text.endswith(".") and not _INITIAL_END.search(text):
+        return None
+    parts = [p for p in _NAME_SPLIT.split(text.strip()) if p]
+    if not parts or len(parts) > 4:
+        return None
+    for part in parts:
+        words = part.split()
+        if not min_words <= len(words) <= max_words or not _name_words_ok(words):
+            return None
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _byline(line: str) -> tuple[str, dt.date | None] | None:
+    """Author (and any date) from 'By Jane Smith', 'By Jane Smith, Health Editor | 3 March 2025'."""
+    m = _BY.match(line)
+    if not m or _words(line) > 16 or _FULL_STOP_END.search(line) and not _INITIAL_END.search(line):
+        return None
+    rest = m["rest"].strip()
+    pieces = _BY_TAIL_SPLIT.split(rest)
+    # Names joined with ", " are split too, so grow the name piece by piece while it still reads as names.
+    best: tuple[str, int] | None = None
+    for n in range(1, len(pieces) + 1):
+        candidate = _names(", ".join(pieces[:n]), min_words=1, max_words=4)
+        if candidate:
+            best = (candidate, n)
+    if best is None:
+        return None
+    tail = " ".join(pieces[best[1]:])
+    return best[0], _parse_date(tail) if tail else None
+
+
+def _ends_sentence(line: str) -> bool:
+    return bool(_TERMINAL.search(line))
+
+
+def _is_generic_chrome(line: str) -> bool:
+    tokens = [t for t in re.split(r"[\s|·•/]+", line.casefold()) if t]
+    if tokens and len(tokens) <= 12 and all(t in _SOCIAL_WORDS for t in tokens):
+        return True
+    if any(p.fullmatch(line) for p in _CHROME_LINES):
+        return True
+    return _words(line) <= 40 and bool(_CREDIT_TAIL.search(line)) and not line.endswith((".", '."', ".”"))
+
+
+# --- classification ------------------------------------------------------------------------------
+
+_BODY, _DROP, _LABEL, _LIST = "body", "drop", "label", "list"
+
+
+@dataclass
+class _Line:
+    text: str
+    group: int
+    kind: str = _BODY
+
+
+def _header(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Leading 'Title:/Author:/Date:/By …' lines and the index of the first line after them."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and not lines[i]:
+        i += 1
+    start = i
+    while i < len(lines) and lines[i]:
+        m = _HEADER.match(lines[i])
+        if m:
+            key = {"authors": "author", "byline": "author"}.get(m["key"].lower(), m["key"].lower())
+            found.setdefault(key, m["value"].strip())
+        elif _byline(lines[i]):
+            found.setdefault("by", lines[i])
+        else:
+            break
+        i += 1
+    if not found:
+        return {}, start
+    return found, i
+
+
+def _site_prefix(line: str, sites: tuple[str, ...]) -> str | None:
+    """What follows a glued 'Discover<site>' (or '<site>' alone) prefix, or None if there is none."""
+    rest = line
+    glued = _GLUED_DISCOVER.match(rest)
+    if glued:
+        rest = rest[glued.end():]
+    for site in sites:
+        if rest.casefold().startswith(site.casefold()):
+            return rest[len(site):].strip(" |·:-–—")
+    return rest if glued else None
+
+
+def _classify(items: list[_Line], compiled: _Compiled) -> None:
+    site_keys = {_key(s) for s in compiled.sites}
+    for item in items:
+        line = item.text
+        key = _key(line)
+        if key in compiled.labels or any(key.startswith(lab + ":") for lab in compiled.labels):
+            item.kind = _LABEL
+        elif _LIST_MARKERS.fullmatch(line):
+            item.kind = _LIST
+        elif (
+            key in site_keys
+            or any(p.fullmatch(line) for p in compiled.promos)
+            or _is_generic_chrome(line)
+            or _HEADER.match(line)
+            or _date_line(line)
+            or _byline(line)
+        ):
+            item.kind = _DROP
+
+
+def _drop_cards(items: list[_Line], compiled: _Compiled) -> None:
+    """Remove each related-article card: label, headline, optional standfirst, optional author line."""
+    live = [it for it in items if it.kind != _DROP]
+    i = 0
+    while i < len(live):
+        item = live[i]
+        if item.kind == _LIST:
+            item.kind = _DROP
+            i += 1
+            # A link list is headline-shaped lines; the article resumes at the first real sentence.
+            while i < len(live) and live[i].kind == _BODY and not (
+                _ends_sentence(live[i].text) and _words(live[i].text) >= 8
+            ):
+                live[i].kind = _DROP
+                i += 1
+            continue
+        if item.kind != _LABEL:
+            i += 1
+            continue
+        item.kind = _DROP
+        key = _key(item.text)
+        inline = any(key.startswith(lab + ":") and key != lab for lab in compiled.labels)
+        i += 1
+        if not inline and i < len(live) and live[i].kind == _BODY:
+            live[i].kind = _DROP  # the headline
+            i += 1
+        if i < len(live) and live[i].kind == _BODY and _names(live[i].text, 2) is None:
+            text = live[i].text
+            if _words(text) >= 4 and not _ends_sentence(text):
+                live[i].kind = _DROP  # the card's standfirst
+                i += 1
+        if i < len(live) and live[i].kind == _BODY and _names(live[i].text, 2):
+            live[i].kind = _DROP
+            i += 1
+
+
+def _choose_title(items: list[_Line], counts: Counter[str], scraped: bool) -> int | None:
+    """Index into items of the title line."""
+    body = [i for i, it in enumerate(items) if it.kind == _BODY]
+    if not body:
+        return None
+    zone = _zone(items, body)
+    if scraped:
+        # Site names, breadcrumbs and section labels above a headline are one or two words.
+        zone = [i for i in zone if _words(items[i].text) >= 3]
+    for i in zone:
+        if counts[_key(items[i].text)] >= 2:
+            return i
+    return zone[0] if zone else body[0]
+
+
+def _zone(items: list[_Line], body: list[int]) -> list[int]:
+    """Indexes of the body lines above the first real paragraph: headline, standfirst, labels."""
+    zone: list[int] = []
+    for i in body:
+        if _ends_sentence(items[i].text) and _words(items[i].text) >= 8:
+            break
+        zone.append(i)
+    return zone
+
+
+def _standfirst(items: list[_Line], title_index: int) -> str | None:
+    """The summary line under a scraped headline; it is kept as the first block, ended as a sentence."""
+    body = [i for i, it in enumerate(items) if it.kind == _BODY and i > title_index]
+    zone = _zone(items, body)
+    if not zone or zone[0] != body[0] or len(zone) == len(body):
+        return None
+    line = items[zone[0]]
+    if _words(line.text) < 6 or _ends_sentence(line.text) or line.text.endswith((",", ";", ":")):
+        return None
+    line.text += "."
+    return line.text
+
+
+def _is_title_echo(line: str, title_key: str, compiled: _Compiled) -> bool:
+    key = _key(line)
+    if key == title_key:
+        return True
+    if key.endswith(title_key) and len(key) > len(title_key):
+        # "DiscoverByline Times Audio ArticlesTitle" or "Site | Title": a title glued to page chrome.
+        prefix = line[: len(line) - len(title_key)] if len(line) >= len(title_key) else ""
+        if _GLUED_DISCOVER.match(line) or _key(prefix) in {_key(s) for s in compiled.sites}:
+            return True
+    for site in compiled.sites:
+        site_key = _key(site)
+        if key.startswith(title_key) and _key(key[len(title_key):]) == site_key:
+            return True
+    return False
+
+
+def _blocks(items: list[_Line]) -> list[str]:
+    groups: dict[int, list[str]] = {}
+    for it in items:
+        if it.kind == _BODY:
+            groups.setdefault(it.group, []).append(it.text)
+    blocks: list[str] = []
+    for lines in groups.values():
+        inner = lines[:-1]
+        if inner and all(45 <= len(x) <= 100 for x in inner) and any(not _ends_sentence(x) for x in inner):
+            # Hard-wrapped prose: fixed-width lines, some broken mid-sentence.
+            blocks.append(" ".join(lines))
+            continue
+        current = lines[0]
+        for line in lines[1:]:
+            if line[:1].islower() or current.endswith((",", ";", "-", "–", "—")):
+                current = f"{current} {line}"
+            else:
+                blocks.append(current)
+                current = line
+        blocks.append(current)
+    return blocks
+
+
+def _end_cleanly(block: str) -> str:
+    """A page cut off mid-sentence ('restore logistics, ...') ends at a full stop instead."""
+    trimmed = _ELLIPSIS_TAIL.sub("", block).rstrip(" ,;:-–—")
+    if not trimmed or trimmed == block.rstrip():
+        return block
+    return trimmed if _ends_sentence(trimmed) else trimmed + "."
+
+
+def _trailing_author(raw: list[str], items: list[_Line], title_key: str | None) -> str | None:
+    """A lone name closing a scraped page, right after removed chrome (players put the author last)."""
+    nonblank = [x for x in raw if x]
+    if len(nonblank) < 2:
+        return None
+    last = nonblank[-1]
+    name = _names(last, 2)
+    if not name or _key(last) == title_key:
+        return None
+    previous = None
+    for it in reversed(items[:-1]):
+        previous = it
+        break
+    if previous is None or previous.kind == _BODY and _key(previous.text) != title_key:
+        return None
+    return name
+
+
+_NO_RULES = CleanRules()
+
+# --- public API ----------------------------------------------------------------------------------
+
+
+def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
+    """Title, author, date and body blocks of a pasted article, scraped or already clean."""
+    compiled = _compile(rules)
+    raw = _normalise(text if isinstance(text, str) else str(text))
+    header, start = _header(raw)
+    title = header.get("title") or None
+    standfirst = None
+    author = header.get("author") or None
+    date = _parse_date(header["date"]) if header.get("date") else None
+    if "by" in header:
+        by = _byline(header["by"])
+        if by:
+            author = author or by[0]
+            date = date or by[1]
+
+    items: list[_Line] = []
+    group = 0
+    for line in raw[start:]:
+        if not line:
+            group += 1
+        else:
+            items.append(_Line(line, group))
+
+    # Metadata lines are read before chrome removal so a byline inside the chrome still counts.
+    for it in items:
+        if date is None:
+            date = _date_line(it.text)
+        if author is None:
+            by = _byline(it.text)
+            if by:
+                author = by[0]
+                date = date or by[1]
+            elif (m := _HEADER.match(it.text)) and m["key"].lower() in ("author", "authors", "byline"):
+                author = m["value"].strip() or None
+        if date is None and (m := _HEADER.match(it.text)) and m["key"].lower() == "date":
+            date = _parse_date(m["value"])
+
+    _classify(items, compiled)
+    chrome_seen = any(it.kind != _BODY for it in items)
+    counts = Counter(_key(it.text) for it in items)
+
+    glued_title = None
+    for it in items:
+        rest = _site_prefix(it.text, compiled.sites)
+        if rest is not None and (_GLUED_DISCOVER.match(it.text) or it.kind == _BODY):
+            if rest and counts[_key(rest)] >= 1 and _key(rest) != _key(it.text):
+                glued_title = glued_title or rest
+            if _GLUED_DISCOVER.match(it.text) or not rest:
+                it.kind = _DROP
+                chrome_seen = True
+
+    _drop_cards(items, compiled)
+    title_index: int | None = None
+
+    if title is None:
+        idx = _choose_title(items, counts, chrome_seen)
+        if glued_title and any(_key(it.text) == _key(glued_title) for it in items if it.kind == _BODY):
+            glued_key = _key(glued_title)
+            idx = next(i for i, it in enumerate(items) if it.kind == _BODY and _key(it.text) == glued_key)
+        title_index = idx
+        if idx is not None:
+            title = items[idx].text
+            for it in items[:idx]:
+                if it.kind == _BODY:
+                    it.kind = _DROP  # breadcrumbs and section labels above the headline
+                    chrome_seen = True
+
+    title_key = _key(title) if title else None
+    if title_key:
+        for it in items:
+            if it.kind == _BODY and _is_title_echo(it.text, title_key, compiled):
+                it.kind = _DROP
+    chrome_seen = chrome_seen or counts[title_key] > 1 if title_key else chrome_seen
+    if title_index is not None and chrome_seen:
+        standfirst = _standfirst(items, title_index)
+
+    tail_name = _trailing_author(raw, items, title_key) if items and chrome_seen else None
+    if tail_name:
+        items[-1].kind = _DROP
+        author = author or tail_name
+
+    blocks = _blocks(items)
+    if chrome_seen and blocks:
+        blocks[-1] = _end_cleanly(blocks[-1])
+    if title is None and blocks:
+        title, blocks = blocks[0], blocks[1:]
+    return CleanedArticle(title=title, author=author, date=date, blocks=tuple(blocks), standfirst=standfirst)
+
+
+def clean_html(html: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
+    """Extract the article from a saved page with trafilatura, then apply the same line rules."""
+    title, author, date, lines, description = _extract_html(html, _compile(rules).sites)
+    text_lines = []
+    if title:
+        text_lines.append(f"Title: {title}")
+    if author:
+        text_lines.append(f"Author: {author}")
+    if date:
+        text_lines.append(f"Date: {date.isoformat()}")
+    cleaned = clean_text("\n".join(text_lines) + "\n\n" + "\n\n".join(lines), rules)
+    # The meta description is kept as the standfirst only when the body does not already open with it.
+    if description and cleaned.blocks and _key(description) not in _key(cleaned.blocks[0]):
+        cleaned = dataclasses.replace(cleaned, standfirst=description)
+    return cleaned
+
+
+def _extract_html(
+    html: str, sites: tuple[str, ...]
+) -> tuple[str | None, str | None, dt.date | None, list[str], str | None]:
+    import trafilatura  # slow import; only the HTML path needs it
+
+    if not isinstance(html, str) or not html.strip():
+        return None, None, None, [], None
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_formatting=True,
+            include_images=False,
+            favor_precision=True,
+        )
+    except Exception:  # trafilatura raises assorted parser errors on broken markup; treat as no article
+        doc = None
+    if doc is None:
+        return None, None, None, [], None
+    sitename = _clean_meta(getattr(doc, "sitename", None))
+    title = _strip_site(_clean_meta(getattr(doc, "title", None)), (*sites, sitename) if sitename else sites)
+    author = _authors(getattr(doc, "author", None))
+    date = _parse_date(getattr(doc, "date", None) or "")
+    lines: list[str] = []
+    body = getattr(doc, "body", None)
+    if body is not None:
+        for el in body.iter("head", "p", "item", "quote"):
+            if el.tag == "p" and el.getparent() is not None and el.getparent().tag in ("quote", "item"):
+                continue
+            text = _SPACES.sub(" ", "".join(el.itertext())).strip()
+            if text:
+                lines.append(text)
+    elif getattr(doc, "text", None):
+        lines = [p for p in (doc.text or "").split("\n") if p.strip()]
+    return title, author, date, lines, _clean_meta(getattr(doc, "description", None))
+
+
+def _strip_site(title: str | None, sites: tuple[str, ...]) -> str | None:
+    """'Headline | Site' from a <title> becomes 'Headline'."""
+    if not title:
+        return title
+    for site in sites:
+        m = re.match(r"^(.+?)\s+[|·•\-–—:]\s+" + re.escape(site) + r"$", title, re.IGNORECASE)
+        if m:
+            return m.group(1).strip()
+    return title
+
+
+def _clean_meta(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _SPACES.sub(" ", value).strip()
+    return value or None
+
+
+def _authors(value: str | None) -> str | None:
+    value = _clean_meta(value)
+    if not value:
+        return None
+    parts = [p.strip() for p in value.split(";") if p.strip()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
