@@ -1,0 +1,390 @@
+"""Streaming BS.1770 loudness metering and per-clip gain, compression and true-peak limiting."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.signal
+from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+__all__ = ["Dynamics", "LoudnessMeter", "LoudnessTarget", "plan_dynamics", "true_peak_dbtp"]
+
+_BLOCK_S = 0.4
+_STEP = 0.25  # 75 % overlap, written the way pyloudnorm computes block bounds so hop edges coincide
+_ABS_GATE = -70.0
+_REL_GATE = -10.0
+_MIN_FLUSH = 8192  # tiny add() calls are batched so 1-sample blocks do not cost one filter call each
+
+# 4x true-peak interpolator: a windowed sinc with cutoff at the original Nyquist. Phase 0 of such a
+# filter is the identity, so only the three in-between phases need computing.
+_OS = 4
+_OS_HALF = 12  # taps per side of each polyphase branch
+_OS_H = scipy.signal.firwin(2 * _OS * _OS_HALF + 1, 1.0 / _OS, window=("kaiser", 7.0)) * _OS
+_OS_PHASES = np.stack([_OS_H[r::_OS][: 2 * _OS_HALF] for r in range(1, _OS)]).astype(np.float32)
+# Upper bound on |interpolated| / max|neighbouring samples|, used to skip frames that cannot be hot.
+_OS_L1 = float(np.abs(_OS_PHASES).sum(axis=1).max())
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    integrated_lufs: float = -19.0  # measured on the mono channel
+    true_peak_dbtp: float = -1.0
+    tolerance_lu: float = 1.0
+
+
+def _db(x: float) -> float:
+    return 20.0 * math.log10(x) if x > 0 else float("-inf")
+
+
+def _k_weighting_sos(rate: int) -> np.ndarray:
+    # Same RBJ-cookbook designs and parameters as pyloudnorm's "K-weighting" so both agree closely.
+    def shelf() -> tuple[np.ndarray, np.ndarray]:
+        a_ = 10 ** (4.0 / 40.0)
+        w0 = 2.0 * np.pi * 1500.0 / rate
+        alpha = np.sin(w0) / (2.0 * (1 / np.sqrt(2)))
+        c, s = np.cos(w0), 2 * np.sqrt(a_) * alpha
+        b = [a_ * ((a_ + 1) + (a_ - 1) * c + s), -2 * a_ * ((a_ - 1) + (a_ + 1) * c),
+             a_ * ((a_ + 1) + (a_ - 1) * c - s)]
+        a = [(a_ + 1) - (a_ - 1) * c + s, 2 * ((a_ - 1) - (a_ + 1) * c), (a_ + 1) - (a_ - 1) * c - s]
+        return np.array(b) / a[0], np.array(a) / a[0]
+
+    def highpass() -> tuple[np.ndarray, np.ndarray]:
+        w0 = 2.0 * np.pi * 38.0 / rate
+        alpha = np.sin(w0) / (2.0 * 0.5)
+        c = np.cos(w0)
+        b = [(1 + c) / 2, -(1 + c), (1 + c) / 2]
+        a = [1 + alpha, -2 * c, 1 - alpha]
+        return np.array(b) / a[0], np.array(a) / a[0]
+
+    return np.vstack([np.concatenate(shelf()), np.concatenate(highpass())])
+
+
+def _inter_sample(x: np.ndarray) -> np.ndarray:
+    """The three 4x-oversampled values between x[n] and x[n+1], shape (3, len(x)); zeros assumed outside."""
+    n = len(x)
+    out = np.empty((_OS - 1, n), dtype=np.float32)
+    for r in range(_OS - 1):
+        out[r] = np.convolve(x, _OS_PHASES[r])[_OS_HALF - 1 : _OS_HALF - 1 + n]
+    return out
+
+
+def _sample_true_peaks(x: np.ndarray) -> np.ndarray:
+    """Per sample n, the largest 4x-oversampled magnitude on the intervals either side of x[n]."""
+    x = np.asarray(x, dtype=np.float32)
+    between = np.abs(_inter_sample(x)).max(axis=0)  # interval [n, n+1]
+    pk = np.maximum(np.abs(x), between)
+    pk[1:] = np.maximum(pk[1:], between[:-1])
+    return pk
+
+
+def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
+    """Peak of the 4x-oversampled signal in dBTP (signal taken as zero outside the array)."""
+    del rate  # the interpolator is defined relative to the sample rate, so it is rate-independent
+    x = np.asarray(samples, dtype=np.float32).ravel()
+    if x.size == 0:
+        return float("-inf")
+    pad = np.zeros(_OS_HALF, dtype=np.float32)
+    return _db(float(_sample_true_peaks(np.concatenate([pad, x, pad])).max()))
+
+
+class LoudnessMeter:
+    """Streaming ITU-R BS.1770-4 integrated loudness (mono) with a 4x true-peak tracker.
+
+    Per 100 ms hop only one float is kept, so memory grows by 80 bytes per second of programme.
+    """
+
+    def __init__(self, rate: int, *, track_true_peak: bool = False) -> None:
+        self.rate = int(rate)
+        self._track = track_true_peak  # off by default: interpolation costs far more than metering
+        self._sos = _k_weighting_sos(self.rate)
+        self._zi = np.zeros((self._sos.shape[0], 2))
+        self._pending: list[np.ndarray] = []
+        self._pending_n = 0
+        self._pos = 0  # samples already filtered
+        self._hop = 0  # index of the hop being filled
+        self._hop_end = self._bound(1)
+        self._partial = 0.0
+        self._hops: list[float] = []
+        self._tp_tail = np.zeros(2 * _OS_HALF, dtype=np.float32)
+        self._tp = 0.0
+
+    def _bound(self, k: int) -> int:
+        return int(_BLOCK_S * (k * _STEP) * self.rate)
+
+    def add(self, samples: np.ndarray) -> None:
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        if x.size == 0:
+            return
+        self._pending.append(x)
+        self._pending_n += x.size
+        if self._pending_n >= _MIN_FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        x = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        self._pending, self._pending_n = [], 0
+        # In silence the IIR state would decay into subnormal floats, which makes sosfilt ~6x slower;
+        # a +-1e-15 Nyquist-rate dither (about -290 LUFS) keeps it normal without moving any reading.
+        dither = np.where((np.arange(self._pos, self._pos + x.size) & 1) == 0, 1e-15, -1e-15)
+        y, self._zi = scipy.signal.sosfilt(self._sos, x + dither, zi=self._zi)
+        self._accumulate(y * y)
+        if self._track:
+            self._track_peak(x.astype(np.float32))
+
+    def _accumulate(self, y2: np.ndarray) -> None:
+        start, end = self._pos, self._pos + y2.size
+        cur = start
+        while self._hop_end <= end:
+            self._hops.append(self._partial + float(y2[cur - start : self._hop_end - start].sum()))
+            self._partial = 0.0
+            cur = self._hop_end
+            self._hop += 1
+            self._hop_end = self._bound(self._hop + 1)
+        self._partial += float(y2[cur - start :].sum())
+        self._pos = end
+
+    def _track_peak(self, x: np.ndarray) -> None:
+        # Keep 2*half samples of history so every interval is interpolated with full context exactly once.
+        z = np.concatenate([self._tp_tail, x])
+        self._tp = max(self._tp, float(_sample_true_peaks(z)[_OS_HALF : z.size - _OS_HALF].max()))
+        self._tp_tail = z[-2 * _OS_HALF :]
+
+    def true_peak_dbtp(self) -> float:
+        """4x-oversampled peak of everything added so far, dBTP (needs ``track_true_peak=True``)."""
+        if not self._track:
+            raise RuntimeError("LoudnessMeter was created without track_true_peak=True")
+        self._flush()
+        z = np.concatenate([self._tp_tail, np.zeros(2 * _OS_HALF, dtype=np.float32)])
+        tail = float(_sample_true_peaks(z)[_OS_HALF : z.size - _OS_HALF].max())
+        return _db(max(self._tp, tail))
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS; -inf for silence or less than one 400 ms block."""
+        self._flush()
+        n, rate = self._pos, self.rate
+        if n < _BLOCK_S * rate:
+            return float("-inf")
+        # Block count and the zero-extended last block follow pyloudnorm so short tails agree too.
+        n_blocks = int(np.round((n / rate - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
+        hops = np.zeros(n_blocks + 3)
+        have = [*self._hops, self._partial][: hops.size]
+        hops[: len(have)] = have
+        csum = np.concatenate([[0.0], np.cumsum(hops)])
+        z = (csum[4 : 4 + n_blocks] - csum[:n_blocks]) / (_BLOCK_S * rate)
+        z = np.maximum(z, 0.0)  # cumsum differences can go a hair negative on silence
+        with np.errstate(divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lb = -0.691 + 10.0 * np.log10(z)
+            gated = z[lb >= _ABS_GATE]
+            if gated.size == 0:
+                return float("-inf")
+            rel = -0.691 + 10.0 * np.log10(gated.mean()) + _REL_GATE
+            keep = z[(lb > rel) & (lb > _ABS_GATE)]
+            if keep.size == 0:
+                return float("-inf")
+            return float(-0.691 + 10.0 * np.log10(keep.mean()))
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """Gain + gentle compressor + true-peak limiter applied to one clip at a time.
+
+    Work is done per "island" of sound (runs of non-zero samples closer than the filters' reach),
+    each padded with zeros, so clips separated by silence give bit-identical results whether they
+    are processed together or one by one, and exact zeros stay exact zeros.
+    """
+
+    gain_db: float
+    rate: int
+    ceiling_dbtp: float = -1.5  # a little below the target's -1 to leave room for the MP3 encode and resample
+    threshold_db: float = -14.0  # compressor threshold on the 20 ms RMS after gain, dBFS
+    ratio: float = 2.0
+    knee_db: float = 8.0
+
+    # --- time constants (ms) -------------------------------------------------------------------
+    _FRAME_MS = 1.0  # gain curves are computed per 1 ms frame and interpolated linearly
+    _RMS_MS = 20.0
+    _ATTACK_MS = 5.0
+    _RELEASE_MS = 80.0
+    _LIM_ATTACK_MS = 3.0
+    _LIM_RELEASE_MS = 50.0
+
+    def _frame(self) -> int:
+        return max(1, round(self.rate * self._FRAME_MS / 1000.0))
+
+    def _frames(self, ms: float) -> int:
+        return max(1, round(ms / self._FRAME_MS))
+
+    def _reach(self) -> int:
+        """Samples beyond which a sound cannot influence the gain, rounded up to whole frames."""
+        frames = (self._frames(self._RMS_MS) + 2 * self._frames(self._ATTACK_MS) + 2
+                  + 2 * self._frames(self._LIM_ATTACK_MS) + 4)
+        return (frames + 2) * self._frame() + 2 * _OS_HALF
+
+    def process(self, clip: np.ndarray) -> np.ndarray:
+        x = np.asarray(clip, dtype=np.float32).ravel()
+        out = np.zeros_like(x)
+        nz = np.flatnonzero(x)
+        if nz.size == 0:
+            return out
+        reach = self._reach()
+        gaps = np.flatnonzero(np.diff(nz) > 2 * reach)
+        starts = np.concatenate([[nz[0]], nz[gaps + 1]])
+        ends = np.concatenate([nz[gaps], [nz[-1]]]) + 1
+        for s, e in zip(starts, ends, strict=True):
+            out[s:e] = self._process_island(x[s:e], reach)
+        return out
+
+    def _process_island(self, x: np.ndarray, pad: int) -> np.ndarray:
+        f = self._frame()
+        n = x.size
+        n_frames = -(-(n + 2 * pad) // f)
+        buf = np.zeros(n_frames * f, dtype=np.float32)
+        buf[pad : pad + n] = x
+        a = 10.0 ** (self.gain_db / 20.0)
+        fr = buf.reshape(n_frames, f)
+
+        comp = self._compressor_gain(fr, a)
+        comp_max = maximum_filter1d(comp, 3, mode="nearest")
+        ceiling = 10.0 ** (self.ceiling_dbtp / 20.0)
+        target = ceiling * 10.0 ** (-0.15 / 20.0)  # margin for the gain ramp's own overshoot
+        tp = _frame_true_peaks(fr, f, lambda bound: a * bound * comp_max > target)
+        for _ in range(4):
+            lim = self._limiter_gain(a * tp * comp_max, target)
+            y = buf * _interp_frames(comp * lim * a, f).astype(np.float32)
+            peak = float(_frame_true_peaks(y.reshape(n_frames, f), f, lambda bound: bound > ceiling).max())
+            if peak <= ceiling:
+                break
+            target *= ceiling / peak * 10.0 ** (-0.05 / 20.0)
+        else:
+            y *= np.float32(ceiling / peak * (1 - 1e-4))
+        return y[pad : pad + n]
+
+    def _compressor_gain(self, fr: np.ndarray, a: float) -> np.ndarray:
+        ms = (fr.astype(np.float64) ** 2).mean(axis=1) * a * a
+        ms = uniform_filter1d(ms, self._frames(self._RMS_MS), mode="constant")
+        with np.errstate(divide="ignore"):
+            level = 10.0 * np.log10(np.maximum(ms, 1e-20))
+        over = level - self.threshold_db
+        k = self.knee_db
+        slope = 1.0 / self.ratio - 1.0
+        knee = slope * (over + k / 2) ** 2 / (2 * k)
+        gr = np.where(over <= -k / 2, 0.0, np.where(over >= k / 2, slope * over, knee))
+        g = 10.0 ** (gr / 20.0)
+        att = self._frames(self._ATTACK_MS)
+        g = uniform_filter1d(minimum_filter1d(g, 2 * att + 1, mode="constant", cval=1.0), 2 * att + 1,
+                             mode="constant", cval=1.0)
+        return _slow_release(g, self._frames(self._RELEASE_MS))
+
+    def _limiter_gain(self, peak: np.ndarray, ceiling: float) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            req = np.minimum(1.0, ceiling / np.maximum(peak, 1e-30))
+        w = self._frames(self._LIM_ATTACK_MS)
+        # min over +-(w+1) then mean over +-w: every frame within one of a hot frame ends at or below
+        # that frame's requirement, and linear interpolation never leaves that range.
+        g = minimum_filter1d(req, 2 * (w + 1) + 1, mode="constant", cval=1.0)
+        g = uniform_filter1d(g, 2 * w + 1, mode="constant", cval=1.0)
+        g = np.minimum(g, req)  # guards float rounding in the mean
+        return _slow_release(g, self._frames(self._LIM_RELEASE_MS))
+
+
+def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per-frame 4x true peak where ``hot(upper_bound)`` says it matters, else the upper bound.
+
+    Interpolating is the costly step, so it is done only on runs of frames whose cheap bound
+    (sum of |taps| times the neighbourhood's sample peak) could reach the level of interest.
+    """
+    x = fr.ravel()
+    reach = -(-_OS_HALF // f)
+    bound = _OS_L1 * maximum_filter1d(np.abs(fr).max(axis=1), 2 * reach + 1, mode="constant")
+    out = bound.astype(np.float64)
+    idx = np.flatnonzero(hot(bound))
+    if idx.size == 0:
+        return out
+    # Merge runs a few frames apart: fewer, longer convolutions are cheaper than many tiny ones.
+    breaks = np.flatnonzero(np.diff(idx) > 2 * reach + 4)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
+    for a, b in zip(starts, ends, strict=True):
+        lo, hi = a * f - _OS_HALF, b * f + _OS_HALF
+        seg = x[max(lo, 0) : min(hi, x.size)]
+        seg = np.concatenate([np.zeros(max(0, -lo), np.float32), seg,
+                              np.zeros(max(0, hi - x.size), np.float32)])
+        out[a:b] = _sample_true_peaks(seg)[_OS_HALF : _OS_HALF + (b - a) * f].reshape(-1, f).max(axis=1)
+    return out
+
+
+def _slow_release(g: np.ndarray, frames: int) -> np.ndarray:
+    # Gain reduction follows attacks at once but decays along a one-pole curve; taking the minimum
+    # keeps every guarantee the input gain already gives.
+    a = math.exp(-1.0 / frames)
+    red = scipy.signal.lfilter([1.0 - a], [1.0, -a], 1.0 - g)
+    return np.minimum(g, 1.0 - red)
+
+
+def _interp_frames(g: np.ndarray, f: int) -> np.ndarray:
+    """Per-sample gain, linear between frame centres (constant beyond the outermost centres)."""
+    if f == 1:
+        return g
+    n = g.size * f
+    centres = (np.arange(g.size) + 0.5) * f - 0.5
+    return np.interp(np.arange(n, dtype=np.float64), centres, g)
+
+
+_Clips = Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]]
+
+
+def _passes(clips: _Clips) -> Callable[[], Iterable[np.ndarray]]:
+    if callable(clips):
+        return clips
+    if isinstance(clips, Iterator):
+        # A one-shot iterator cannot be re-read, so it has to be kept; pass a factory to stream.
+        kept = list(clips)
+        return lambda: kept
+    return lambda: clips
+
+
+def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None) -> float:
+    meter = LoudnessMeter(rate)
+    for clip in clips:
+        meter.add(clip if dyn is None else dyn.process(clip))
+    return meter.integrated()
+
+
+def plan_dynamics(
+    clips: Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]],
+    rate: int,
+    target: LoudnessTarget,
+) -> Dynamics:
+    """Choose the gain so the processed programme measures target.integrated_lufs (2-4 passes)."""
+    read = _passes(clips)
+    ceiling = min(-1.5, target.true_peak_dbtp - 0.5)
+    threshold = target.integrated_lufs + 5.0
+
+    def make(gain: float) -> Dynamics:
+        return Dynamics(gain_db=gain, rate=rate, ceiling_dbtp=ceiling, threshold_db=threshold)
+
+    raw = _measure(read(), rate, None)
+    if not math.isfinite(raw):
+        return make(0.0)
+    # Processing only ever lowers loudness, so the raw-based gain is a lower bound; then secant steps.
+    g0 = float(np.clip(target.integrated_lufs - raw, -60.0, 60.0))
+    l0 = _measure(read(), rate, make(g0))
+    best = (abs(l0 - target.integrated_lufs), g0)
+    g1 = g0 + (target.integrated_lufs - l0)
+    for _ in range(3):
+        if best[0] <= 0.05 or not math.isfinite(l0):
+            break
+        l1 = _measure(read(), rate, make(g1))
+        best = min(best, (abs(l1 - target.integrated_lufs), g1))
+        slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 1.0
+        slope = float(np.clip(slope, 0.2, 1.0))
+        g0, l0 = g1, l1
+        g1 = g1 + (target.integrated_lufs - l1) / slope
+    return make(best[1])
