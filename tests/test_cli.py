@@ -1,0 +1,135 @@
+"""CLI: every command and every error path, on the fake synthesiser where audio is made."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from narrate import cli
+from narrate.synth import FakeSynthesizer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "water-bills.md"
+
+
+@pytest.fixture
+def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
+    """Route the CLI's synthesiser to the fake one (the real voice is tested in test_voice.py)."""
+    synth = FakeSynthesizer()
+    from narrate import pipeline
+
+    monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
+    return synth
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_narrate_prints_a_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer) -> None:
+    code, out, err = run([str(SAMPLE), "--output-dir", str(tmp_path), "--quiet"], capsys)
+    assert code == 0, err
+    path = tmp_path / "water-bills-rise-again-as-leaks-go-unfixed.mp3"
+    assert path.is_file()
+    assert out.startswith(str(path))
+    assert "5 chapters" in out and "real time" in out
+    assert err == ""
+
+
+def test_script_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["script", str(SAMPLE), "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"title", "author", "date", "chapters"}
+    assert data["date"] == "2026-03-04"
+    assert [c["kind"] for c in data["chapters"]] == ["intro", "body", "body", "body", "outro"]
+    sentence = data["chapters"][1]["paragraphs"][0]["sentences"][0]
+    assert set(sentence) == {"text", "spoken"}
+    assert "£603" in sentence["text"] and "six hundred and three pounds" in sentence["spoken"]
+
+
+def test_script_text_form(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["script", str(SAMPLE)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "# 1. Introduction"
+    assert "# 3. Where the money goes" in lines
+    assert "[1]" in lines and "" in lines
+
+
+def test_clean_prints_header_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Title: A Headline\nAuthor: Sam Roe\n\nThe body paragraph.\n", encoding="utf-8")
+    code, out, _ = run(["clean", str(page)], capsys)
+    assert code == 0
+    assert out.startswith("Title: A Headline\nAuthor: Sam Roe\n")
+    assert "The body paragraph." in out
+
+
+def test_voices_lists_the_bundled_voice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["voices"], capsys)
+    assert code == 0
+    assert "en_US-joe-medium" in out and "22050" in out and "medium" in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        (None, ["missing.txt"], "not found"),
+        ("dir", ["{tmp}"], "is a folder"),
+        ("empty", ["{tmp}/empty.txt"], "nothing to read"),
+        ("binary", ["{tmp}/image.png"], "binary file"),
+        ("article", ["{tmp}/a.txt", "--voice", "nobody"], "unknown voice 'nobody'"),
+        ("article", ["{tmp}/a.txt", "--profile", "{tmp}/bad.toml"], "unknown key 'colour'"),
+        ("article", ["{tmp}/a.txt", "--profile", "{tmp}/nope.toml"], "not found"),
+        ("article", ["{tmp}/a.txt", "--lexicon", "{tmp}/badlex.toml"], "badlex.toml"),
+    ],
+)
+def test_errors_are_one_line_with_nonzero_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str | None, args: list[str], message: str
+) -> None:
+    (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "a.txt").write_text("T\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "bad.toml").write_text("[voice]\ncolour = 'red'\n", encoding="utf-8")
+    (tmp_path / "badlex.toml").write_text("[lexicon]\nWord = 3\n", encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args] + ["--output-dir", str(tmp_path / "out")]
+    code, out, err = run(argv, capsys)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() or os.listdir(tmp_path / "out") == []
+
+
+def test_bad_speed_fails_in_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main([str(SAMPLE), "--speed", "9"])
+    assert exc.value.code == 2
+    assert "between 0.5 and 2.0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["script"], ["clean"], ["voices"]])
+def test_help_has_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "-h"])
+    assert exc.value.code == 0
+    assert "example" in capsys.readouterr().out
+
+
+def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "narrate", "script", "-", "--json"],
+        input="Title: From Stdin\n\nA sentence from standard input.\n".encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["title"] == "From Stdin"

@@ -1,0 +1,159 @@
+"""The whole pipeline on the fake synthesiser: exact chapter timings, tags, loudness, atomic output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from audio_tools import decode, ffmpeg_chapters, true_peak_dbtp
+from mutagen.id3 import ID3
+
+from narrate.errors import InputError
+from narrate.pipeline import load_script, narrate_article, slugify
+from narrate.synth import FakeSynthesizer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "water-bills.md"
+
+
+@pytest.fixture(scope="module")
+def narrated(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("out")
+    synth = FakeSynthesizer()
+    result = narrate_article(SAMPLE, output_dir=out, synthesizer=synth)
+    return result, synth
+
+
+def test_output_goes_to_the_slug_path(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, _ = narrated
+    assert result.path.name == "water-bills-rise-again-as-leaks-go-unfixed.mp3"
+    assert sorted(os.listdir(result.path.parent)) == [result.path.name]
+
+
+def test_every_sentence_synthesised_once_in_order(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, synth = narrated
+    assert synth.calls == [s.spoken for s in result.script.sentences]
+
+
+def test_chapters_intro_lead_sections_outro(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, _ = narrated
+    titles = [c.title for c in result.chapters]
+    assert titles == [
+        "Introduction",
+        "Water Bills Rise Again as Leaks Go Unfixed",
+        "Where the money goes",
+        "What happens next",
+        "Outro",
+    ]
+    kinds = [c.kind for c in result.script.chapters]
+    assert kinds == ["intro", "body", "body", "body", "outro"]
+
+
+def test_chapter_starts_are_exact_sample_positions(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, synth = narrated
+    # recompute independently: every clip's length is known from the fake synthesiser
+    first_sentence_of_chapter = []
+    index = 0
+    for chapter in result.script.chapters:
+        first_sentence_of_chapter.append(index)
+        index += sum(len(p.sentences) for p in chapter.paragraphs)
+    cue_starts = [c.start for c in result.cues]
+    assert [m.start for m in result.chapters] == [cue_starts[i] for i in first_sentence_of_chapter]
+    for cue, sentence in zip(result.cues, result.script.sentences):
+        assert cue.end - cue.start <= synth.length_for(sentence.spoken)
+    read_back = ffmpeg_chapters(result.path)
+    assert [t for _, _, t in read_back] == [m.title for m in result.chapters]
+    for (start, _, _), mark in zip(read_back, result.chapters):
+        assert start == pytest.approx(mark.start / result.rate, abs=0.001)
+
+
+def test_tags(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, _ = narrated
+    id3 = ID3(result.path)
+    assert id3.version == (2, 3, 0)
+    assert str(id3["TIT2"]) == "Water Bills Rise Again as Leaks Go Unfixed"
+    assert str(id3["TPE1"]) == "Hannah Cole"
+    assert str(id3["TALB"]) == "Byline Times Audio Articles"
+    assert str(id3["TDRC"]) == "2026-03-04"
+    assert "fifth of treated water" in id3.getall("COMM")[0].text[0]
+
+
+def test_loudness_and_true_peak(narrated) -> None:  # type: ignore[no-untyped-def]
+    import pyloudnorm
+
+    result, _ = narrated
+    audio = decode(result.path)
+    loudness = pyloudnorm.Meter(44100).integrated_loudness(audio.astype("float64"))
+    assert loudness == pytest.approx(-19.0, abs=1.0)
+    assert true_peak_dbtp(audio) <= -1.0
+    assert audio.size / 44100 == pytest.approx(result.seconds, abs=0.05)
+
+
+def test_intro_speaks_headline_author_publication_and_date(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, _ = narrated
+    intro = result.script.chapters[0]
+    written = " ".join(s.text for p in intro.paragraphs for s in p.sentences)
+    assert written.startswith("Water Bills Rise Again as Leaks Go Unfixed.")
+    assert "By Hannah Cole." in written
+    assert "Byline Times" in written and "4 March 2026" in written
+    spoken = " ".join(s.spoken for p in intro.paragraphs for s in p.sentences)
+    assert "2026" not in spoken  # the date is said in words
+
+
+def test_output_path_override_and_atomic_replace(tmp_path: Path) -> None:
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"old")
+    result = narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer())
+    assert result.path == target
+    assert target.read_bytes()[:3] == b"ID3"
+    assert sorted(os.listdir(tmp_path)) == ["ep.mp3"]
+
+
+def test_synthesis_failure_leaves_nothing(tmp_path: Path) -> None:
+    from narrate.errors import SynthesisError
+
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"old")
+    with pytest.raises(SynthesisError):
+        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(fail_on="bakery"))
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["ep.mp3"]
+
+
+def test_plain_text_without_date_or_author(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Short Title\n\nOne paragraph of text. And another sentence.\n", encoding="utf-8")
+    script = load_script(article)
+    assert script.author is None and script.date is None
+    intro = [s.text for p in script.chapters[0].paragraphs for s in p.sentences]
+    assert intro == ["Short Title.", "Published by Byline Times."]
+
+
+def test_title_only_is_a_clear_error(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Only A Title\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no text to read"):
+        load_script(article)
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("What Putin Really Wants From Trump's Ukraine 'Negotiations'", "what-putin-really-wants-from-trump-s-ukraine-negotiations"),
+        ("Café & Crème: «Déjà vu»", "cafe-creme-deja-vu"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("日本語", "episode"),
+        ("CON", "con-episode"),
+        ("", "episode"),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+def test_date_in_script(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Title: T\nDate: 2025-12-15\n\nBody text here.\n", encoding="utf-8")
+    assert load_script(article).date == dt.date(2025, 12, 15)
