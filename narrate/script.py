@@ -14,7 +14,6 @@ from .profile import Bookend, Profile, TemplateLine
 from .sentences import split_paragraph
 from .speech import SpeechRules, speak
 
-_FIELDS = re.compile(r"\{(\w+)\}")
 
 
 def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = None) -> Script:
@@ -81,11 +80,14 @@ def fill_line(line: TemplateLine, fields: dict[str, str | None]) -> str | None:
     """The first alternative whose fields are all known, filled in; None when none is."""
     options = (line,) if isinstance(line, str) else line
     for option in options:
-        names = _FIELDS.findall(option)
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(option) if name is not None]
+        except ValueError:
+            return None
         if all(fields.get(n) for n in names):
             try:
-                filled = string.Formatter().vformat(option, (), {n: fields[n] for n in names}).strip()
-            except (KeyError, IndexError, ValueError):
+                filled = option.format_map({n: fields[n] for n in names}).strip()
+            except (KeyError, IndexError, ValueError, AttributeError):
                 return None
             return re.sub(r"([.!?…])['’\"”]?\.$", lambda m: m[0][:-1], filled)
     return None

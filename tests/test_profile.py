@@ -1,0 +1,75 @@
+"""Profiles: the bundled Byline profile, overrides, and errors that name the bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrate.errors import ProfileError
+from narrate.profile import load_profile, parse_profile
+from narrate.script import fill_line
+
+
+def test_bundled_profile_is_complete() -> None:
+    profile = load_profile()
+    assert profile.podcast.name == "Byline Times Audio Articles"
+    assert profile.intro.chapter == "Introduction" and profile.outro.chapter == "Outro"
+    assert profile.loudness.integrated_lufs == -19.0 and profile.loudness.true_peak_dbtp == -1.0
+    assert profile.mp3.bitrate_kbps == 64 and profile.mp3.sample_rate == 44100
+    assert profile.speech.locale == "en-GB"
+    assert profile.pauses.paragraph > profile.pauses.sentence
+
+
+def test_partial_profile_keeps_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[podcast]\nname = "My Show"\n\n[pauses]\nsentence = 0.5\n', encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.podcast.name == "My Show"
+    assert profile.pauses.sentence == 0.5
+    assert profile.pauses.paragraph == 0.75
+    assert profile.name == "p"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[voice]\ncolour = 1\n", "unknown key 'colour'"),
+        ("[vioce]\nname = 'x'\n", "unknown section [vioce]"),
+        ("[pauses]\nsentence = 'long'\n", "key 'sentence' must be a number"),
+        ("[pauses]\nsentence = 99\n", "between 0 and 10"),
+        ("[mp3]\nbitrate_kbps = 65\n", "bitrate_kbps"),
+        ("[speech]\nlocale = 'fr-FR'\n", "locale"),
+        ("[podcast]\nexplicit = 'no'\n", "true or false"),
+        ("[intro]\nlines = [1, 2]\n", "must be a string"),
+        ("[clean]\ncard_labels = 'EXCLUSIVE'\n", "must be a list"),
+        ("not toml at all [", "not valid TOML"),
+        ("podcast = 3\n", "[podcast] must be a table"),
+    ],
+)
+def test_bad_profiles_name_the_problem(text: str, message: str) -> None:
+    with pytest.raises(ProfileError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_profile(text, "bad.toml")
+
+
+def test_missing_profile_file(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="not found"):
+        load_profile(tmp_path / "none.toml")
+    with pytest.raises(ProfileError, match="is a folder"):
+        load_profile(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "fields", "expected"),
+    [
+        ("{title}.", {"title": "A Title"}, "A Title."),
+        ("{title}.", {"title": "Who Pays?"}, "Who Pays?"),
+        ("By {author}.", {"author": None}, None),
+        (("On {date}.", "Undated."), {"date": None}, "Undated."),
+        (("On {date}.", "Undated."), {"date": "3 March 2025"}, "On 3 March 2025."),
+        ("{title} {unknown}", {"title": "T"}, None),
+        ("{title} {{braces}}", {"title": "T"}, "T {braces}"),
+    ],
+)
+def test_template_lines(line: object, fields: dict[str, str | None], expected: str | None) -> None:
+    assert fill_line(line, fields) == expected  # type: ignore[arg-type]
