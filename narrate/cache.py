@@ -1,0 +1,149 @@
+"""Content-addressed sentence audio on disk: atomic, checksummed, shared safely between processes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .errors import OutputError
+
+FORMAT_VERSION = 1
+"""Bump when the entry layout or what is stored changes: old entries then simply stop matching."""
+
+# Entry = header + float32 little-endian samples. The header carries the sample count and a CRC32 of the
+# sample bytes, so a truncated or corrupted file is detected and never played.
+_MAGIC = b"NRC1"
+_HEADER = struct.Struct("<4sQI")  # magic, sample count, crc32 of the sample bytes
+_SUFFIX = ".f32"
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for sentence audio (honours XDG_CACHE_HOME)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrate")) / "sentences"
+
+
+class SentenceCache:
+    """Sentence clips keyed by everything that changes them; one file per entry, written atomically.
+
+    Two processes may share the folder: an entry appears only by `os.replace` of a complete file, two
+    writers of one key write identical bytes, and a reader that loses a race with `clear` sees a miss.
+    """
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+
+    @staticmethod
+    def key(synth_identity: str, spoken: str) -> str:
+        h = hashlib.sha256()
+        for part in (f"narrate-sentence-cache:{FORMAT_VERSION}", synth_identity, spoken):
+            data = part.encode("utf-8")
+            h.update(len(data).to_bytes(8, "little"))  # length-prefixed: no two part lists collide
+            h.update(data)
+        return h.hexdigest()
+
+    def path(self, key: str) -> Path:
+        if len(key) < 8 or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError(f"not a cache key: {key!r}")
+        return self.directory / key[:2] / f"{key}{_SUFFIX}"
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The cached clip, or None on a miss; a damaged entry is removed and reported as a miss."""
+        path = self.path(key)
+        try:
+            with path.open("rb") as f:
+                data = bytearray(f.read())  # writable, so callers may process the clip in place
+        except OSError:
+            return None
+        samples = _decode(data)
+        if samples is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return samples
+
+    def put(self, key: str, samples: np.ndarray) -> None:
+        """Store a clip atomically; an unwritable cache is an error that says what to do."""
+        path = self.path(key)
+        payload = np.ascontiguousarray(samples, dtype="<f4").ravel().tobytes()
+        header = _HEADER.pack(_MAGIC, len(payload) // 4, zlib.crc32(payload))
+        for attempt in range(3):
+            try:
+                self._write(path, header, payload)
+                return
+            except FileNotFoundError:
+                # another process's `clear` removed the shard folder or our temp file: try again
+                if attempt == 2:
+                    return  # the entry is only a saving, losing it to a racing clear is harmless
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write the sentence cache in {self.directory} ({exc.strerror or exc}): "
+                    "free some space, choose another folder with --cache-dir, or use --no-cache"
+                ) from None
+
+    @staticmethod
+    def _write(path: Path, header: bytes, payload: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(header)
+                out.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _entries(self) -> Iterator[Path]:
+        if not self.directory.is_dir():
+            return
+        for sub in self.directory.iterdir():
+            if sub.is_dir() and len(sub.name) == 2:
+                yield from (p for p in sub.iterdir() if p.suffix in (_SUFFIX, ".tmp"))
+
+    def stats(self) -> tuple[int, int]:
+        """(entries, bytes) currently stored."""
+        entries = size = 0
+        for p in self._entries():
+            with contextlib.suppress(OSError):
+                size += p.stat().st_size
+                entries += p.suffix == _SUFFIX
+        return entries, size
+
+    def clear(self) -> int:
+        """Remove every entry (and stray temporary files); returns how many entries went."""
+        removed = 0
+        for p in list(self._entries()):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot remove {p} ({exc.strerror or exc}): check the folder's permissions"
+                ) from None
+            removed += p.suffix == _SUFFIX
+        if self.directory.is_dir():
+            for sub in self.directory.iterdir():
+                with contextlib.suppress(OSError):
+                    sub.rmdir()  # only empty ones go; another process may be writing into it
+        return removed
+
+
+def _decode(data: bytearray) -> np.ndarray | None:
+    if len(data) < _HEADER.size:
+        return None
+    magic, count, crc = _HEADER.unpack_from(data)
+    payload = memoryview(data)[_HEADER.size :]
+    if magic != _MAGIC or len(payload) != count * 4 or zlib.crc32(payload) != crc:
+        return None
+    return np.frombuffer(payload, dtype="<f4")

@@ -1,0 +1,252 @@
+"""Sentence texts to clips in order: cache first, then worker processes (one voice session each)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cache import SentenceCache
+from .errors import NarrateError, SynthesisError
+from .synth import PiperSynthesizer, Synthesizer
+
+ClipProgress = Callable[[int, int], None]
+"""Called as (clips delivered, total) while clips are yielded in order."""
+
+_AHEAD_PER_JOB = 6  # sentences queued per worker beyond the one in hand: keeps cores busy, memory flat
+
+
+def available_cores() -> int:
+    """Cores this process may run on (affinity-aware, so containers and taskset are respected)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_jobs() -> int:
+    return available_cores()
+
+
+@dataclass
+class SynthesisStats:
+    """What a run did: sentences taken from the cache, synthesised, and the worker processes started."""
+
+    total: int = 0
+    cached: int = 0
+    synthesised: int = 0
+    workers: int = 0
+
+
+def worker_spec(synth: Synthesizer, threads: int) -> Synthesizer:
+    """A picklable copy of `synth` that builds its own voice session (with `threads`) inside a worker."""
+    if isinstance(synth, PiperSynthesizer):
+        return PiperSynthesizer(synth.voice, synth.settings, threads=threads)  # unloaded: loads on first use
+    return synth
+
+
+def synthesize_all(
+    texts: Sequence[str],
+    synth: Synthesizer,
+    *,
+    cache: SentenceCache | None = None,
+    jobs: int | None = None,
+    progress: ClipProgress | None = None,
+    stats: SynthesisStats | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield one clip per text, in order: cached clips as they are, the rest synthesised and cached.
+
+    With jobs > 1 the missing clips are made by up to `jobs` worker processes, each loading the voice
+    once, only if something is missing. A failure names the sentence; clips finished before it stay
+    in the cache, so a re-run resumes where it stopped.
+    """
+    stats = stats if stats is not None else SynthesisStats()
+    stats.total = len(texts)
+    jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
+    identity = synth.identity()
+    keys = [SentenceCache.key(identity, text) for text in texts]
+    report = progress or (lambda done, total: None)
+    if cache is not None:
+        missing = sorted({i for i, key in enumerate(keys) if not cache.path(key).is_file()})
+    else:
+        missing = list(range(len(texts)))
+    # A text that repeats is synthesised once: only its first occurrence is sent to a worker.
+    first: dict[str, int] = {}
+    for i in missing:
+        first.setdefault(keys[i], i)
+    todo = sorted(first.values())
+    workers = min(jobs, len(todo))
+    spec = worker_spec(synth, threads=max(1, available_cores() // max(1, workers))) if workers > 1 else None
+    if spec is not None and not _picklable(spec):
+        spec = None
+    if spec is None:
+        yield from _in_process(texts, keys, synth, cache, report, stats)
+    else:
+        stats.workers = workers
+        yield from _in_pool(texts, keys, todo, spec, workers, cache, report, stats)
+
+
+def _in_process(
+    texts: Sequence[str],
+    keys: list[str],
+    synth: Synthesizer,
+    cache: SentenceCache | None,
+    report: ClipProgress,
+    stats: SynthesisStats,
+) -> Iterator[np.ndarray]:
+    recent: dict[str, np.ndarray] = {}  # without a cache, a repeated text still need not be re-spoken
+    report(0, len(texts))
+    for number, (text, key) in enumerate(zip(texts, keys, strict=True), 1):
+        clip = cache.get(key) if cache is not None else recent.get(key)
+        if clip is not None:
+            stats.cached += 1
+        else:
+            clip = _synthesize(synth, text, number, len(texts))
+            stats.synthesised += 1
+            if cache is not None:
+                cache.put(key, clip)
+            else:
+                recent = {key: clip}
+        yield clip
+        report(number, len(texts))
+
+
+def _in_pool(
+    texts: Sequence[str],
+    keys: list[str],
+    todo: list[int],
+    spec: Synthesizer,
+    workers: int,
+    cache: SentenceCache | None,
+    report: ClipProgress,
+    stats: SynthesisStats,
+) -> Iterator[np.ndarray]:
+    total = len(texts)
+    pending: dict[str, Future[np.ndarray]] = {}
+    queue = deque(todo)
+    sent = set(todo)
+    window = workers * (_AHEAD_PER_JOB + 1)
+    # last index needing each key, so a finished clip is dropped as soon as nobody else wants it
+    last_use = {key: i for i, key in enumerate(keys)}
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_worker_init,
+        initargs=(spec, None if cache is None else str(cache.directory)),
+    )
+
+    def refill(upto: int) -> None:
+        # keep `window` sentences in flight, always including the one the caller is waiting for
+        while queue and (len(pending) < window or queue[0] <= upto):
+            i = queue.popleft()
+            pending[keys[i]] = pool.submit(_worker_synthesize, texts[i], keys[i], i + 1, total)
+
+    try:
+        report(0, total)
+        for i, key in enumerate(keys):
+            refill(i)
+            future = pending.get(key)
+            if future is not None:
+                clip = _result(future, texts[i], i + 1, total)
+                if last_use[key] == i:
+                    del pending[key]
+                if i in sent:
+                    stats.synthesised += 1
+                else:
+                    stats.cached += 1  # a repeat of a sentence spoken earlier in this run
+            else:
+                clip = cache.get(key) if cache is not None else None
+                if clip is None:
+                    # damaged or removed since we looked: make it again here rather than play nothing
+                    clip = _synthesize_via(pool, texts[i], key, i + 1, total)
+                    stats.synthesised += 1
+                else:
+                    stats.cached += 1
+            yield clip
+            report(i + 1, total)
+    except BrokenProcessPool as exc:
+        raise SynthesisError(
+            f"a synthesis worker died ({exc}): the machine may be out of memory; try --jobs 1"
+        ) from None
+    finally:
+        # Work already running finishes (and lands in the cache); queued work is dropped.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future: Future[np.ndarray], text: str, number: int, total: int) -> np.ndarray:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:  # whatever a worker raised comes back pickled
+        failure = _failure(text, number, total, exc)
+        if failure is exc:
+            raise
+        raise failure from exc
+
+
+def _synthesize_via(pool: ProcessPoolExecutor, text: str, key: str, number: int, total: int) -> np.ndarray:
+    return _result(pool.submit(_worker_synthesize, text, key, number, total), text, number, total)
+
+
+def _synthesize(synth: Synthesizer, text: str, number: int, total: int) -> np.ndarray:
+    try:
+        return np.asarray(synth.synthesize(text), dtype=np.float32)
+    except Exception as exc:  # Piper and onnxruntime raise untyped errors too
+        failure = _failure(text, number, total, exc)
+        if failure is exc:
+            raise
+        raise failure from exc
+
+
+def _failure(text: str, number: int, total: int, exc: Exception) -> Exception:
+    if isinstance(exc, NarrateError) and not isinstance(exc, SynthesisError):
+        return exc  # a voice that will not load is not about this sentence
+    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return SynthesisError(
+        f"sentence {number} of {total} ({text[:60]!r}) could not be synthesised: {detail}; "
+        "rephrase it (see `narrate script`) and re-run: finished sentences are cached"
+    )
+
+
+def _picklable(spec: Synthesizer) -> bool:
+    try:
+        pickle.dumps(spec)
+    except Exception:  # any object may refuse pickling in its own way
+        return False
+    return True
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in milliseconds with numpy/piper already imported; spawn re-imports
+    # everything (about a second of CPU per worker), so it is used only where fork does not exist.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+# --- inside a worker process ---------------------------------------------------------------------
+
+_worker_synth: Synthesizer | None = None
+_worker_cache: SentenceCache | None = None
+
+
+def _worker_init(spec: Synthesizer, cache_dir: str | None) -> None:
+    global _worker_synth, _worker_cache
+    _worker_synth = spec
+    _worker_cache = SentenceCache(cache_dir) if cache_dir is not None else None
+
+
+def _worker_synthesize(text: str, key: str, number: int, total: int) -> np.ndarray:
+    assert _worker_synth is not None
+    clip = np.asarray(_worker_synth.synthesize(text), dtype=np.float32)
+    if _worker_cache is not None:
+        # Stored by the worker itself, so finished work survives a failure elsewhere in the run.
+        _worker_cache.put(key, clip)
+    return clip
