@@ -39,6 +39,9 @@ class PodcastInfo:
     genre: str = "Podcast"
     website: str = ""
     cover: str = ""
+    owner_email: str = ""  # itunes:owner in the feed (Apple's contact; not shown to listeners)
+    base_url: str = ""  # where the episodes will be published; `narrate batch --base-url` wins
+    artwork_url: str = ""  # feed artwork URL; else `cover` is copied beside the episodes
 
 
 @dataclass(frozen=True)
