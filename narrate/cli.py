@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,9 +105,19 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     raise KeyError(command)
 
 
+class _Terminated(Exception):
+    """SIGTERM, turned into an exception so temp files and the encoder are cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if args_list and args_list[0] in COMMANDS:
             command = args_list.pop(0)
@@ -121,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("narrate: interrupted; nothing was written at the output path", markup=False)
         return 130
+    except _Terminated:
+        err.print("narrate: terminated; nothing was written at the output path", markup=False)
+        return 143
 
 
 def _profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | None]:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import mimetypes
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -113,26 +114,34 @@ def encode_mp3(
     except OSError as exc:
         raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
     tag = id3_tag(tags, chapters, rate, total_samples)
-    with _partial(folder, output.name) as audio_path, _partial(folder, output.name) as final_path:
+    remove_stale_partials(folder)
+    # ffmpeg writes to the temp folder: a killed run leaves nothing in the output folder but,
+    # at worst, the few-millisecond final copy below, which the next run sweeps away
+    with tempfile.TemporaryDirectory(prefix="narrate-encode-") as work:
+        audio_path = Path(work) / "audio.mp3"
         _run_encoder(blocks, rate, audio_path, fmt)
-        try:
-            with open(final_path, "wb") as out, open(audio_path, "rb") as audio:
-                out.write(tag)
-                while chunk := audio.read(1 << 20):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(final_path, output)
-        except OSError as exc:
-            raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with _partial(folder, output.name) as final_path:
+            try:
+                with open(final_path, "wb") as out, open(audio_path, "rb") as audio:
+                    out.write(tag)
+                    while chunk := audio.read(1 << 20):
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(final_path, output)
+            except OSError as exc:
+                raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
     return output
+
+
+_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.partial$")
 
 
 @contextlib.contextmanager
 def _partial(folder: Path, name: str) -> Iterator[Path]:
-    """A hidden temp file beside the target; removed unless it was renamed into place."""
+    """A hidden temp file beside the target, named with our pid; removed unless renamed into place."""
     try:
-        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
+        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=".partial")
     except OSError as exc:
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -141,6 +150,30 @@ def _partial(folder: Path, name: str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Delete partial files left by narrate processes that were killed (their pid is gone)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = _PARTIAL.match(name)
+        if m is None or _alive(int(m[1])):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Format) -> None:

@@ -29,7 +29,7 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
         paragraphs = [paragraph(p) for p in section.paragraphs]
         paragraphs = [p for p in paragraphs if p.sentences]
         if section.heading:
-            heading = paragraph(section.heading)
+            heading = _as_statement(paragraph(section.heading))
             if heading.sentences:
                 body.append(Chapter(section.heading, "body", (heading, *paragraphs), has_heading=True))
                 continue
@@ -48,6 +48,14 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
     ]
     return Script(title=article.title, author=article.author, date=article.date, chapters=tuple(chapters),
                   standfirst=article.standfirst)
+
+
+def _as_statement(paragraph: Paragraph) -> Paragraph:
+    """A heading has no full stop; give the voice one so it ends with a falling tone."""
+    return Paragraph(tuple(
+        s if re.search(r"[.!?…:;]['\"’”)]*$", s.spoken) else Sentence(s.text, s.spoken + ".")
+        for s in paragraph.sentences
+    ))
 
 
 def _sentences(text: str, rules: SpeechRules, limit: int) -> tuple[Sentence, ...]:
