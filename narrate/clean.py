@@ -142,6 +142,9 @@ def _alternatives(*alts: str) -> re.Pattern[str]:
 
 
 # Whole-line patterns for chrome every scraped page carries, whatever the publication.
+# Words that make a share row only beside a button or platform name ("This Story" can be a heading).
+_SOCIAL_FILLER = frozenset("on this article story via".split())
+
 _CHROME_LINES = (
     _alternatives(  # buttons and counters
         r"share|shares|share this|share (?:this )?(?:article|story|page|post|episode)",
@@ -226,7 +229,8 @@ _LIST_MARKERS = re.compile(
     r"|explore more)\s*:?",
     re.IGNORECASE,
 )
-_GLUED_DISCOVER = re.compile(r"^discover(?=\S)", re.IGNORECASE)
+# "DiscoverByline Times…": a podcast page's "Discover" link glued to the next capitalised word.
+_GLUED_DISCOVER = re.compile(r"^Discover(?=[A-Z0-9\"'‘“])")
 _ELLIPSIS_TAIL = re.compile(r"[\s,;:\-–—]*(?:\.\.\.+|…)\s*$")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FULL_STOP_END = re.compile(r"[.…][\"'”’)\]]*$")
@@ -364,7 +368,12 @@ def _ends_sentence(line: str) -> bool:
 
 def _is_generic_chrome(line: str) -> bool:
     tokens = [t for t in re.split(r"[\s|·•/]+", line.casefold()) if t]
-    if tokens and len(tokens) <= 12 and all(t in _SOCIAL_WORDS for t in tokens):
+    if (
+        tokens
+        and len(tokens) <= 12
+        and all(t in _SOCIAL_WORDS for t in tokens)
+        and not all(t in _SOCIAL_FILLER for t in tokens)
+    ):
         return True
     if any(p.fullmatch(line) for p in _CHROME_LINES):
         return True
@@ -440,16 +449,22 @@ def _classify(items: list[_Line], compiled: _Compiled) -> None:
 def _drop_cards(items: list[_Line], compiled: _Compiled) -> None:
     """Remove each related-article card: label, headline, optional standfirst, optional author line."""
     live = [it for it in items if it.kind != _DROP]
+    in_article = False
     i = 0
     while i < len(live):
         item = live[i]
+        if item.kind == _BODY and _starts_article(item.text):
+            in_article = True
+        if item.kind in (_LIST, _LABEL) and not in_article:
+            # Above the first paragraph a label is the article's own kicker ("EXCLUSIVE" over its headline).
+            item.kind = _DROP
+            i += 1
+            continue
         if item.kind == _LIST:
             item.kind = _DROP
             i += 1
             # A link list is headline-shaped lines; the article resumes at the first real sentence.
-            while i < len(live) and live[i].kind == _BODY and not (
-                _ends_sentence(live[i].text) and _words(live[i].text) >= 8
-            ):
+            while i < len(live) and live[i].kind == _BODY and not _zone_breaker(live[i].text):
                 live[i].kind = _DROP
                 i += 1
             continue
@@ -473,6 +488,18 @@ def _drop_cards(items: list[_Line], compiled: _Compiled) -> None:
             i += 1
 
 
+def _card_shadow(items: list[_Line], reach: int = 4) -> list[bool]:
+    """Which lines sit within a card's reach, so a card's own byline or date is not the article's."""
+    shadow = [False] * len(items)
+    in_article = False
+    for i, it in enumerate(items):
+        in_article = in_article or it.kind == _BODY and _starts_article(it.text)
+        if it.kind == _LABEL and in_article:
+            for j in range(i, min(i + reach + 1, len(items))):
+                shadow[j] = True
+    return shadow
+
+
 def _choose_title(items: list[_Line], counts: Counter[str], scraped: bool) -> int | None:
     """Index into items of the title line."""
     body = [i for i, it in enumerate(items) if it.kind == _BODY]
@@ -488,11 +515,21 @@ def _choose_title(items: list[_Line], counts: Counter[str], scraped: bool) -> in
     return zone[0] if zone else body[0]
 
 
+def _zone_breaker(line: str) -> bool:
+    """A line that can only be article prose, never a headline, kicker or standfirst."""
+    return _ends_sentence(line) and _words(line) >= 8
+
+
+def _starts_article(line: str) -> bool:
+    """Cards come only after the article has begun; a label above that is the article's own kicker."""
+    return bool(_FULL_STOP_END.search(line)) or _zone_breaker(line)
+
+
 def _zone(items: list[_Line], body: list[int]) -> list[int]:
     """Indexes of the body lines above the first real paragraph: headline, standfirst, labels."""
     zone: list[int] = []
     for i in body:
-        if _ends_sentence(items[i].text) and _words(items[i].text) >= 8:
+        if _zone_breaker(items[i].text):
             break
         zone.append(i)
     return zone
@@ -567,10 +604,7 @@ def _trailing_author(raw: list[str], items: list[_Line], title_key: str | None) 
     name = _names(last, 2)
     if not name or _key(last) == title_key:
         return None
-    previous = None
-    for it in reversed(items[:-1]):
-        previous = it
-        break
+    previous = items[-2] if len(items) >= 2 else None
     if previous is None or previous.kind == _BODY and _key(previous.text) != title_key:
         return None
     return name
@@ -604,8 +638,12 @@ def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
         else:
             items.append(_Line(line, group))
 
-    # Metadata lines are read before chrome removal so a byline inside the chrome still counts.
-    for it in items:
+    _classify(items, compiled)
+    # Metadata lines count wherever the page put them, except inside a related-article card.
+    in_card = _card_shadow(items)
+    for it, shadowed in zip(items, in_card, strict=True):
+        if shadowed:
+            continue
         if date is None:
             date = _date_line(it.text)
         if author is None:
@@ -613,12 +651,12 @@ def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
             if by:
                 author = by[0]
                 date = date or by[1]
-            elif (m := _HEADER.match(it.text)) and m["key"].lower() in ("author", "authors", "byline"):
-                author = m["value"].strip() or None
-        if date is None and (m := _HEADER.match(it.text)) and m["key"].lower() == "date":
-            date = _parse_date(m["value"])
+        if (m := _HEADER.match(it.text)) and m["key"].lower() != "title":
+            if m["key"].lower() == "date":
+                date = date or _parse_date(m["value"])
+            else:
+                author = author or m["value"].strip() or None
 
-    _classify(items, compiled)
     chrome_seen = any(it.kind != _BODY for it in items)
     counts = Counter(_key(it.text) for it in items)
 

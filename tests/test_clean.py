@@ -424,3 +424,84 @@ _LINE = st.one_of(
 def test_round_trip_on_arbitrary_pages(lines: list[str]) -> None:
     article = clean_text("\n".join(lines), BYLINE_RULES)
     _assert_round_trip(article, BYLINE_RULES)
+
+
+# --- page-shape edge cases -------------------------------------------------------------------------
+
+
+def test_kicker_label_above_the_headline_is_not_a_card() -> None:
+    text = (
+        "EXCLUSIVE\n\nMinister Knew of Contract Warnings\n\n"
+        "Documents show officials raised concerns twice before the deal was signed\n\nBy Sam Jones\n\n"
+        "The minister was told about the problems in March, according to emails seen by this paper.\n"
+    )
+    article = clean_text(text, BYLINE_RULES)
+    assert article.title == "Minister Knew of Contract Warnings"
+    assert article.author == "Sam Jones"
+    assert article.blocks[-1].startswith("The minister was told")
+
+
+def test_words_that_start_like_chrome_are_kept() -> None:
+    text = (
+        "A Headline Here\n\nDiscovery of the body shocked the village.\n\n"
+        "Byline Times reported the story first, on Monday.\n\nThis Story\n\n"
+        "Sharing is caring, said the vicar.\n"
+    )
+    article = clean_text(text, BYLINE_RULES)
+    assert article.blocks == (
+        "Discovery of the body shocked the village.",
+        "Byline Times reported the story first, on Monday.",
+        "This Story",
+        "Sharing is caring, said the vicar.",
+    )
+
+
+def test_link_list_after_the_article_is_dropped() -> None:
+    text = (
+        "A Headline Here\n\nThe article has one paragraph and it ends here.\n\nMost read\n"
+        "First Other Headline\nSecond Other Headline\nThird Other Headline\n"
+    )
+    assert clean_text(text).blocks == ("The article has one paragraph and it ends here.",)
+
+
+def test_title_with_site_suffix_is_an_echo() -> None:
+    text = "A Headline Here\n\nFirst paragraph.\n\nA Headline Here | Byline Times\n\nSecond paragraph.\n"
+    assert clean_text(text, BYLINE_RULES).blocks == ("First paragraph.", "Second paragraph.")
+
+
+def test_glued_discover_line_without_site_rules() -> None:
+    text = "DiscoverSome Podcast NetworkA Headline Here\nA Headline Here\n\nShare\n\nThe story begins.\n"
+    article = clean_text(text)
+    assert article.title == "A Headline Here"
+    assert article.blocks == ("The story begins.",)
+
+
+def test_html_title_loses_site_suffix_and_keeps_headings() -> None:
+    html = (
+        "<html><head><title>Bins Collected Fortnightly From May | Town Post</title>"
+        '<meta property="og:site_name" content="Town Post"><meta name="author" content="Ann Lee"></head>'
+        "<body><article><h1>Bins Collected Fortnightly From May</h1>"
+        "<p>The council voted on Tuesday to move general waste collections to every other week from May.</p>"
+        "<h2>Why It Changed</h2>"
+        "<p>Officials said the change would save money and push more households to recycle food waste.</p>"
+        "</article></body></html>"
+    )
+    article = clean_html(html)
+    assert article.title == "Bins Collected Fortnightly From May"
+    assert article.author == "Ann Lee"
+    assert "Why It Changed" in article.blocks
+    assert article.blocks[0].startswith("The council voted")
+
+
+def test_card_byline_is_not_the_article_author() -> None:
+    text = (
+        "A Headline Here\n\nThe article starts here and runs on for a sentence or two.\n\n"
+        "ALSO READ\n\nSome Other Headline\n\nBy Sam Jones\n\n3 March 2024\n\nThe article goes on.\n"
+    )
+    article = clean_text(text, BYLINE_RULES)
+    assert article.author is None
+    assert article.date is None
+    assert article.blocks == (
+        "The article starts here and runs on for a sentence or two.",
+        "The article goes on.",
+    )
