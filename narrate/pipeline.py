@@ -13,6 +13,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
+from .cache import SentenceCache
 from .clean import clean_html, clean_text
 from .encode import Mp3Format, Tags, encode_mp3
 from .errors import InputError
@@ -25,6 +26,7 @@ from .script import build_script
 from .structure import parse_markdown, parse_text
 from .synth import PiperSynthesizer, Synthesizer, SynthSettings
 from .voices import find_voice
+from .workers import SynthesisStats, default_jobs, synthesize_all
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""
@@ -114,14 +116,25 @@ def narrate_article(
     synthesizer: Synthesizer | None = None,
     progress: ProgressCallback | None = None,
     stdin: BinaryIO | None = None,
+    jobs: int | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> NarrationResult:
-    """Narrate one article file into an MP3 with chapters; returns where it went and its timings."""
+    """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
+
+    jobs: synthesis worker processes (default: the cores available; 1 when a synthesizer is passed in,
+    which then runs in this process). Sentence audio is cached in cache_dir (default: the user cache)
+    unless use_cache is False.
+    """
     started = time.perf_counter()
     profile = profile or load_profile()
     script = load_script(path, profile, lexicon, stdin)
     target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
     synth = synthesizer or make_synthesizer(profile, voice, speed)
-    return narrate_script(script, target, profile, synth, progress, started)
+    if jobs is None:
+        jobs = 1 if synthesizer is not None else default_jobs()
+    cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
+    return narrate_script(script, target, profile, synth, progress, started, cache=cache, jobs=jobs)
 
 
 def narrate_script(
@@ -131,16 +144,16 @@ def narrate_script(
     synth: Synthesizer,
     progress: ProgressCallback | None = None,
     started: float | None = None,
+    *,
+    cache: SentenceCache | None = None,
+    jobs: int | None = 1,
 ) -> NarrationResult:
     started = time.perf_counter() if started is None else started
     report = progress or (lambda stage, done, total: None)
     sentences = script.sentences
     rate = synth.rate
     with ClipSpool() as spool:
-        report("synthesise", 0, len(sentences))
-        for number, sentence in enumerate(sentences, 1):
-            spool.append(trim_silence(synth.synthesize(sentence.spoken), rate))
-            report("synthesise", number, len(sentences))
+        stats = _spool_clips(spool, script, synth, cache, jobs, report)
         layout = layout_programme(script, [spool.length(i) for i in range(len(spool))], profile.pauses, rate)
         fade = seconds_to_samples(profile.pauses.fade, rate)
         report("loudness", 0, 1)
@@ -157,7 +170,27 @@ def narrate_script(
             Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate),
         )
         report("encode", 1, 1)
-    return _result(path, script, layout, started, len(sentences))
+    return _result(path, script, layout, started, stats.synthesised)
+
+
+def _spool_clips(
+    spool: ClipSpool,
+    script: Script,
+    synth: Synthesizer,
+    cache: SentenceCache | None,
+    jobs: int | None,
+    report: ProgressCallback,
+) -> SynthesisStats:
+    """Every sentence's trimmed clip into the spool, in order: from the cache or from the workers."""
+    stats = SynthesisStats()
+    texts = [sentence.spoken for sentence in script.sentences]
+    clips = synthesize_all(
+        texts, synth, cache=cache, jobs=jobs, stats=stats,
+        progress=lambda done, total: report("synthesise", done, total),
+    )
+    for clip in clips:
+        spool.append(trim_silence(clip, synth.rate))
+    return stats
 
 
 def _result(path: Path, script: Script, layout: Layout, started: float, synthesised: int) -> NarrationResult:
