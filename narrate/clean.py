@@ -248,17 +248,38 @@ class _Compiled:
     sites: tuple[str, ...]
 
 
-@lru_cache(maxsize=32)
 def _compile(rules: CleanRules) -> _Compiled:
+    # A profile loader may hand over lists (or one bare string); tuples keep the compiled rules cacheable.
+    return _compile_cached(
+        _as_tuple(rules.card_labels),
+        _as_tuple(rules.promo_patterns),
+        _as_tuple(rules.site_names),
+        _as_tuple(rules.chrome_patterns),
+    )
+
+
+def _as_tuple(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
+
+
+@lru_cache(maxsize=32)
+def _compile_cached(
+    card_labels: tuple[str, ...],
+    promo_patterns: tuple[str, ...],
+    site_names: tuple[str, ...],
+    chrome_patterns: tuple[str, ...],
+) -> _Compiled:
     promos = []
-    for field_name in ("promo_patterns", "chrome_patterns"):
-        for pattern in getattr(rules, field_name):
+    for field_name, patterns in (("promo_patterns", promo_patterns), ("chrome_patterns", chrome_patterns)):
+        for pattern in patterns:
             try:
                 promos.append(re.compile(pattern, re.IGNORECASE))
             except re.error as exc:
                 raise ProfileError(f"[clean] {field_name}: {pattern!r} is not a valid regex ({exc})") from exc
-    labels = tuple(sorted({_key(x) for x in rules.card_labels if _key(x)}, key=len, reverse=True))
-    sites = tuple(sorted({s.strip() for s in rules.site_names if s.strip()}, key=len, reverse=True))
+    labels = tuple(sorted({_key(x) for x in card_labels if _key(x)}, key=len, reverse=True))
+    sites = tuple(sorted({s.strip() for s in site_names if s.strip()}, key=len, reverse=True))
     return _Compiled(labels, tuple(promos), sites)
 
 

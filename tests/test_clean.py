@@ -505,3 +505,9 @@ def test_card_byline_is_not_the_article_author() -> None:
         "The article starts here and runs on for a sentence or two.",
         "The article goes on.",
     )
+
+
+def test_rules_given_as_lists_work() -> None:
+    rules = CleanRules(card_labels=["ALSO READ"], promo_patterns=["buy our mug.*"])  # type: ignore[arg-type]
+    text = "Big Story Headline\n\nFirst.\n\nBuy our mug today\n\nSecond.\n"
+    assert clean_text(text, rules).blocks == ("First.", "Second.")
