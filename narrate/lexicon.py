@@ -1,0 +1,137 @@
+"""Pronunciation lexicon: whole-word, case-aware respellings (or raw espeak IPA) for names.
+
+An entry maps a word or phrase as written to what the voice should read instead: either a
+respelling ("Ooshakov") or espeak-IPA phonemes written "[[ uːʃˈɑːkɒf ]]", which Piper passes
+straight through. Keys with capitals match only that exact case ("NATO" not "nato"); an
+all-lowercase key matches any case. Matches are whole words, and phrases match across single
+spaces; the longest key wins where keys overlap. Lexicons merge with the later one winning
+(built-in < profile < --lexicon file).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from narrate.errors import ProfileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_SPACE = re.compile(r"\s+")
+# Curly apostrophes are straightened in article text before lookup, so keys are too.
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _normalise_key(key: str) -> str:
+    return _SPACE.sub(" ", key.translate(_QUOTES)).strip()
+
+
+def _key_pattern(key: str) -> str:
+    # Whole word: no word character may touch either end of the match.
+    body = " ".join(re.escape(w) for w in key.split(" "))
+    if key == key.lower():
+        body = f"(?i:{body})"
+    return body
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Word or phrase -> respelling, or IPA phonemes as "[[ ... ]]"."""
+
+    entries: Mapping[str, str]
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _folded: Mapping[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        entries = {_normalise_key(k): v for k, v in self.entries.items() if _normalise_key(k)}
+        object.__setattr__(self, "entries", MappingProxyType(entries))
+        object.__setattr__(self, "_folded", {k: v for k, v in entries.items() if k == k.lower()})
+        if entries:
+            keys = sorted(entries, key=lambda k: (-len(k), k))
+            alternation = "|".join(_key_pattern(k) for k in keys)
+            object.__setattr__(self, "_pattern", re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"))
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.entries.items()))
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], source: str) -> Lexicon:
+        """Validate a mapping read from a profile or lexicon file; errors name `source` and the key."""
+        if not isinstance(data, Mapping):
+            raise ProfileError(f'{source}: the lexicon must be a table of word = "respelling" entries')
+        entries: dict[str, str] = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or not _normalise_key(key):
+                raise ProfileError(f"{source}: lexicon key {key!r} must be a non-empty word or phrase")
+            if not isinstance(value, str):
+                raise ProfileError(
+                    f'{source}: lexicon entry {key!r} must be a string (a respelling or "[[ IPA ]]"), '
+                    f"not {type(value).__name__}"
+                )
+            spoken = value.strip()
+            if not spoken:
+                raise ProfileError(f"{source}: lexicon entry {key!r} is empty")
+            if ("[[" in spoken or "]]" in spoken) and not _is_phonemes(spoken):
+                raise ProfileError(
+                    f'{source}: lexicon entry {key!r} must be either a respelling or one "[[ IPA ]]" block'
+                )
+            entries[key] = spoken
+        return cls(entries)
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read a TOML lexicon; entries at top level or under a [lexicon] table."""
+        source = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ProfileError(f"{source}: lexicon file not found") from None
+        except OSError as exc:
+            raise ProfileError(f"{source}: cannot read lexicon file ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"{source}: not valid TOML ({exc})") from None
+        table = data.get("lexicon")
+        if isinstance(table, dict):
+            others = [k for k in data if k != "lexicon"]
+            if others:
+                raise ProfileError(
+                    f"{source}: unexpected key {others[0]!r} beside the [lexicon] table; "
+                    "put every entry inside [lexicon]"
+                )
+            return cls.from_mapping(table, source)
+        return cls.from_mapping(data, source)
+
+    def merged(self, other: Lexicon) -> Lexicon:
+        """A lexicon with both sets of entries; `other` wins where keys coincide."""
+        return Lexicon({**self.entries, **other.entries})
+
+    def apply(self, text: str) -> str:
+        """Replace every whole-word match, longest phrase first."""
+        return self.substitute(text, lambda spoken: spoken)
+
+    def substitute(self, text: str, wrap: Callable[[str], str]) -> str:
+        """Like apply, passing each replacement through `wrap` (speech uses it to protect them)."""
+        if self._pattern is None:
+            return text
+
+        def replace(match: re.Match[str]) -> str:
+            written = match.group(0)
+            spoken = self.entries.get(written)
+            if spoken is None:
+                spoken = self._folded.get(written.lower(), written)
+            return wrap(spoken)
+
+        return self._pattern.sub(replace, text)
+
+
+def _is_phonemes(value: str) -> bool:
+    single = value.count("[[") == 1 and value.count("]]") == 1
+    return single and value.startswith("[[") and value.endswith("]]")
