@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,7 +21,10 @@ from .lexicon import Lexicon
 from .models import Script
 from .profile import Profile, load_profile
 
-COMMANDS = ("script", "clean", "voices")
+if TYPE_CHECKING:
+    from .preview import ClipSource
+
+COMMANDS = ("script", "clean", "voices", "preview", "say")
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -32,6 +36,8 @@ other commands (narrate COMMAND -h for each):
   narrate script ARTICLE [--json]   the exact script the voice will speak
   narrate clean FILE                the cleaned article, header lines then paragraphs
   narrate voices                    the voices available
+  narrate preview ARTICLE -p N      hear paragraph N (or -c N, --find TEXT) in seconds
+  narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
 """
 
 
@@ -102,6 +108,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             epilog="example:\n  narrate voices",
             formatter_class=fmt,
         )
+    if command in ("preview", "say"):
+        return _preview_parser(command)
     raise KeyError(command)
 
 
@@ -203,17 +211,19 @@ def _cmd_script(args: argparse.Namespace, err: Console) -> int:
 
 def script_text(script: Script) -> str:
     """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line."""
+    from .preview import numbered_paragraphs  # the numbering `narrate preview` selects by
+
     lines: list[str] = []
-    number = 0
-    for c_number, chapter in enumerate(script.chapters, 1):
-        if lines:
-            lines.append("")
-        lines.append(f"# {c_number}. {chapter.title}")
-        for paragraph in chapter.paragraphs:
-            number += 1
-            lines.append("")
-            lines.append(f"[{number}]")
-            lines.extend(s.spoken for s in paragraph.sentences)
+    chapter = 0
+    for item in numbered_paragraphs(script):
+        if item.chapter != chapter:
+            chapter = item.chapter
+            if lines:
+                lines.append("")
+            lines.append(f"# {chapter}. {script.chapters[chapter - 1].title}")
+        lines.append("")
+        lines.append(f"[{item.number}]")
+        lines.extend(s.spoken for s in item.paragraph.sentences)
     return "\n".join(lines) + "\n"
 
 
@@ -255,6 +265,148 @@ def _cmd_voices(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
+# --- preview and say: hear one part in seconds -------------------------------------------------
+
+_EPILOG_PREVIEW = """examples:
+  narrate script article.txt                  # shows the chapter and paragraph numbers
+  narrate preview article.txt --paragraph 3
+  narrate preview article.txt --find "Ushakov" --lexicon names.toml
+  narrate preview article.txt --chapter 2 -o chapter2.wav
+
+Plays with ffplay, aplay, paplay or afplay when one is installed and output is a terminal;
+otherwise (or with -o) writes a 16-bit WAV and prints its path.
+"""
+
+_EPILOG_SAY = """examples:
+  narrate say "Yuri Ushakov commented on the plan."
+  narrate say "Ushakov" --lexicon names.toml
+  echo "Smith & Co. Ltd. paid £1.5bn." | narrate say -o line.wav
+"""
+
+
+def _part_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a number as `narrate script` shows, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"numbers start at 1, not {value}")
+    return value
+
+
+def _preview_parser(command: str) -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "preview":
+        p = argparse.ArgumentParser(
+            prog="narrate preview",
+            description="Narrate one paragraph or chapter exactly as the episode would, and play it.",
+            epilog=_EPILOG_PREVIEW,
+            formatter_class=fmt,
+            parents=[_common()],
+        )
+        p.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
+        part = p.add_mutually_exclusive_group(required=True)
+        number = {"type": _part_number, "metavar": "N"}
+        part.add_argument("-p", "--paragraph", help="paragraph N as `narrate script` numbers it", **number)
+        part.add_argument("-c", "--chapter", help="chapter N as `narrate script` numbers it", **number)
+        part.add_argument("-f", "--find", metavar="TEXT", help="the first paragraph containing TEXT")
+    else:
+        p = argparse.ArgumentParser(
+            prog="narrate say",
+            description="Narrate a typed line with the episode's speech rules, lexicon, voice and loudness.",
+            epilog=_EPILOG_SAY,
+            formatter_class=fmt,
+            parents=[_common()],
+        )
+        p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
+    p.add_argument("-o", "--output", metavar="OUT.wav", help="write this WAV instead of playing")
+    p.add_argument("--play", action="store_true", help="play even when output is not a terminal")
+    from contextlib import suppress
+
+    # The sentence-cache options may already come from the shared options; define them only once.
+    with suppress(argparse.ArgumentError):
+        p.add_argument("--cache-dir", metavar="DIR", help="sentence cache folder (default: the user cache)")
+    with suppress(argparse.ArgumentError):
+        p.add_argument("--no-cache", action="store_true", help="synthesise every sentence afresh")
+    return p
+
+
+def _cmd_preview(args: argparse.Namespace, err: Console) -> int:
+    from .pipeline import load_script, slugify
+    from .preview import select_part
+
+    profile, lexicon = _profile_and_lexicon(args)
+    with _clip_source(args, profile) as source:  # the voice loads while the article is read
+        script = load_script(args.article, profile, lexicon)
+        selection = select_part(script, paragraph=args.paragraph, chapter=args.chapter, find=args.find)
+        default = Path("output") / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
+        return _run_preview(args, err, selection.script, selection.label, default, profile, source)
+
+
+def _cmd_say(args: argparse.Namespace, err: Console) -> int:
+    from .errors import InputError
+    from .pipeline import slugify
+    from .preview import say_script
+
+    text = args.text
+    if text is None or text == "-":
+        if text is None and sys.stdin.isatty():
+            raise InputError('nothing to say: give the text in quotes, e.g. narrate say "Ushakov said no"')
+        text = sys.stdin.read()
+    profile, lexicon = _profile_and_lexicon(args)
+    with _clip_source(args, profile) as source:
+        script = say_script(text, profile, lexicon)
+        default = Path("output") / f"say-{slugify(script.title, 40)}.wav"
+        return _run_preview(args, err, script, "the line", default, profile, source)
+
+
+def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
+    from .pipeline import make_synthesizer
+    from .preview import ClipSource
+
+    cache = None
+    if not getattr(args, "no_cache", False):
+        try:
+            from .cache import SentenceCache
+        except ImportError:  # pragma: no cover - the cache module is optional for preview
+            cache = None
+        else:
+            cache = SentenceCache(getattr(args, "cache_dir", None))
+    return ClipSource(make_synthesizer(profile, args.voice, args.speed), cache)
+
+
+def _run_preview(
+    args: argparse.Namespace, err: Console, script: Script, label: str, default: Path, profile: Profile,
+    source: ClipSource,
+) -> int:
+    from .playback import find_player
+    from .preview import preview_audio
+
+    player = None
+    if args.output:
+        reason = "-o was given"
+    elif not (args.play or sys.stdout.isatty()):
+        reason = "output is not a terminal (add --play to play anyway)"
+    else:
+        player = find_player()
+        reason = "no audio player found (install ffplay, aplay or paplay to hear previews directly)"
+    if player is not None:
+        result = preview_audio(script, profile, source, player=player)
+        print(
+            f"played {label} with {result.player}  {_clock(result.seconds)}  "
+            f"({result.sentences} sentences: {result.synthesised} synthesised, {result.cached} from cache)"
+        )
+        return 0
+    result = preview_audio(script, profile, source, output=Path(args.output) if args.output else default)
+    print(result.path)
+    err.print(
+        f"narrate: wrote {label} as a WAV ({_clock(result.seconds)}; {result.synthesised} sentences "
+        f"synthesised, {result.cached} from cache), not played: {reason}",
+        markup=False,
+    )
+    return 0
+
+
 def _clock(seconds: float) -> str:
     whole = int(round(seconds))
     h, rest = divmod(whole, 3600)
@@ -266,4 +418,6 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "script": _cmd_script,
     "clean": _cmd_clean,
     "voices": _cmd_voices,
+    "preview": _cmd_preview,
+    "say": _cmd_say,
 }
