@@ -24,7 +24,7 @@ from .profile import Profile, load_profile
 if TYPE_CHECKING:
     from .preview import ClipSource
 
-COMMANDS = ("script", "clean", "voices", "preview", "say")
+COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed")
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -38,6 +38,8 @@ other commands (narrate COMMAND -h for each):
   narrate voices                    the voices available
   narrate preview ARTICLE -p N      hear paragraph N (or -c N, --find TEXT) in seconds
   narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
+  narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
+  narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
 """
 
 
@@ -74,6 +76,12 @@ def _main_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
     parser.add_argument("--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--transcript", action="store_true", help="also write <mp3 stem>.vtt and .srt (sentence timings)"
+    )
+    parser.add_argument(
+        "--chapters-json", action="store_true", help="also write <mp3 stem>.chapters.json (Podcasting 2.0)"
+    )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
     return parser
 
@@ -110,6 +118,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         )
     if command in ("preview", "say"):
         return _preview_parser(command)
+    if command in ("batch", "feed"):
+        return _batch_parser(command)
     raise KeyError(command)
 
 
@@ -189,11 +199,13 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             lexicon=lexicon,
             progress=progress,
         )
+    _warn(err, result.script)
     speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
     print(
         f"{result.path}  {_clock(result.seconds)}  {len(result.chapters)} chapters  "
         f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
     )
+    _write_requested_sidecars(args, result)
     return 0
 
 
@@ -202,11 +214,17 @@ def _cmd_script(args: argparse.Namespace, err: Console) -> int:
 
     profile, lexicon = _profile_and_lexicon(args)
     script = load_script(args.article, profile, lexicon)
+    _warn(err, script)
     if args.json:
         print(json.dumps(script.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(script_text(script), end="")
     return 0
+
+
+def _warn(err: Console, script: Script) -> None:
+    for warning in script.warnings:
+        err.print(f"narrate: warning: {warning}", markup=False)
 
 
 def script_text(script: Script) -> str:
@@ -407,6 +425,178 @@ def _run_preview(
     return 0
 
 
+# --- batch, feed and sidecars (issue 5) ---------------------------------------------------------
+
+_BATCH_EPILOG = """examples:
+  narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
+  narrate batch today/ -o site/audio --base-url https://example.com/audio/
+  narrate batch a.md b.txt --jobs 1 --force      # one at a time, remake even unchanged episodes
+
+Each article becomes DIR/<slug>.mp3 with <slug>.vtt, <slug>.srt and <slug>.chapters.json
+beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipped (DIR holds a
+.narrate-manifest.json of what made each file), so an interrupted batch resumes where it stopped.
+Exit code 0 when every article was made or unchanged, 1 when any failed."""
+
+_FEED_EPILOG = """examples:
+  narrate feed output/
+  narrate feed site/audio --base-url https://example.com/audio/"""
+
+
+def _batch_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number such as 2, not {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 64, not {value}")
+    return value
+
+
+def _batch_parser(command: str) -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "feed":
+        p = argparse.ArgumentParser(
+            prog="narrate feed",
+            description="Rebuild DIR/feed.xml from the episodes in DIR, without synthesising anything.",
+            epilog=_FEED_EPILOG,
+            formatter_class=fmt,
+        )
+        p.add_argument("folder", metavar="DIR", help="an output folder of `narrate batch`")
+        p.add_argument("--profile", metavar="FILE", help="profile for the channel data (default: Byline)")
+    else:
+        p = argparse.ArgumentParser(
+            prog="narrate batch",
+            description="Narrate a folder of articles into podcast episodes, transcripts and a feed.",
+            epilog=_BATCH_EPILOG,
+            formatter_class=fmt,
+            parents=[_common()],
+        )
+        p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
+        p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
+        p.add_argument("--jobs", type=_batch_jobs, metavar="N", help="articles at once (default: cores)")
+        p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where DIR is published, for the feed's links (default: the profile's base_url, the last "
+        "one used, else DIR as a file:// URL)",
+    )
+    return p
+
+
+_STATE_LABELS = {
+    "queued": "[dim]waiting[/]",
+    "working": "[cyan]narrating[/]",
+    "made": "[green]made[/]",
+    "unchanged": "[green]unchanged[/]",
+    "failed": "[red]failed[/]",
+}
+
+
+@contextmanager
+def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, str], None]]:
+    """Overall progress plus one line per article, redrawn on stderr; off when quiet or not a terminal."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.markup import escape
+    from rich.progress import TimeElapsedColumn
+    from rich.table import Table
+
+    states: dict[str, tuple[str, str]] = {}
+    overall = Progress(
+        TextColumn("Episodes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
+    task = overall.add_task("Episodes", total=None)
+
+    def render() -> Group:
+        table = Table.grid(padding=(0, 2))
+        for name, (state, detail) in states.items():
+            table.add_row(_STATE_LABELS.get(state, state), escape(name), escape(detail[:100]))
+        return Group(overall, table)
+
+    def update(name: str, state: str, detail: str) -> None:
+        states[name] = (state, detail)
+        done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
+        overall.update(task, total=len(states), completed=done)
+
+    if quiet or not err.is_terminal:
+        yield update
+        return
+    with Live(get_renderable=render, console=err, transient=True, refresh_per_second=4):
+        yield update
+
+
+def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
+    from rich.table import Table
+
+    from .batch import run_batch
+
+    with _batch_display(err, args.quiet) as display:
+        report = run_batch(
+            args.inputs,
+            args.output_dir,
+            profile=args.profile,
+            lexicon=args.lexicon,
+            voice=args.voice,
+            speed=args.speed,
+            jobs=args.jobs,
+            base_url=args.base_url,
+            force=args.force,
+            progress=display,
+        )
+    table = Table(title=f"narrate batch -> {args.output_dir}")
+    for column in ("article", "result", "duration", "chapters", "episode"):
+        table.add_column(column, overflow="fold")
+    for e in report.episodes:
+        result = e.state if e.state != "failed" else f"failed: {e.message}"
+        made = e.state != "failed"
+        table.add_row(
+            e.source,
+            result,
+            _clock(e.seconds) if made else "",
+            str(e.chapters) if made else "",
+            e.mp3.name if made and e.mp3 else "",
+        )
+    Console(soft_wrap=True, highlight=False).print(table)
+    print(f"feed: {report.feed}  ({report.base_url})")
+    if report.local_urls:
+        err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
+    if report.failed:
+        failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
+        err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
+        return 1
+    return 0
+
+
+def _cmd_feed(args: argparse.Namespace, err: Console) -> int:
+    from .batch import rebuild_feed
+
+    path, url, count = rebuild_feed(args.folder, args.profile, args.base_url)
+    print(f"{path}  {count} episodes  ({url})")
+    return 0
+
+
+def _write_requested_sidecars(args: argparse.Namespace, result: object) -> None:
+    """--transcript and --chapters-json for a single article: only when asked, beside the MP3."""
+    from .pipeline import NarrationResult
+    from .sidecars import write_sidecars
+
+    if not (args.transcript or args.chapters_json):
+        return
+    assert isinstance(result, NarrationResult)
+    written = write_sidecars(
+        result.path,
+        result.cues,
+        result.chapters,
+        result.rate,
+        transcript=args.transcript,
+        chapters_file=args.chapters_json,
+    )
+    for path in written.values():
+        print(path)
+
+
 def _clock(seconds: float) -> str:
     whole = int(round(seconds))
     h, rest = divmod(whole, 3600)
@@ -415,6 +605,8 @@ def _clock(seconds: float) -> str:
 
 
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "batch": _cmd_batch,
+    "feed": _cmd_feed,
     "script": _cmd_script,
     "clean": _cmd_clean,
     "voices": _cmd_voices,

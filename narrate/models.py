@@ -66,6 +66,7 @@ class Script:
     date: dt.date | None
     chapters: tuple[Chapter, ...]
     standfirst: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:

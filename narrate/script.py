@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import unicodedata
 from collections.abc import Callable
 
 from .errors import InputError
@@ -15,14 +16,14 @@ from .sentences import split_paragraph
 from .speech import SpeechRules, speak
 
 
-
 def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = None) -> Script:
     """Every sentence the voice will say, with its written form, grouped into chapters."""
     rules = profile.speech_rules(lexicon)
     limit = profile.speech.chunk_limit
+    dropped: dict[str, int] = {}
 
     def paragraph(text: str) -> Paragraph:
-        return Paragraph(_sentences(text, rules, limit))
+        return Paragraph(_sentences(text, rules, limit, dropped))
 
     body: list[Chapter] = []
     for number, section in enumerate(article.sections):
@@ -37,6 +38,11 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
             title = article.title if number == 0 else f"{article.title} ({number + 1})"
             body.append(Chapter(title, "body", tuple(paragraphs)))
     if not body:
+        if dropped:
+            raise InputError(
+                f"nothing the English voice can say: the text is in {_scripts(dropped)}; "
+                "use a voice and profile for that language"
+            )
         raise InputError("the article has a title but no text to read: add paragraphs below the title")
 
     fields = template_fields(article, profile)
@@ -46,8 +52,12 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
                   _bookend(profile.outro, "outro", fields, paragraph))
         if c is not None
     ]
+    warnings = ()
+    if dropped:
+        count = sum(dropped.values())
+        warnings = (f"left out {count} characters the English voice cannot say ({_scripts(dropped)})",)
     return Script(title=article.title, author=article.author, date=article.date, chapters=tuple(chapters),
-                  standfirst=article.standfirst)
+                  standfirst=article.standfirst, warnings=warnings)
 
 
 def _as_statement(paragraph: Paragraph) -> Paragraph:
@@ -58,13 +68,47 @@ def _as_statement(paragraph: Paragraph) -> Paragraph:
     ))
 
 
-def _sentences(text: str, rules: SpeechRules, limit: int) -> tuple[Sentence, ...]:
+def _sentences(text: str, rules: SpeechRules, limit: int, dropped: dict[str, int]) -> tuple[Sentence, ...]:
     out = []
     for written in split_paragraph(text, limit):
-        spoken = speak(written, rules)
-        if spoken.strip():
+        spoken = _sayable(speak(written, rules), dropped)
+        if re.search(r"[A-Za-z0-9]", spoken):
             out.append(Sentence(written, spoken))
     return tuple(out)
+
+
+_LATIN_OK = re.compile(r"[\x00-\u024f\u1e00-\u1eff\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
+
+
+_PHONEMES = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_MARK = "\ue000"  # a private-use character stands in for each [[ phonemes ]] block while filtering
+
+
+def _sayable(spoken: str, dropped: dict[str, int]) -> str:
+    """Drop letters of scripts an English voice would spell out or garble (CJK, Arabic, Cyrillic...)."""
+    if spoken.isascii():
+        return spoken
+    spoken = spoken.replace(_MARK, "")
+    kept = []
+    for char in _PHONEMES.sub(_MARK, spoken):
+        if _LATIN_OK.match(char) or not unicodedata.category(char).startswith(("L", "M", "N", "S")):
+            kept.append(char)
+            continue
+        try:
+            script = "symbol" if unicodedata.category(char)[0] == "S" else unicodedata.name(char).split()[0]
+        except ValueError:
+            script = "unnamed"
+        dropped[script] = dropped.get(script, 0) + 1
+    phonemes = iter(_PHONEMES.findall(spoken))  # lexicon [[ IPA ]] passes through untouched
+    text = re.sub(_MARK, lambda _: next(phonemes), "".join(kept))
+    # punctuation left stranded by the dropped words (", ," or a leading comma) is noise to the voice
+    text = re.sub(r"\s*([,;:])(?:\s*[,;:])+", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip(" ,;:")
+
+
+def _scripts(dropped: dict[str, int]) -> str:
+    names = sorted(dropped, key=lambda k: -dropped[k])
+    return ", ".join(n.title() for n in names[:4])
 
 
 def template_fields(article: Article, profile: Profile) -> dict[str, str | None]:

@@ -85,10 +85,14 @@ def parse_text(text: str, name: str = "input") -> Article:
                 standfirst = value
         blocks.pop(0)
     if title is None and blocks:
-        first = blocks.pop(0).split("\n")
-        title = first[0].strip()
-        if len(first) > 1:
-            blocks.insert(0, "\n".join(first[1:]))
+        first = blocks[0].split("\n")
+        if len(first[0]) <= _TITLE_MAX:
+            blocks.pop(0)
+            title = first[0].strip()
+            if len(first) > 1:
+                blocks.insert(0, "\n".join(first[1:]))
+        else:  # a wall of text with no title line: name it after its opening words, read it all
+            title = _opening_words(first[0])
     if (
         author is None
         and blocks
@@ -101,6 +105,14 @@ def parse_text(text: str, name: str = "input") -> Article:
     if not title:
         raise InputError(f"{name} has nothing to read: it is empty or whitespace")
     return _article(title, author, date, standfirst, ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks)))
+
+
+_TITLE_MAX = 200
+
+
+def _opening_words(text: str, count: int = 8) -> str:
+    words = text.split()
+    return " ".join(words[:count]).rstrip(",;:.") + ("…" if len(words) > count else "")
 
 
 def _header(line: str) -> tuple[str, str] | None:

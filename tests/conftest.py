@@ -20,6 +20,16 @@ def fake_synth():  # type: ignore[no-untyped-def]
     return FakeSynthesizer()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Module- and session-scoped fixtures also stay out of the user's real cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        base = tmp_path_factory.mktemp("session-home")
+        mp.setenv("XDG_CACHE_HOME", str(base / "cache"))
+        mp.setenv("NARRATE_VOICES", str(base / "voices"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test's cache and voices folder out of the user's real ones."""

@@ -22,7 +22,7 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 def narrated(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("out")
     synth = FakeSynthesizer()
-    result = narrate_article(SAMPLE, output_dir=out, synthesizer=synth)
+    result = narrate_article(SAMPLE, output_dir=out, synthesizer=synth, cache_dir=out.parent / "cache")
     return result, synth
 
 
@@ -30,6 +30,7 @@ def test_output_goes_to_the_slug_path(narrated) -> None:  # type: ignore[no-unty
     result, _ = narrated
     assert result.path.name == "water-bills-rise-again-as-leaks-go-unfixed.mp3"
     assert sorted(os.listdir(result.path.parent)) == [result.path.name]
+    # nothing but the MP3 in output/: partial files are renamed or removed
 
 
 def test_every_sentence_synthesised_once_in_order(narrated) -> None:  # type: ignore[no-untyped-def]
