@@ -1,0 +1,182 @@
+"""The podcast feed: RSS 2.0 with the itunes and podcast namespaces, built with feedgen and lxml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .errors import ProfileError
+from .profile import PodcastInfo
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+FEED_NAME = "feed.xml"
+# Podcasting 2.0 fixes this namespace for podcast:guid: uuid5 over the feed URL without its scheme
+_PODCAST_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+# characters XML 1.0 cannot carry at all, even escaped; lxml refuses them
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class FeedEpisode:
+    """One feed item: what the manifest knows about an episode plus the files beside it (names in DIR)."""
+
+    guid: str
+    title: str
+    mp3: str
+    length: int
+    seconds: int
+    published: dt.datetime
+    description: str | None = None
+    author: str | None = None
+    chapters: str | None = None
+    vtt: str | None = None
+    srt: str | None = None
+
+
+def episode_guid(title: str, date: dt.date | None, source_name: str, publication: str) -> str:
+    """A GUID from what the article is (publication, file name, headline, date), never from voice/settings."""
+    key = "\n".join([publication, source_name, title, date.isoformat() if date else ""])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'narrate:' + key)}"
+
+
+def file_url(base_url: str, name: str) -> str:
+    """base URL + a URL-encoded file name (our names are ASCII already; encoding is the second guard)."""
+    return base_url.rstrip("/") + "/" + quote(name, safe="")
+
+
+def published_at(date: dt.date | None, made: dt.datetime) -> dt.datetime:
+    """The article's date at midnight UTC, or when the episode was made if the article has no date."""
+    if date is None:
+        return made if made.tzinfo else made.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+
+
+def build_feed(
+    episodes: Sequence[FeedEpisode],
+    podcast: PodcastInfo,
+    base_url: str,
+    artwork_url: str | None = None,
+) -> bytes:
+    """The feed's XML bytes: channel from the profile, one item per episode, newest first."""
+    feed_url = file_url(base_url, FEED_NAME)
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", _PodcastFeed, _PodcastEntry, atom=False, rss=True)
+    title = _text(podcast.name) or "narrate"
+    fg.title(title)
+    fg.description(_text(podcast.description) or title)
+    # feedgen takes the last link as RSS <link>: the self link goes first
+    fg.link(href=feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=podcast.website or base_url, rel="alternate")
+    fg.language(podcast.language or "en")
+    fg.generator("narrate")
+    if podcast.author:
+        fg.author({"name": _text(podcast.author)})
+        fg.podcast.itunes_author(_text(podcast.author))
+    if podcast.author and podcast.owner_email:
+        fg.podcast.itunes_owner(name=_text(podcast.author), email=podcast.owner_email)
+    if artwork_url:
+        fg.image(url=artwork_url, title=title, link=podcast.website or base_url)
+        fg.podcast.itunes_image(artwork_url)
+    if podcast.category:
+        try:
+            fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
+        except ValueError as exc:
+            raise ProfileError(
+                f"[podcast] category {podcast.category!r} / subcategory {podcast.subcategory!r} is not an "
+                'Apple Podcasts category: use one such as "News" with "Politics"'
+            ) from exc
+    fg.podcast.itunes_type("episodic")
+    fg.podcastindex.explicit = podcast.explicit
+    fg.podcastindex.guid = str(
+        uuid.uuid5(_PODCAST_GUID_NS, re.sub(r"^[a-z][a-z0-9+.-]*://", "", feed_url).rstrip("/"))
+    )
+
+    for episode in sorted(episodes, key=lambda e: (e.published, e.title, e.guid), reverse=True):
+        fe = fg.add_entry(order="append")
+        fe.guid(episode.guid, permalink=False)
+        fe.title(_text(episode.title))
+        if episode.description:
+            fe.description(_text(episode.description))
+        if episode.author:
+            # RSS <author> must be an e-mail address; itunes:author takes a name
+            fe.podcast.itunes_author(_text(episode.author))
+        fe.pubDate(episode.published)
+        fe.enclosure(file_url(base_url, episode.mp3), str(episode.length), "audio/mpeg")
+        fe.podcast.itunes_duration(str(max(0, episode.seconds)))
+        if episode.chapters:
+            fe.podcastindex.chapters = file_url(base_url, episode.chapters)
+        transcripts = []
+        if episode.vtt:
+            transcripts.append((file_url(base_url, episode.vtt), "text/vtt"))
+        if episode.srt:
+            transcripts.append((file_url(base_url, episode.srt), "application/x-subrip"))
+        fe.podcastindex.transcripts = transcripts
+        fe.podcastindex.language = podcast.language or "en"
+    return bytes(fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8"))
+
+
+def check_base_url(base_url: str) -> str:
+    """An absolute http(s) or file URL, or a ValueError saying what is wrong."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.netloc):
+        raise ValueError(
+            f"--base-url must be an absolute URL such as https://example.com/podcast/, not {base_url!r}"
+        )
+    return base_url
+
+
+def _text(value: str | None) -> str:
+    return _NOT_XML.sub("", value or "").strip()
+
+
+class _PodcastFeed(BaseExtension):
+    """Channel tags feedgen lacks: podcast:guid, and itunes:explicit as Apple now spells it (true/false)."""
+
+    def __init__(self) -> None:
+        self.guid: str | None = None
+        self.explicit = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
+        channel = rss_feed[0]
+        explicit = etree.SubElement(channel, f"{{{ITUNES_NS}}}explicit")
+        explicit.text = "true" if self.explicit else "false"
+        if self.guid:
+            etree.SubElement(channel, f"{{{PODCAST_NS}}}guid").text = self.guid
+        return rss_feed
+
+
+class _PodcastEntry(BaseExtension):
+    """Item tags of the podcast namespace: podcast:chapters and podcast:transcript."""
+
+    def __init__(self) -> None:
+        self.chapters: str | None = None
+        self.transcripts: list[tuple[str, str]] = []
+        self.language = "en"
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        if self.chapters:
+            etree.SubElement(
+                item, f"{{{PODCAST_NS}}}chapters", url=self.chapters, type="application/json+chapters"
+            )
+        for url, mime in self.transcripts:
+            attrs = {"url": url, "type": mime, "language": self.language}
+            if mime == "text/vtt":
+                attrs["rel"] = "captions"
+            etree.SubElement(item, f"{{{PODCAST_NS}}}transcript", **attrs)
+        return item

@@ -1,0 +1,159 @@
+"""Files beside an episode's MP3: WebVTT and SRT transcripts, Podcasting 2.0 chapters JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .encode import _ms as _id3_ms
+from .errors import OutputError
+from .models import ChapterMark, Cue
+
+CHAPTERS_VERSION = "1.2.0"
+VTT_SUFFIX = ".vtt"
+SRT_SUFFIX = ".srt"
+CHAPTERS_SUFFIX = ".chapters.json"
+
+_SPACE = re.compile(r"\s+")
+
+
+def ms(samples: int, rate: int) -> int:
+    """Milliseconds for a sample position, rounded exactly as the ID3 CHAP frames are."""
+    return _id3_ms(samples, rate)
+
+
+def _clock(milliseconds: int, separator: str) -> str:
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def _one_line(text: str) -> str:
+    # a blank line ends a cue in both formats, so a cue's text is kept to one line
+    return _SPACE.sub(" ", text).strip()
+
+
+def _vtt_text(text: str) -> str:
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _chapter_starting(chapters: Sequence[ChapterMark], cue: Cue, seen: int) -> tuple[ChapterMark | None, int]:
+    """The chapter that opens at or before this cue and has not been announced yet."""
+    found: ChapterMark | None = None
+    while seen < len(chapters) and chapters[seen].start <= cue.start:
+        found = chapters[seen]
+        seen += 1
+    return found, seen
+
+
+def webvtt(cues: Sequence[Cue], chapters: Sequence[ChapterMark], rate: int) -> str:
+    """A WebVTT transcript: one cue per sentence; a NOTE names each chapter before its first cue."""
+    lines = ["WEBVTT", ""]
+    seen = 0
+    for number, cue in enumerate(cues, 1):
+        chapter, seen = _chapter_starting(chapters, cue, seen)
+        if chapter is not None:
+            # '-->' may not appear in a NOTE block
+            title = _one_line(chapter.title).replace("-->", "->")
+            lines += [f"NOTE Chapter: {title} ({_clock(ms(chapter.start, rate), '.')})", ""]
+        start, end = _clock(ms(cue.start, rate), "."), _clock(ms(cue.end, rate), ".")
+        lines += [str(number), f"{start} --> {end}", _vtt_text(cue.text), ""]
+    return "\n".join(lines)
+
+
+def srt(cues: Sequence[Cue], rate: int) -> str:
+    """The same transcript in SubRip form: numbered cues, comma before the milliseconds."""
+    lines: list[str] = []
+    for number, cue in enumerate(cues, 1):
+        start, end = _clock(ms(cue.start, rate), ","), _clock(ms(cue.end, rate), ",")
+        lines += [str(number), f"{start} --> {end}", _one_line(cue.text), ""]
+    return "\n".join(lines)
+
+
+def chapters_json(chapters: Sequence[ChapterMark], rate: int) -> dict[str, object]:
+    """Podcasting 2.0 JSON chapters (version 1.2.0): seconds from the same whole milliseconds as ID3."""
+    return {
+        "version": CHAPTERS_VERSION,
+        "chapters": [
+            {"startTime": ms(c.start, rate) / 1000, "endTime": ms(c.end, rate) / 1000, "title": c.title}
+            for c in chapters
+        ],
+    }
+
+
+def sidecar_paths(mp3: Path) -> dict[str, Path]:
+    """Where each sidecar of an MP3 goes: beside it, same stem."""
+    mp3 = Path(mp3)
+    stem = mp3.with_suffix("")
+    return {
+        "vtt": stem.with_name(stem.name + VTT_SUFFIX),
+        "srt": stem.with_name(stem.name + SRT_SUFFIX),
+        "chapters": stem.with_name(stem.name + CHAPTERS_SUFFIX),
+    }
+
+
+def write_sidecars(
+    mp3: Path,
+    cues: Sequence[Cue],
+    chapters: Sequence[ChapterMark],
+    rate: int,
+    *,
+    transcript: bool = True,
+    chapters_file: bool = True,
+) -> dict[str, Path]:
+    """Write the chosen sidecars beside `mp3` atomically; returns {kind: path} of those written."""
+    paths = sidecar_paths(mp3)
+    written: dict[str, Path] = {}
+    if transcript:
+        written["vtt"] = write_text_atomic(paths["vtt"], webvtt(cues, chapters, rate))
+        written["srt"] = write_text_atomic(paths["srt"], srt(cues, rate))
+    if chapters_file:
+        text = json.dumps(chapters_json(chapters, rate), ensure_ascii=False, indent=2) + "\n"
+        written["chapters"] = write_text_atomic(paths["chapters"], text)
+    return written
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write UTF-8 text beside the target and rename it into place: a reader never sees half a file."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as exc:
+        raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}; check the folder") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        # mkstemp makes owner-only files; these are published, so give them the usual umask mode
+        os.chmod(temp, 0o666 & ~_UMASK)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}; check the folder and free space"
+        ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+    return path
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once at import, before any threads start
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()
