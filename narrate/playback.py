@@ -66,11 +66,14 @@ class PlayerStream:
 
     def __init__(self, player: Player, rate: int) -> None:
         self.player = player
+        # stderr goes to a file, not a pipe: a chatty player can then never block on a full pipe
+        self._stderr = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
-                player.command(rate), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                player.command(rate), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
             )
         except OSError as exc:
+            self._stderr.close()
             raise OutputError(
                 f"cannot start {player.executable} ({exc.strerror or exc}): use -o OUT.wav to write a file"
             ) from None
@@ -89,16 +92,23 @@ class PlayerStream:
             self._proc.stdin.close()
         if self._proc.wait() != 0:
             self._fail()
+        self._stderr.close()
 
     def abort(self) -> None:
         with contextlib.suppress(OSError):
             self._proc.kill()
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()  # type: ignore[union-attr]
         self._proc.wait()
+        self._stderr.close()
 
     def _fail(self) -> None:
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()  # type: ignore[union-attr]
         self._proc.wait()
-        assert self._proc.stderr is not None
-        message = self._proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self._stderr.seek(0)
+        message = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self._stderr.close()
         detail = message[-1][:200] if message else f"exit status {self._proc.returncode}"
         raise OutputError(f"{self.player.name} failed ({detail}): use -o OUT.wav to write a file instead")
 
