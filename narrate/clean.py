@@ -610,8 +610,10 @@ def _blocks(items: list[_Line]) -> list[str]:
 
 def _end_cleanly(block: str) -> str:
     """A page cut off mid-sentence ('restore logistics, ...') ends at a full stop instead."""
+    if not _ELLIPSIS_TAIL.search(block):
+        return block
     trimmed = _ELLIPSIS_TAIL.sub("", block).rstrip(" ,;:-–—")
-    if not trimmed or trimmed == block.rstrip():
+    if not trimmed:
         return block
     return trimmed if _ends_sentence(trimmed) else trimmed + "."
 

@@ -511,3 +511,17 @@ def test_rules_given_as_lists_work() -> None:
     rules = CleanRules(card_labels=["ALSO READ"], promo_patterns=["buy our mug.*"])  # type: ignore[arg-type]
     text = "Big Story Headline\n\nFirst.\n\nBuy our mug today\n\nSecond.\n"
     assert clean_text(text, rules).blocks == ("First.", "Second.")
+
+
+@pytest.mark.parametrize(
+    "text", ["0\n:\n0:", "Share\nA Title\n\nIt ends, ...", "x\nEXCLUSIVE\nBy Jane Smith\n..."]
+)
+def test_round_trip_regressions(text: str) -> None:
+    _assert_round_trip(clean_text(text, BYLINE_RULES), BYLINE_RULES)
+
+
+def test_only_a_cut_off_ending_is_rewritten() -> None:
+    text = "A Title\n\nShare\n\nThe first paragraph is whole.\n\nThe report lists: roads, schools, ...\n"
+    assert clean_text(text).blocks[-1] == "The report lists: roads, schools."
+    text = "A Title\n\nShare\n\nThe first paragraph is whole.\n\nIt ends with a colon:\n"
+    assert clean_text(text).blocks[-1] == "It ends with a colon:"
