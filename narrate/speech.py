@@ -497,9 +497,11 @@ _TIME_AMPM = re.compile(
     rf"(?<![\w.:])(?P<h>1[0-2]|0?\d)(?:[:.](?P<m>[0-5]\d))? ?(?i:{_AMPM})",
 )
 _TIME_24 = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:]|\.\d)")
+# "9.30" is a time only after words like "at"; elsewhere it is a decimal.
 _TIME_DOT = re.compile(
-    r"(?P<pre>\b(?:[Aa]t|[Ff]rom|[Bb]etween|[Uu]ntil|till|before|after|by|around|about|and|to) )"
+    r"(?P<pre>\b(?:[Aa]t|[Ff]rom|[Bb]etween|[Uu]ntil|[Tt]ill|[Bb]efore|[Aa]fter|[Ss]ince) )"
     r"(?P<h>1[0-2]|0?[1-9])\.(?P<m>[0-5]\d)(?![\d.,]\d|\d)"
+    r"(?:(?P<mid> (?:and|to|until|till) |-|–)(?P<h2>1[0-2]|0?[1-9])\.(?P<m2>[0-5]\d)(?![\d.,]\d|\d))?"
 )
 
 
@@ -531,13 +533,23 @@ def _times(text: str, state: _State) -> str:
             spoken = _cardinal(hour, state) + _minutes(mins, state)
         return state.num(spoken)
 
-    def dotted(m: re.Match[str]) -> str:
-        hour, mins = int(m.group("h")), int(m.group("m"))
-        spoken = _cardinal(hour, state) + (_minutes(mins, state) if mins else " o'clock")
-        return m.group("pre") + state.num(spoken)
-
     text = _TIME_AMPM.sub(ampm, text)
-    text = _TIME_24.sub(clock, text)
+    return _TIME_24.sub(clock, text)
+
+
+def _dotted_times(text: str, state: _State) -> str:
+    """After money and per cent have taken their decimals: "at 9.30" -> "at nine thirty"."""
+
+    def say(hour: str, mins: str) -> str:
+        return _cardinal(int(hour), state) + (_minutes(int(mins), state) if int(mins) else " o'clock")
+
+    def dotted(m: re.Match[str]) -> str:
+        spoken = m.group("pre") + state.num(say(m.group("h"), m.group("m")))
+        if m.group("h2"):
+            mid = m.group("mid") if m.group("mid").strip() not in "-–" else " to "
+            spoken += mid + state.num(say(m.group("h2"), m.group("m2")))
+        return spoken
+
     return _TIME_DOT.sub(dotted, text)
 
 
@@ -571,8 +583,10 @@ _MAGNITUDE = {
 }  # fmt: skip
 _MAG = r"(?:(?:bn|mn|mln|tn|trn|m|b|k)\b|\s?(?:thousand|million|billion|trillion)\b)"
 _SYM = "|".join(re.escape(s) for s in sorted(_CURRENCY, key=len, reverse=True))
+# A minus sign only counts at the start of a word: "5.25%-5.5%" is a range, not a negative.
+_MINUS = r"(?P<neg>(?<![^\s(\[])[-−])?"
 _MONEY = re.compile(
-    rf"(?<![\w.])(?P<neg>[-−])?(?P<sym>{_SYM}) ?(?P<n1>{_NUM})(?P<m1>{_MAG})?"
+    rf"(?<![\w.]){_MINUS}(?P<sym>{_SYM}) ?(?P<n1>{_NUM})(?P<m1>{_MAG})?"
     rf"(?:(?P<to>-|–| to )(?:{_SYM})? ?(?P<n2>{_NUM})(?P<m2>{_MAG})?)?(?![\d])"
 )
 _PENCE = re.compile(rf"(?<![\w.£$€])(?P<n>{_NUM}) ?p(?:ence)?\b(?!\.\w)")
@@ -621,7 +635,7 @@ def _money(text: str, state: _State) -> str:
 
 # --------------------------------------------------------------------------- 8. per cent, units
 
-_PERCENT = re.compile(rf"(?<![\w.])(?P<neg>[-−])?(?P<n>{_NUM}) ?(?:%|pc\b|per ?cent\b|percent\b)")
+_PERCENT = re.compile(rf"(?<![\w.]){_MINUS}(?P<n>{_NUM}) ?(?:%|pc\b|per ?cent\b|percent\b)")
 
 
 def _percent(text: str, state: _State) -> str:
@@ -667,7 +681,7 @@ _UNITS: dict[str, tuple[str, str]] = {
 _UNIT_GLUED = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _UNIT_SPACED = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if len(u) > 1)
 _UNIT = re.compile(
-    rf"(?<![\w.])(?P<neg>[-−])?(?P<n>{_NUM})"
+    rf"(?<![\w.]){_MINUS}(?P<n>{_NUM})"
     rf"(?:(?P<u1>{_UNIT_GLUED})|(?: ?°)? (?P<u2>{_UNIT_SPACED}))(?![\w°])"
 )
 # "5m people" in news is five million; metres are written out or come before these words.
@@ -696,15 +710,23 @@ def _units(text: str, state: _State) -> str:
             return state.num(_number(m.group("n"), state) + " " + (one if m.group("n") == "1" else many))
         return state.num(_number(m.group("n"), state) + " " + _MAGNITUDE[m.group("mag")])
 
+    def height(m: re.Match[str]) -> str:
+        feet, inches = m.group(1), m.group(2)
+        spoken = f"{_count(feet, state)} {'foot' if feet == '1' else 'feet'}"
+        return state.num(f"{spoken} {_count(inches, state)} {'inch' if inches == '1' else 'inches'}")
+
+    text = _HEIGHT.sub(height, text)
     text = _UNIT.sub(repl, text)
     return _MAG_ALONE.sub(magnitude, text)
 
 
 # --------------------------------------------------------------------------- 9. years, decades, ordinals
 
+_HEIGHT = re.compile(r"(?<![\w.])(\d+) ?(?:ft|foot|feet),? ?(\d+) ?(?:in|ins|inches)\b")
 _DECADE = re.compile(r"(?<![\w.,])(?:'(?P<short>\d0)|(?P<cent>1[0-9]|20)?(?P<dec>\d0))'?s\b")
+_NUMBER_PLURAL = re.compile(r"(?<![\w.,])(\d{1,3})'?s\b")
 _YEAR_RANGE = re.compile(
-    r"(?<![\w.,£$€-])(?P<y1>1[1-9]\d\d|20\d\d)(?:-|–|/)(?P<y2>\d{2}|\d{4})(?![\w.,]?\d)(?!%)"
+    r"(?<![\w.,£$€-])(?P<y1>1[1-9]\d\d|20\d\d)(?P<sep>-|–|/)(?P<y2>\d{2}|\d{4})(?![\w.,]?\d)(?!%)"
 )
 _YEAR = re.compile(r"(?<![\w.,£$€-])(?P<y>1[1-9]\d\d|20\d\d)(?![\w]|[.,]\d)")
 _ORDINAL = re.compile(r"(?<![\w.])(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th|ST|ND|RD|TH)\b")
@@ -752,6 +774,9 @@ def _years(text: str, state: _State) -> str:
         end = int(y1[:2] + y2) if len(y2) == 2 else int(y2)
         if end <= int(y1) or end - int(y1) > 100:
             return m.group(0)
+        if m.group("sep") == "/" and len(y2) == 2:
+            # A financial year or season: "2023/24" -> "twenty twenty-three twenty-four"
+            return state.num(f"{_year(int(y1), state)} {_count(y2, state)}")
         return state.num(f"{_year(int(y1), state)} to {_year(end, state)}")
 
     def year(m: re.Match[str]) -> str:
@@ -760,6 +785,8 @@ def _years(text: str, state: _State) -> str:
         return state.num(_year(int(m.group("y")), state))
 
     text = _DECADE.sub(decade, text)
+    # "the under-25s", "in 2s and 3s"
+    text = _NUMBER_PLURAL.sub(lambda m: state.num(_plural_word(_count(m.group(1), state))), text)
     text = _YEAR_RANGE.sub(year_range, text)
     text_now = [text]
     text = _YEAR.sub(year, text)
@@ -895,8 +922,7 @@ def _letters(acronym: str) -> str:
 
 
 def _acronyms(text: str, state: _State) -> str:
-    spell = _SPELL | state.rules.spell
-    words = _WORDS | state.rules.words
+    user_spell, user_words = state.rules.spell, state.rules.words
 
     def dotted(m: re.Match[str]) -> str:
         letters = m.group("a").replace(".", "").replace(" ", "")
@@ -909,13 +935,15 @@ def _acronyms(text: str, state: _State) -> str:
         base, suffix = m.group("a"), m.group("s") or ""
         whole = base + suffix
         # "MPs" is in the list as a plural; plain words like "Nato" or "GPs" reach here too.
-        for candidate, rest in ((whole, ""), (base, suffix)):
-            if candidate in words or candidate.upper() in words:
-                return state.keep(candidate.capitalize() + rest)
-            if candidate in spell and not (state.shouting and candidate in _SHOUT_WORDS):
-                if candidate[-1] == "s" and candidate[:-1].isupper():
-                    return state.keep(_letters(candidate[:-1]) + "'s")
-                return state.keep(_letters(candidate) + ("'s" if rest else ""))
+        # The profile's lists beat the built-in ones; within each, words beat spelling.
+        for said_as_word, spelled in ((user_words, user_spell), (_WORDS, _SPELL)):
+            for candidate, rest in ((whole, ""), (base, suffix)):
+                if candidate in said_as_word or candidate.upper() in said_as_word:
+                    return state.keep(candidate.capitalize() + rest)
+                if candidate in spelled and not (state.shouting and candidate in _SHOUT_WORDS):
+                    if candidate[-1] == "s" and candidate[:-1].isupper():
+                        return state.keep(_letters(candidate[:-1]) + "'s")
+                    return state.keep(_letters(candidate) + ("'s" if rest else ""))
         if not base.isupper() or not base.isalpha():
             if base[0].isupper() and base[1:].isdigit():  # M25, A1
                 return whole
@@ -953,6 +981,7 @@ _SYMBOLS = [
     (re.compile(r" ?%"), " per cent"),
     (re.compile(r"@"), " at "),
     (re.compile(r"\band/or\b"), "and or"),
+    (re.compile(r"(?<=\ue001) ?/ ?(?=[A-Za-z])"), " per "),
 ]
 _PAUSES = [
     (re.compile(r"\.{3,}|(?:\. ){2,}\.|…"), " \ue010 "),  # ellipsis, resolved below
@@ -1047,6 +1076,7 @@ _PIPELINE: list[Callable[[str, _State], str]] = [
     _money,
     _percent,
     _units,
+    _dotted_times,
     _years,
     _numbers,
     _regnal,

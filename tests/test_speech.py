@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+import time
 
-from narrate.speech import SpeechRules, speak
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narrate.speech import SpeechRules, _speak, speak
 
 GB = "en-GB"
 US = "en-US"
@@ -147,9 +152,205 @@ CASES = [
     ("King Charles III's speech.", GB, "King Charles the Third's speech."),
     ("A 2,000-strong crowd.", GB, "A two thousand-strong crowd."),
     ("1 in 5 adults", GB, "one in five adults"),
+    (
+        "The Bank of England cut rates to 4.25% from 4.5%.",
+        GB,
+        "The Bank of England cut rates to four point two five per cent from four point five per cent.",
+    ),
+    (
+        "The Fed held rates at 5.25%-5.5%.",
+        GB,
+        "The Fed held rates at five point two five per cent to five point five per cent.",
+    ),
+    ("Open between 9.30 and 10.30 daily.", GB, "Open between nine thirty and ten thirty daily."),
+    (
+        "Some 40% of under-25s can't afford rent.",
+        GB,
+        "Some forty per cent of under-twenty-fives can't afford rent.",
+    ),
+    ("He is 6ft 2in tall.", GB, "He is six feet two inches tall."),
+    ("It costs £9.99/month.", GB, "It costs nine pounds ninety-nine per month."),
+    (
+        "In 2023/24 the NHS spent £4.5bn.",
+        GB,
+        "In twenty twenty-three twenty-four the N-H-S spent four point five billion pounds.",
+    ),
+    ("The train derailed at 05:42.", GB, "The train derailed at five forty-two A-M."),
+    ("Shares in BP fell 3p to 412p.", GB, "Shares in B-P fell three pence to four hundred and twelve pence."),
+    ("He was born c. 1950 in St Helens.", GB, "He was born circa nineteen fifty in Saint Helens."),
+    (
+        "The UN's COP29 summit agreed a $300bn deal.",
+        GB,
+        "The U-N's Cop twenty-nine summit agreed a three hundred billion dollars deal.",
+    ),
+    (
+        "Posted on Tuesday 4th November 2025",
+        GB,
+        "Posted on Tuesday the fourth of November twenty twenty-five",
+    ),
+    (
+        "Temperatures hit 40.3C on 19 July 2022.",
+        GB,
+        "Temperatures hit forty point three degrees Celsius on the nineteenth of July twenty twenty-two.",
+    ),
+    (
+        "Temperatures hit 40.3C on 19 July 2022.",
+        US,
+        "Temperatures hit forty point three degrees Celsius on July nineteenth, twenty twenty-two.",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("written", "locale", "spoken"), CASES)
 def test_table(written: str, locale: str, spoken: str) -> None:
     assert speak(written, RULES[locale]) == spoken
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_extra_spelled_and_word_acronyms() -> None:
+    rules = SpeechRules(spell=frozenset({"ACAS", "UNHCR"}), words=frozenset({"NHS"}))
+    assert speak("ACAS, the UNHCR and the NHS.", rules) == "A-C-A-S, the U-N-H-C-R and the Nhs."
+
+
+def test_words_win_over_spell() -> None:
+    rules = SpeechRules(spell=frozenset({"SAGE"}), words=frozenset({"SAGE"}))
+    assert speak("SAGE met.", rules) == "Sage met."
+
+
+def test_locale_spellings_accepted() -> None:
+    assert speak("21%", SpeechRules(locale="en_US")) == "twenty-one percent"
+    assert speak("21%", SpeechRules(locale="en-gb")) == "twenty-one per cent"
+
+
+@pytest.mark.parametrize("text", ["", " ", "...", "😀", "\u200b", "—", "()", '""', "\x00\x07"])
+def test_nothing_speakable_gives_empty(text: str) -> None:
+    assert speak(text) == ""
+
+
+def test_terminal_punctuation_kept_and_not_invented() -> None:
+    assert speak("It rose 5%.") == "It rose five per cent."
+    assert speak("It rose 5%") == "It rose five per cent"
+    assert speak('"Did it rise 5%?"') == "Did it rise five per cent?"
+    assert speak("Fruit etc.") == "Fruit et cetera."
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a " * 2500, "word " * 10_000, "1" * 50_000, "1 " * 25_000, "£1.5bn " * 6000, "-" * 50_000,
+     "." * 50_000, "St " * 15_000, "NHS " * 10_000, "9/9/99 " * 7000, "a1" * 25_000, "1-" * 25_000],
+)  # fmt: skip
+def test_long_input_is_fast(text: str) -> None:
+    start = time.perf_counter()
+    _speak(text, SpeechRules())
+    assert time.perf_counter() - start < 1.5
+
+
+# --------------------------------------------------------------------------- properties
+
+_ALLOWED_OUTPUT = re.compile(r"^[A-Za-z\u00c0-\u024f\u0370-\u1fff\u2c00-\ud7ff' .,;:?!-]*$")
+_PLAIN_WORDS = (
+    "the council said people were angry about water bills and rising rents while ministers "
+    "promised reform tomorrow across every region including rural towns coastal villages "
+    "hospital schools police budgets climate energy prices wages workers families"
+).split()
+_EMOJI = ["😀", "🙂", "👍🏽", "❤️", "🇬🇧", "👨‍👩‍👧", "1️⃣", "🤔", "🎉", "☺"]
+_INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\x00", "\x07", "\x1b", "\u202e"]
+_NUMBERISH = [
+    "£1.4bn", "£620m", "$4.99", "€3.2bn", "50p", "£300", "£2.3 billion", "£1", "$1m", "£5k", "£1.50",
+    "21%", "0.8%", "12.5%", "1,237", "3.14", "2nd", "21st", "½", "2¾", "1/2", "-5", "1989", "2025",
+    "the 1990s", "'90s", "3 March 2025", "March 3, 2025", "19/07/1985", "2025-12-15", "9.30am",
+    "10 a.m.", "14:00", "9am", "2020-25", "10-12 May", "5-10", "20°C", "5km", "70mph", "4GB", "18+",
+    "No 10", "1,000,000", "0", "007", "24/7", "G7", "COVID-19", "£5-10m", "10x", "3-1", "100m",
+    "+44 20 7946 0958", "1.5", ".5", "99.9%", "#1", "1e5", "2,000", "5 km", "12:30pm", "Jan. 2024",
+]  # fmt: skip
+_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]")
+_SYMBOLS = list("&+@#%/*=<>~^|\\_()[]{}\"'…–—-·•§©®™°±×÷$£€¥") + ["...", " - ", "--"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_never_raises_on_any_text(text: str) -> None:
+    for rules in RULES.values():
+        out = _speak(text, rules)
+        assert isinstance(out, str)
+        assert out == out.strip()
+        assert "  " not in out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_PLAIN_WORDS),
+            st.sampled_from(_NUMBERISH),
+            st.sampled_from(_SYMBOLS),
+            st.sampled_from(_EMOJI + _INVISIBLE),
+            st.from_regex(r"[A-Z]{2,6}s?", fullmatch=True),
+            st.integers(-(10**7), 10**7).map(str),
+        ),
+        max_size=25,
+    ),
+    st.sampled_from([" ", "", ", "]),
+    st.sampled_from(["", ".", "?", "!"]),
+)
+def test_mixed_tokens_give_clean_output(tokens: list[str], sep: str, end: str) -> None:
+    text = sep.join(tokens) + end
+    for rules in RULES.values():
+        out = _speak(text, rules)
+        assert _ALLOWED_OUTPUT.match(out), out
+        assert not re.search(r"\d", out)
+        assert "face" not in out.lower()
+        assert "[[" not in out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_NUMBERISH + _PLAIN_WORDS), min_size=1, max_size=12))
+def test_every_number_is_spoken(tokens: list[str]) -> None:
+    text = " ".join(tokens) + "."
+    for rules in RULES.values():
+        out = _speak(text, rules)
+        assert not re.search(r"\d", out), (text, out)
+        assert out.endswith(".")
+
+
+# Abbreviations, units and number suffixes are expected to change, so only "plain" words count.
+_NOT_PLAIN = frozenset(
+    "am pm bn tn mn mln pc st nd rd th km cm mm kg mg lb lbs oz ft ml ha mph kph kmh mins min hrs hr "
+    "secs yrs etc eg ie vs approx cf ca sq mi kw gw mw".split()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"[a-z]{2,10}", fullmatch=True).filter(lambda w: w not in _NOT_PLAIN),
+            st.sampled_from(_PLAIN_WORDS),
+        ),
+        min_size=1,
+        max_size=15,
+    ),
+    st.lists(st.sampled_from(_NUMBERISH + _EMOJI + _INVISIBLE + _SYMBOLS), max_size=6),
+    st.randoms(use_true_random=False),
+)
+def test_plain_words_survive(words: list[str], extras: list[str], rnd) -> None:  # noqa: ANN001
+    tokens = list(words)
+    for extra in extras:
+        tokens.insert(rnd.randrange(len(tokens) + 1), extra)
+    text = " ".join(tokens)
+    for rules in RULES.values():
+        spoken = set(re.findall(r"[a-z]+", _speak(text, rules).lower()))
+        missing = [w for w in words if w not in spoken]
+        assert not missing, (text, _speak(text, rules))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN_WORDS + _EMOJI + _INVISIBLE), min_size=1, max_size=20), st.text())
+def test_emoji_and_invisible_characters_dropped(tokens: list[str], noise: str) -> None:
+    text = "".join(t if t in _EMOJI or t in _INVISIBLE else f" {t} " for t in tokens) + noise
+    out = _speak(text, SpeechRules())
+    assert not any(ch in out for ch in "".join(_EMOJI + _INVISIBLE))
+    assert not _INVISIBLE_RE.search(out)
+    assert "face" not in out.lower().replace("surface", "")
