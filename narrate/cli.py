@@ -24,7 +24,7 @@ from .profile import Profile, load_profile
 if TYPE_CHECKING:
     from .preview import ClipSource
 
-COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed")
+COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -40,6 +40,7 @@ other commands (narrate COMMAND -h for each):
   narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
   narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
+  narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
 """
 
 
@@ -64,13 +65,61 @@ def _common(voice: bool = True) -> argparse.ArgumentParser:
     return parent
 
 
+# --- sentence cache and synthesis workers (issue 4) ----------------------------------------------
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number such as 2, not {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 64, not {value}")
+    return value
+
+
+def _synthesis_options(jobs: bool = True) -> argparse.ArgumentParser:
+    """--cache-dir and --no-cache (and --jobs, synthesis workers), shared by the commands that synthesise."""
+    parent = argparse.ArgumentParser(add_help=False)
+    if jobs:
+        parent.add_argument("--jobs", type=_jobs, metavar="N", help="synthesis workers (default: the cores)")
+    parent.add_argument("--cache-dir", metavar="DIR", help="sentence audio cache (default: the user cache)")
+    parent.add_argument("--no-cache", action="store_true", help="neither read nor write the sentence cache")
+    return parent
+
+
+def _cache_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate cache",
+        description="Show the sentence audio cache (folder, entries, size), or empty it with --clear.",
+        epilog="examples:\n  narrate cache\n  narrate cache --clear\n  narrate cache --cache-dir /tmp/nc",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--clear", action="store_true", help="remove every cached sentence")
+    p.add_argument("--cache-dir", metavar="DIR", help="the cache folder (default: the user cache)")
+    return p
+
+
+def _cmd_cache(args: argparse.Namespace, err: Console) -> int:
+    from .cache import SentenceCache
+
+    cache = SentenceCache(args.cache_dir)
+    if args.clear:
+        removed = cache.clear()
+        print(f"{cache.directory}: removed {removed} cached sentences")
+        return 0
+    entries, size = cache.stats()
+    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB")
+    return 0
+
+
 def _main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="narrate",
         description="Narrate an article (.txt, .md, .html, or - for stdin) into a podcast-ready MP3 with chapters.",
         epilog=_EPILOG_MAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_common()],
+        parents=[_common(), _synthesis_options()],
     )
     parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
@@ -120,6 +169,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         return _preview_parser(command)
     if command in ("batch", "feed"):
         return _batch_parser(command)
+    if command == "cache":
+        return _cache_parser()
     raise KeyError(command)
 
 
@@ -198,6 +249,9 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             speed=args.speed,
             lexicon=lexicon,
             progress=progress,
+            jobs=args.jobs,
+            cache_dir=args.cache_dir,
+            use_cache=not args.no_cache,
         )
     _warn(err, result.script)
     speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
@@ -612,4 +666,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "voices": _cmd_voices,
     "preview": _cmd_preview,
     "say": _cmd_say,
+    "cache": _cmd_cache,
 }
