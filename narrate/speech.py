@@ -368,7 +368,11 @@ _SIMPLE_ABBR = {
     r"\bMs\b" + _ABBR_DOT: "Miz",
     r"\bMx\b" + _ABBR_DOT: "Mix",
 }
-_SIMPLE_ABBR_RE = [(re.compile(k), v) for k, v in _SIMPLE_ABBR.items()]
+# One alternation, not one pass per abbreviation: long texts stay fast.
+_SIMPLE_ABBR_RE = re.compile(
+    r"(?=[A-Za-z])(?:" + "|".join(f"(?P<a{i}>{k})" for i, k in enumerate(_SIMPLE_ABBR)) + ")"
+)
+_SIMPLE_ABBR_SAID = {f"a{i}": v for i, v in enumerate(_SIMPLE_ABBR.values())}
 # Titles only before a name, so "Gen" or "Rev" elsewhere is left alone.
 _TITLES = {
     "Prof": "Professor", "Gen": "General", "Lt": "Lieutenant", "Col": "Colonel", "Capt": "Captain",
@@ -377,7 +381,7 @@ _TITLES = {
     "Det": "Detective", "Supt": "Superintendent", "Insp": "Inspector", "Cllr": "Councillor",
     "Hon": "Honourable", "Cmdr": "Commander", "Pres": "President", "Mt": "Mount", "Sr": "Sister",
 }  # fmt: skip
-_TITLE_RE = re.compile(r"\b(" + "|".join(_TITLES) + r")\b\.?(?= [A-Z])")
+_TITLE_RE = re.compile(r"(?<![A-Za-z])(?=[A-Z])\b(" + "|".join(_TITLES) + r")\b\.?(?= [A-Z])")
 # "St"/"Dr" before a name are Saint/Doctor; after a name, Street/Drive. Likewise Rd, Ave.
 _PLACE_RE = re.compile(r"\b(St|Dr|Rd|Ave)\b" + _ABBR_DOT)
 _PLACE = {"St": ("Saint", "Street"), "Dr": ("Doctor", "Drive"), "Rd": ("Road", "Road"),
@@ -403,11 +407,10 @@ def _place(m: re.Match[str]) -> str:
 
 def _abbreviations(text: str, state: _State) -> str:
     text = _TEN.sub(lambda m: state.keep("Number Ten"), text)
-    for pattern, spoken in _SIMPLE_ABBR_RE:
-        text = pattern.sub(spoken, text)
+    text = _SIMPLE_ABBR_RE.sub(lambda m: _SIMPLE_ABBR_SAID[m.lastgroup or ""], text)
     text = _TITLE_RE.sub(lambda m: _TITLES[m.group(1)], text)
     text = _PLACE_RE.sub(_place, text)
-    text = _NUMBER_SIGN.sub("number ", text)
+    text = _NUMBER_SIGN.sub(lambda m: "Number " if m.group(0)[0] == "N" else "number ", text)
     return text
 
 
@@ -686,7 +689,7 @@ _UNIT = re.compile(
 )
 # "5m people" in news is five million; metres are written out or come before these words.
 _METRE_WORDS = re.compile(
-    r" (?:tall|high|long|deep|wide|race|sprint|hurdles|freestyle|relay|away|above|below)\b"
+    r" (?:tall|high|long|deep|wide|race|sprint|hurdles|freestyle|relay|away|above|below|final|heat|dash)\b"
 )
 _MAG_ALONE = re.compile(rf"(?<![\w.])(?P<n>{_NUM})(?P<mag>bn|mn|tn|m|k)\b(?!['’]\w)")
 
@@ -761,11 +764,7 @@ def _years(text: str, state: _State) -> str:
         if m.group("short") or not m.group("cent"):
             dec = int(m.group("short") or m.group("dec"))
             if dec == 0:
-                return (
-                    state.num("noughties" if not state.us else "two thousands")
-                    if m.group("short")
-                    else (m.group(0))
-                )
+                return state.num("two thousands" if state.us else "noughties")
             return state.num(_plural_word(_cardinal(dec, state)))
         return state.num(_plural_word(_year(int(m.group("cent") + m.group("dec")), state)))
 
@@ -904,7 +903,7 @@ _DOTTED = re.compile(r"(?<![\w.])(?P<a>(?:[A-Z]\. ?){2,})")
 _INITIAL = re.compile(r"(?<![\w.])([A-Z])\. (?=[A-Z])")
 _AMPERSAND_ACRONYM = re.compile(r"\b([A-Z]{1,2})&([A-Z]{1,2})\b")
 _SHOUT_WORDS = frozenset(
-    "US IT AS IS OR AN IN ON TO NO SO DO GO WE HE ME MY BY AT OF UP IF BE AM OK HIS HER OUR WHO WHY "
+    "IT AS IS OR AN IN ON TO NO SO DO GO WE HE ME MY BY AT OF UP IF BE AM OK HIS HER OUR WHO WHY "
     "HOW NOT YES ALL NEW OLD BIG OUT".split()
 )
 
