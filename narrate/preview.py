@@ -129,8 +129,10 @@ def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> S
 class ClipSource:
     """Trimmed sentence clips from the sentence cache, else from the synthesiser.
 
-    Loading the voice (and hashing it for the cache key) starts at once on a thread, so it overlaps the
-    text stages; the first `clip` call waits for it, and so does `close` (use it as a context manager).
+    A thread starts at once: it works out the cache key's voice identity (hashing the voice), then loads
+    the voice, so both overlap the text stages. A cache hit waits only for the identity; the voice is
+    skipped when `expect` already showed every sentence cached. `close` waits for the thread (use the
+    object as a context manager).
     """
 
     def __init__(self, synth: Synthesizer, cache: SentenceCache | None = None) -> None:
@@ -140,26 +142,57 @@ class ClipSource:
         self.cached = 0
         self._identity = ""
         self._error: BaseException | None = None
-        self._ready = threading.Thread(target=self._warm_up, name="narrate-voice-load", daemon=True)
-        self._ready.start()
+        self._identified = threading.Event()
+        self._all_cached = False
+        self._found: dict[str, np.ndarray] = {}  # read from the cache by `expect`, handed out by `clip`
+        self._lock = threading.Lock()  # orders `expect`'s verdict against the thread's decision to load
+        self._thread = threading.Thread(target=self._warm_up, name="narrate-voice-load", daemon=True)
+        self._thread.start()
 
     def _warm_up(self) -> None:
         try:
-            load = getattr(self.synth, "load", None)
-            if callable(load):
-                load()
             self._identity = self.synth.identity() if self.cache is not None else ""
         except BaseException as exc:  # re-raised on the main thread by the first clip() call
             self._error = exc
+        finally:
+            self._identified.set()
+        with self._lock:
+            if self._error is not None or self._all_cached:
+                return
+            try:
+                load = getattr(self.synth, "load", None)
+                if callable(load):
+                    load()
+            except BaseException as exc:
+                self._error = exc
 
     @property
     def rate(self) -> int:
         return self.synth.rate
 
+    def expect(self, spoken: Sequence[str]) -> int:
+        """Say which sentences are coming; returns how many are missing from the cache (0: no voice load)."""
+        if self.cache is None:
+            return len(spoken)
+        self._identified.wait()
+        if self._error is not None:
+            return len(spoken)
+        missing = 0
+        for text in spoken:
+            samples = self.cache.get(self.cache.key(self._identity, text))
+            if samples is None:
+                missing += 1
+            else:
+                self._found[text] = samples
+        if missing == 0:
+            with self._lock:
+                self._all_cached = True
+        return missing
+
     def close(self) -> None:
         # An interpreter exiting while onnxruntime is still building a session on a thread aborts the
         # process, so an early error must wait for the load to finish.
-        self._ready.join()
+        self._thread.join()
 
     def __enter__(self) -> ClipSource:
         return self
@@ -168,12 +201,19 @@ class ClipSource:
         self.close()
 
     def clip(self, spoken: str) -> np.ndarray:
-        self._ready.join()
+        self._identified.wait()
         if self._error is not None:
             raise self._error
-        key = self.cache.key(self._identity, spoken) if self.cache is not None else ""
-        samples = self.cache.get(key) if self.cache is not None else None
+        samples = None
+        if self.cache is not None:
+            key = self.cache.key(self._identity, spoken)
+            samples = self._found.pop(spoken, None)
+            if samples is None:
+                samples = self.cache.get(key)
         if samples is None:
+            self._thread.join()  # the voice load
+            if self._error is not None:
+                raise self._error
             samples = self.synth.synthesize(spoken)
             self.synthesised += 1
             if self.cache is not None:
@@ -211,6 +251,7 @@ def preview_audio(
     sentences = script.sentences
     if not sentences:
         raise InputError("the chosen part has nothing to speak: pick another with `narrate script ARTICLE`")
+    source.expect([s.spoken for s in sentences])
     rate = source.rate
     gaps, tail = _gaps(script, profile, rate)
     fade = seconds_to_samples(profile.pauses.fade, rate)

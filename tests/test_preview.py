@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import threading
 import wave
 from pathlib import Path
 
@@ -199,6 +200,28 @@ def test_cache_means_a_lexicon_change_resynthesises_only_changed_sentences(scrip
         preview_audio(part2, profile, second, output=tmp_path / "b.wav")
     assert synth.calls == [s.spoken for s in part2.sentences if "Off-wot" in s.spoken]
     assert second.cached == len(part2.sentences) - len(synth.calls) > 0
+
+
+def test_a_cached_preview_waits_for_no_voice(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    release = threading.Event()
+
+    class SlowLoad(FakeSynthesizer):
+        def load(self) -> None:
+            release.wait(10)  # a voice that never finishes loading while the preview runs
+
+    cache = SentenceCache(tmp_path / "cache")
+    part = select_part(script, paragraph=3).script
+    with ClipSource(FakeSynthesizer(), cache) as source:
+        preview_audio(part, load_profile(), source, output=tmp_path / "a.wav")
+    synth = SlowLoad()
+    source = ClipSource(synth, cache)
+    try:
+        preview_audio(part, load_profile(), source, output=tmp_path / "b.wav")
+        assert synth.calls == [] and source.cached == len(part.sentences)
+    finally:
+        release.set()
+        source.close()
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
 
 
 def test_voice_load_errors_reach_the_caller() -> None:
