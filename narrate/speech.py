@@ -10,8 +10,9 @@ The lexicon runs FIRST, on the cleaned written text, so its keys match words as 
 wrote them ("NATO", "No 10", "Ushakov") and its respellings or "[[ IPA ]]" blocks come out
 untouched by every other rule.
 
-Spelled acronyms come out as hyphen-joined capitals ("N-H-S", plural "M-P's"): espeak reads
-a lone "A" between spaces as the article, but "A-I" as two letter names.
+Spelled acronyms come out as capitals joined by dots, with no final dot ("N.H.S", plural or
+possessive "M.P.'s", "A.M"): espeak then says letter names with acronym stress, whereas "A I"
+reads the lone "A" as the article, and a final dot before a capital would end the sentence.
 """
 
 from __future__ import annotations
@@ -315,7 +316,7 @@ _VOWEL = re.compile(r"[aeiouyAEIOUY]")
 def _say_label(label: str) -> str:
     # "bbc" -> "B-B-C"; country codes are letters too; "co" and words stay words.
     if label.lower() != "co" and (not _VOWEL.search(label) or len(label) <= 2) and label.isalpha():
-        return "-".join(label.upper())
+        return _letters(label)
     return label.replace("-", " dash ").replace("_", " underscore ")
 
 
@@ -350,12 +351,12 @@ _SIMPLE_ABBR = {
     r"\bv\.?(?= [A-Z])": "versus",
     r"\bapprox\b" + _ABBR_DOT: "approximately",
     r"\bcf\.": "compare",
-    r"\b(?:c|ca)\.\s?(?=\d)": "circa ",
+    r"\b(?:c|ca)\.\s?(?=\d)": "circa",
     r"\bRt\.? Hon\b" + _ABBR_DOT: "Right Honourable",
     r"\bLtd\b" + _ABBR_DOT: "Limited",
-    r"\b(?:plc|PLC)\b": "P-L-C",
-    r"\bPhD\b": "P-H-D",
-    r"\bPwC\b": "P-W-C",
+    r"\b(?:plc|PLC)\b": "P.L.C",
+    r"\bPhD\b": "P.H.D",
+    r"\bPwC\b": "P.W.C",
     r"\bInc\b" + _ABBR_DOT: "Incorporated",
     r"\bCorp\b" + _ABBR_DOT: "Corporation",
     r"\bBros\b" + _ABBR_DOT: "Brothers",
@@ -370,7 +371,7 @@ _SIMPLE_ABBR = {
 }
 # One alternation, not one pass per abbreviation: long texts stay fast.
 _SIMPLE_ABBR_RE = re.compile(
-    r"(?=[A-Za-z])(?:" + "|".join(f"(?P<a{i}>{k})" for i, k in enumerate(_SIMPLE_ABBR)) + ")"
+    r"(?<![A-Za-z])(?=[A-Za-z])(?:" + "|".join(f"(?P<a{i}>{k})" for i, k in enumerate(_SIMPLE_ABBR)) + ")"
 )
 _SIMPLE_ABBR_SAID = {f"a{i}": v for i, v in enumerate(_SIMPLE_ABBR.values())}
 # Titles only before a name, so "Gen" or "Rev" elsewhere is left alone.
@@ -407,7 +408,7 @@ def _place(m: re.Match[str]) -> str:
 
 def _abbreviations(text: str, state: _State) -> str:
     text = _TEN.sub(lambda m: state.keep("Number Ten"), text)
-    text = _SIMPLE_ABBR_RE.sub(lambda m: _SIMPLE_ABBR_SAID[m.lastgroup or ""], text)
+    text = _SIMPLE_ABBR_RE.sub(lambda m: state.keep(_SIMPLE_ABBR_SAID[m.lastgroup or ""]), text)
     text = _TITLE_RE.sub(lambda m: _TITLES[m.group(1)], text)
     text = _PLACE_RE.sub(_place, text)
     text = _NUMBER_SIGN.sub(lambda m: "Number " if m.group(0)[0] == "N" else "number ", text)
@@ -516,7 +517,7 @@ def _times(text: str, state: _State) -> str:
     def ampm(m: re.Match[str]) -> str:
         hour = int(m.group("h"))
         mins = int(m.group("m") or 0)
-        suffix = " A-M" if m.group("ap").lower() == "a" else " P-M"
+        suffix = " A.M" if m.group("ap").lower() == "a" else " P.M"
         spoken = _cardinal(hour or 12, state) + _minutes(mins, state) + suffix
         tail = m.group(0)
         # An "a.m." that ends the sentence also carries its full stop.
@@ -528,7 +529,7 @@ def _times(text: str, state: _State) -> str:
         hour, mins = int(raw_hour), int(m.group("m"))
         # A leading zero, 0 or 13-23 means a 24-hour clock; say it as AM/PM.
         if raw_hour.startswith("0") or hour == 0 or hour > 12:
-            suffix = " A-M" if hour < 12 else " P-M"
+            suffix = " A.M" if hour < 12 else " P.M"
             spoken = _cardinal(hour % 12 or 12, state) + _minutes(mins, state) + suffix
         elif mins == 0:
             spoken = _cardinal(hour, state) + " o'clock"
@@ -908,27 +909,21 @@ _SHOUT_WORDS = frozenset(
 )
 
 
-def _letters(acronym: str) -> str:
-    # Digits inside a letter run (MI5, G7) are said as numbers afterwards.
-    parts = re.findall(r"[A-Za-z]|\d+", acronym)
-    spoken: list[str] = []
-    for part in parts:
-        if part.isdigit():
-            spoken.append(" " + _digits(part) + " ")
-        else:
-            spoken.append(part.upper() if not spoken or spoken[-1].endswith(" ") else "-" + part.upper())
-    return "".join(spoken).strip()
+def _letters(acronym: str, plural: bool = False) -> str:
+    """'NHS' -> 'N.H.S'; plural or possessive 'MP' -> "M.P.'s"; 'MI5' -> 'M.I five'."""
+    runs = re.findall(r"[A-Za-z]+|\d+", acronym)
+    spoken = [_digits(run) if run.isdigit() else ".".join(run.upper()) for run in runs]
+    return " ".join(spoken) + (".'s" if plural else "")
 
 
 def _acronyms(text: str, state: _State) -> str:
     user_spell, user_words = state.rules.spell, state.rules.words
 
     def dotted(m: re.Match[str]) -> str:
-        letters = m.group("a").replace(".", "").replace(" ", "")
         raw = m.group("a")
         tail = " " if raw.endswith(" ") else ""
         keep_dot = raw.rstrip().endswith(".") and not text_now[0][m.end() :].strip(" \"')]")
-        return state.keep("-".join(letters)) + ("." if keep_dot else "") + tail
+        return state.keep(_letters(raw.replace(".", "").replace(" ", ""))) + ("." if keep_dot else "") + tail
 
     def acronym(m: re.Match[str]) -> str:
         base, suffix = m.group("a"), m.group("s") or ""
@@ -940,21 +935,21 @@ def _acronyms(text: str, state: _State) -> str:
                 if candidate in said_as_word or candidate.upper() in said_as_word:
                     return state.keep(candidate.capitalize() + rest)
                 if candidate in spelled and not (state.shouting and candidate in _SHOUT_WORDS):
-                    if candidate[-1] == "s" and candidate[:-1].isupper():
-                        return state.keep(_letters(candidate[:-1]) + "'s")
-                    return state.keep(_letters(candidate) + ("'s" if rest else ""))
-        if not base.isupper() or not base.isalpha():
-            if base[0].isupper() and base[1:].isdigit():  # M25, A1
-                return whole
+                    if candidate[-1] == "s" and candidate[:-1].isupper():  # "MPs" listed as such
+                        return state.keep(_letters(candidate[:-1], plural=True))
+                    return state.keep(_letters(candidate, plural=bool(rest)))
+        if not (base.isupper() and base.isalpha()):  # M25, iPhone: left to the number rules/espeak
             return whole
         if state.shouting:
             return base.lower() + suffix
         if len(base) <= 3 or not _VOWEL.search(base):
-            return state.keep(_letters(base) + ("'s" if suffix else ""))
+            return state.keep(_letters(base, plural=bool(suffix)))
         return whole
 
     text = _AMPERSAND_ACRONYM.sub(
-        lambda m: state.keep(f"{_letters(m.group(1))} and {_letters(m.group(2))}"), text
+        # "A&E" -> "A-and-E": a lone "A" before "and" would be read as the article.
+        lambda m: state.keep(f"{_letters(m.group(1))}-and-{_letters(m.group(2))}"),
+        text,
     )
     text_now = [text]
     text = _DOTTED.sub(dotted, text)
