@@ -599,20 +599,31 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
             force=args.force,
             progress=display,
         )
-    table = Table(title=f"narrate batch -> {args.output_dir}")
-    for column in ("article", "result", "duration", "chapters", "episode"):
-        table.add_column(column, overflow="fold")
+    columns = ("article", "result", "duration", "chapters", "episode")
+    rows = []
     for e in report.episodes:
-        result = e.state if e.state != "failed" else f"failed: {e.message}"
         made = e.state != "failed"
-        table.add_row(
-            e.source,
-            result,
-            _clock(e.seconds) if made else "",
-            str(e.chapters) if made else "",
-            e.mp3.name if made and e.mp3 else "",
+        rows.append(
+            (
+                e.source,
+                e.state if made else f"failed: {e.message}",
+                _clock(e.seconds) if made else "",
+                str(e.chapters) if made else "",
+                e.mp3.name if made and e.mp3 else "",
+            )
         )
-    Console(soft_wrap=True, highlight=False).print(table)
+    out = Console(soft_wrap=True, highlight=False)
+    if out.is_terminal:
+        table = Table(title=f"narrate batch -> {args.output_dir}")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    else:  # piped or logged: one tab-separated line per article, nothing folded
+        print("\t".join(columns))
+        for row in rows:
+            print("\t".join(row))
     print(f"feed: {report.feed}  ({report.base_url})")
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)

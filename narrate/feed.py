@@ -23,6 +23,12 @@ FEED_NAME = "feed.xml"
 _PODCAST_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 # characters XML 1.0 cannot carry at all, even escaped; lxml refuses them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Apple Podcasts' top-level categories: an unknown one hides the show from category listings
+APPLE_CATEGORIES = (
+    "Arts", "Business", "Comedy", "Education", "Fiction", "Government", "Health & Fitness", "History",
+    "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality", "Science", "Society & Culture",
+    "Sports", "Technology", "True Crime", "TV & Film",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,13 +94,13 @@ def build_feed(
         fg.image(url=artwork_url, title=title, link=podcast.website or base_url)
         fg.podcast.itunes_image(artwork_url)
     if podcast.category:
-        try:
-            fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
-        except ValueError as exc:
+        if podcast.category not in APPLE_CATEGORIES:
             raise ProfileError(
-                f"[podcast] category {podcast.category!r} / subcategory {podcast.subcategory!r} is not an "
-                'Apple Podcasts category: use one such as "News" with "Politics"'
-            ) from exc
+                f"[podcast] category {podcast.category!r} is not an Apple Podcasts category: "
+                f"use one of {', '.join(APPLE_CATEGORIES)}"
+            )
+        category = {"cat": podcast.category, **({"sub": podcast.subcategory} if podcast.subcategory else {})}
+        fg.podcast.itunes_category(category)
     fg.podcast.itunes_type("episodic")
     fg.podcastindex.explicit = podcast.explicit
     fg.podcastindex.guid = str(

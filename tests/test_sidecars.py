@@ -1,0 +1,149 @@
+"""Transcripts and chapters JSON: times from the assembled sample positions, agreeing with ID3 to the ms."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from audio_tools import ffmpeg_chapters
+from mutagen.id3 import ID3
+
+from narrate.assemble import seconds_to_samples, trim_silence
+from narrate.models import ChapterMark, Cue
+from narrate.pipeline import narrate_article
+from narrate.profile import load_profile
+from narrate.sidecars import chapters_json, ms, sidecar_paths, srt, webvtt, write_sidecars
+from narrate.synth import FakeSynthesizer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "water-bills.md"
+_VTT_CUE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$")
+
+
+def _ms(h: str, m: str, s: str, f: str) -> int:
+    return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(f)
+
+
+def parse_vtt(text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """(start ms, end ms, text) per cue, and the NOTE lines; a small independent reader."""
+    assert text.startswith("WEBVTT\n\n")
+    cues, notes = [], []
+    for block in text.split("\n\n")[1:]:
+        lines = block.strip("\n").split("\n")
+        if not lines or not lines[0]:
+            continue
+        if lines[0].startswith("NOTE"):
+            notes.append(lines[0])
+            continue
+        timing = next(i for i, line in enumerate(lines) if "-->" in line)
+        m = _VTT_CUE.match(lines[timing])
+        assert m, lines[timing]
+        cues.append((_ms(*m.groups()[:4]), _ms(*m.groups()[4:]), "\n".join(lines[timing + 1 :])))
+    return cues, notes
+
+
+@pytest.fixture(scope="module")
+def episode(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("episode")
+    synth = FakeSynthesizer()
+    result = narrate_article(
+        SAMPLE, output_dir=out, synthesizer=synth, cache_dir=out.parent / "cache-sidecars"
+    )
+    written = write_sidecars(result.path, result.cues, result.chapters, result.rate)
+    return result, synth, written
+
+
+def test_vtt_cue_times_are_the_assembled_sample_positions(episode) -> None:  # type: ignore[no-untyped-def]
+    result, synth, written = episode
+    cues, _ = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
+    sentences = result.script.sentences
+    assert len(cues) == len(sentences)
+    # rebuild the timeline independently: each clip as the fake voice made it, joined by the profile's pauses
+    pauses = load_profile().pauses
+    lengths = [len(trim_silence(synth.synthesize(s.spoken), result.rate)) for s in sentences]
+    index = 0
+    for chapter in result.script.chapters:
+        for paragraph in chapter.paragraphs:
+            for number, sentence in enumerate(paragraph.sentences):
+                start, end, text = cues[index]
+                assert text == sentence.text
+                assert end - start == pytest.approx(lengths[index] * 1000 / result.rate, abs=1)
+                if number:  # within a paragraph the gap is exactly the sentence pause
+                    gap = result.cues[index].start - result.cues[index - 1].end
+                    assert gap == seconds_to_samples(pauses.sentence, result.rate)
+                assert start == round(result.cues[index].start * 1000 / result.rate)
+                index += 1
+
+
+def test_transcript_and_chapters_json_agree_with_id3_to_the_millisecond(episode) -> None:  # type: ignore[no-untyped-def]
+    result, _, written = episode
+    data = json.loads(written["chapters"].read_text(encoding="utf-8"))
+    assert data["version"] == "1.2.0"
+    id3 = ID3(result.path)
+    chaps = sorted(id3.getall("CHAP"), key=lambda c: c.start_time)
+    assert [c["title"] for c in data["chapters"]] == [str(c.sub_frames["TIT2"]) for c in chaps]
+    assert [round(c["startTime"] * 1000) for c in data["chapters"]] == [c.start_time for c in chaps]
+    assert [round(c["endTime"] * 1000) for c in data["chapters"]] == [c.end_time for c in chaps]
+    # and as ffmpeg's own reader lists them
+    listed = ffmpeg_chapters(result.path)
+    assert [round(start * 1000) for start, _, _ in listed] == [c.start_time for c in chaps]
+    # the VTT names each chapter at its ID3 time, and its first cue starts there
+    cues, notes = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
+    assert len(notes) == len(chaps)
+    for note, chap in zip(notes, chaps, strict=True):
+        m = re.search(r"\((\d\d):(\d\d):(\d\d)\.(\d{3})\)$", note)
+        assert m and _ms(*m.groups()) == chap.start_time
+        assert str(chap.sub_frames["TIT2"]) in note
+        assert chap.start_time in [start for start, _, _ in cues]
+
+
+def test_srt_has_the_same_times_with_commas(episode) -> None:  # type: ignore[no-untyped-def]
+    result, _, written = episode
+    vtt_cues, _ = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
+    blocks = written["srt"].read_text(encoding="utf-8").strip().split("\n\n")
+    assert len(blocks) == len(vtt_cues)
+    for number, (block, (start, end, text)) in enumerate(zip(blocks, vtt_cues, strict=True), 1):
+        index, timing, body = block.split("\n", 2)
+        assert index == str(number)
+        a, b = timing.split(" --> ")
+        assert _ms(*re.split("[:,]", a)) == start and _ms(*re.split("[:,]", b)) == end
+        assert body == text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_sidecars_sit_beside_the_mp3_and_nothing_partial_is_left(episode) -> None:  # type: ignore[no-untyped-def]
+    result, _, written = episode
+    stem = result.path.stem
+    assert {p.name for p in written.values()} == {f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json"}
+    assert not [n for n in os.listdir(result.path.parent) if n.endswith(".partial")]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(written["vtt"].stat().st_mode) == 0o666 & ~umask  # published files: not owner-only
+
+
+def test_text_is_escaped_for_vtt_and_kept_on_one_line() -> None:
+    cues = [Cue('Tom & Jerry <b>say</b> "hi" -->\nthere', 0, 22050)]
+    chapters = [ChapterMark("A --> B & C", 0, 22050)]
+    text = webvtt(cues, chapters, 22050)
+    assert 'Tom &amp; Jerry &lt;b&gt;say&lt;/b&gt; "hi" --&gt; there' in text
+    assert "NOTE Chapter: A -> B & C (00:00:00.000)" in text
+    assert "-->" not in text.replace("00:00:00.000 --> 00:00:01.000", "")
+    assert srt(cues, 22050).splitlines()[2] == 'Tom & Jerry <b>say</b> "hi" --> there'
+
+
+def test_clock_formats_hours_and_rounds_like_id3() -> None:
+    rate = 22050
+    samples = 3723 * rate + 91  # 1 h 2 min 3 s and 4.13 ms
+    text = webvtt([Cue("x", samples, samples + rate)], [], rate)
+    assert "01:02:03.004 --> 01:02:04.004" in text
+    assert ms(samples, rate) == 3_723_004
+    data = chapters_json([ChapterMark("x", samples, samples + rate)], rate)
+    assert data["chapters"] == [{"startTime": 3723.004, "endTime": 3724.004, "title": "x"}]
+
+
+def test_sidecar_paths_replace_the_mp3_suffix(tmp_path: Path) -> None:
+    paths = sidecar_paths(tmp_path / "a.b.mp3")
+    assert paths["vtt"].name == "a.b.vtt" and paths["chapters"].name == "a.b.chapters.json"
