@@ -101,10 +101,12 @@ def _in_process(
     report: ClipProgress,
     stats: SynthesisStats,
 ) -> Iterator[np.ndarray]:
-    recent: dict[str, np.ndarray] = {}  # without a cache, a repeated text still need not be re-spoken
+    # without a cache, a text that comes back later is kept until its last use rather than re-spoken
+    last_use = {key: i for i, key in enumerate(keys)}
+    held: dict[str, np.ndarray] = {}
     report(0, len(texts))
     for number, (text, key) in enumerate(zip(texts, keys, strict=True), 1):
-        clip = cache.get(key) if cache is not None else recent.get(key)
+        clip = held.pop(key, None) if cache is None else cache.get(key)
         if clip is not None:
             stats.cached += 1
         else:
@@ -112,8 +114,8 @@ def _in_process(
             stats.synthesised += 1
             if cache is not None:
                 cache.put(key, clip)
-            else:
-                recent = {key: clip}
+        if cache is None and last_use[key] > number - 1:
+            held[key] = clip
         yield clip
         report(number, len(texts))
 
