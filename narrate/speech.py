@@ -6,6 +6,10 @@ produces finished speech swaps it for a private-use placeholder, so later rules 
 mangle it (a respelled name cannot be re-read as an acronym, "twenty-one" cannot lose its
 hyphen to the dash rule); placeholders are restored at the very end.
 
+Order: clean (unicode, quotes) > lexicon > URLs/emails > abbreviations > dates > times >
+money > per cent > units > "at 9.30" > years/decades/ordinals > other numbers > regnal
+numerals > acronyms > symbols > pauses (dashes, ellipses, brackets) > finish.
+
 The lexicon runs FIRST, on the cleaned written text, so its keys match words as the author
 wrote them ("NATO", "No 10", "Ushakov") and its respellings or "[[ IPA ]]" blocks come out
 untouched by every other rule.
@@ -13,6 +17,9 @@ untouched by every other rule.
 Spelled acronyms come out as capitals joined by dots, with no final dot ("N.H.S", plural or
 possessive "M.P.'s", "A.M"): espeak then says letter names with acronym stress, whereas "A I"
 reads the lone "A" as the article, and a final dot before a capital would end the sentence.
+
+Number words drop num2words' commas ("one thousand two hundred"): a comma is a pause to Piper.
+Clock times are said on the 12-hour clock ("14:00" -> "two P.M").
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from num2words import num2words
@@ -37,7 +44,7 @@ class SpeechRules:
     locale: str = "en-GB"
     spell: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
-    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
+    lexicon: Lexicon = Lexicon({})
 
 
 def speak(text: str, rules: SpeechRules = SpeechRules()) -> str:  # noqa: B008 - frozen, immutable default
@@ -65,7 +72,6 @@ _CLOSE = "\ue001"
 _DIGIT0 = 0xE100  # placeholder index digits, base 256, in the private-use area
 _PH = re.compile("[\ue000\ue002]([\ue100-\ue1ff]+)\ue001")
 _NUM_PH = "\ue002[\ue100-\ue1ff]+\ue001"
-_ANY_PH = "[\ue000\ue002][\ue100-\ue1ff]+\ue001"
 
 
 class _State:
@@ -299,7 +305,7 @@ _TLDS = (
     "com|org|net|gov|edu|int|mil|info|biz|news|online|io|co|uk|us|eu|de|fr|es|it|nl|ie|au|ca|nz|in|"
     "ru|ua|cn|jp|ch|be|se|no|dk|fi|pl|pt|at|tv|me|ai|app|dev|ly|gl|to|fm|org\\.uk|co\\.uk|gov\\.uk|ac\\.uk"
 )
-_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?<![.-])")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})(?![\w-])")
 _URL = re.compile(
     r"(?<![\w@/])(?:(?:https?|ftp)://|www\.)([A-Za-z0-9.-]+)(?::\d+)?(?:[/?#][^\s]*[^\s.,;:!?)\]'\"])?",
     re.IGNORECASE,
@@ -307,6 +313,7 @@ _URL = re.compile(
 _DOMAIN = re.compile(
     rf"(?<![\w@/.-])((?:[A-Za-z0-9-]+\.)+(?:{_TLDS}))(?![\w-]|\.[A-Za-z0-9])(?:/[^\s]*[^\s.,;:!?)\]'\"])?"
 )
+_DIGIT_RUN = re.compile(r"\d+")
 _HANDLE = re.compile(r"(?<![\w@])@([A-Za-z_]\w{0,30})")
 _HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z]\w*)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -314,10 +321,12 @@ _VOWEL = re.compile(r"[aeiouyAEIOUY]")
 
 
 def _say_label(label: str) -> str:
-    # "bbc" -> "B-B-C"; country codes are letters too; "co" and words stay words.
+    # "bbc" -> "B.B.C"; country codes are letters too; "co" and words stay words.
     if label.lower() != "co" and (not _VOWEL.search(label) or len(label) <= 2) and label.isalpha():
         return _letters(label)
-    return label.replace("-", " dash ").replace("_", " underscore ")
+    spoken = _DIGIT_RUN.sub(lambda m: f" {_digits(m.group(0))} ", label)
+    spoken = spoken.replace("-", " dash ").replace("_", " underscore ").replace("+", " plus ")
+    return _WS.sub(" ", spoken).strip()
 
 
 def _say_host(host: str) -> str:
@@ -329,14 +338,13 @@ def _say_host(host: str) -> str:
 
 def _urls(text: str, state: _State) -> str:
     def email(m: re.Match[str]) -> str:
-        user = " dot ".join(_say_label(p) if len(p) <= 2 else p for p in m.group(1).split(".") if p)
-        user = user.replace("+", " plus ")
+        user = " dot ".join(_say_label(p) for p in m.group(1).split(".") if p)
         return state.keep(f"{user} at {_say_host(m.group(2))}")
 
     text = _EMAIL.sub(email, text)
     text = _URL.sub(lambda m: state.keep(_say_host(m.group(1))), text)
     text = _DOMAIN.sub(lambda m: state.keep(_say_host(m.group(1))), text)
-    text = _HANDLE.sub(lambda m: state.keep("at " + m.group(1)), text)
+    text = _HANDLE.sub(lambda m: state.keep("at " + _say_label(m.group(1))), text)
     return _HASHTAG.sub(lambda m: _CAMEL.sub(" ", m.group(1)), text)
 
 
@@ -695,6 +703,9 @@ _METRE_WORDS = re.compile(
 _MAG_ALONE = re.compile(rf"(?<![\w.])(?P<n>{_NUM})(?P<mag>bn|mn|tn|m|k)\b(?!['’]\w)")
 
 
+_HEIGHT = re.compile(r"(?<![\w.])(\d+) ?(?:ft|foot|feet),? ?(\d+) ?(?:in|ins|inches)\b")
+
+
 def _units(text: str, state: _State) -> str:
     def repl(m: re.Match[str]) -> str:
         unit = m.group("u1") or m.group("u2")
@@ -726,7 +737,6 @@ def _units(text: str, state: _State) -> str:
 
 # --------------------------------------------------------------------------- 9. years, decades, ordinals
 
-_HEIGHT = re.compile(r"(?<![\w.])(\d+) ?(?:ft|foot|feet),? ?(\d+) ?(?:in|ins|inches)\b")
 _DECADE = re.compile(r"(?<![\w.,])(?:'(?P<short>\d0)|(?P<cent>1[0-9]|20)?(?P<dec>\d0))'?s\b")
 _NUMBER_PLURAL = re.compile(r"(?<![\w.,])(\d{1,3})'?s\b")
 _YEAR_RANGE = re.compile(
