@@ -87,7 +87,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
-        """Read a TOML lexicon; entries at top level or under a [lexicon] table."""
+        """Read a TOML lexicon: entries under a [lexicon] table (other keys ignored) or at top level."""
         source = str(path)
         try:
             with open(path, "rb") as fh:
@@ -100,12 +100,7 @@ class Lexicon:
             raise ProfileError(f"{source}: not valid TOML ({exc})") from None
         table = data.get("lexicon")
         if isinstance(table, dict):
-            others = [k for k in data if k != "lexicon"]
-            if others:
-                raise ProfileError(
-                    f"{source}: unexpected key {others[0]!r} beside the [lexicon] table; "
-                    "put every entry inside [lexicon]"
-                )
+            # A whole profile may be passed: only its [lexicon] table matters here.
             return cls.from_mapping(table, source)
         return cls.from_mapping(data, source)
 

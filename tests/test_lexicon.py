@@ -61,10 +61,9 @@ def test_nested_table_names_key(tmp_path: Path) -> None:
         Lexicon.load(path)
 
 
-def test_stray_key_beside_lexicon_section(tmp_path: Path) -> None:
-    path = _write(tmp_path, 'Putin = "Pootin"\n[lexicon]\nUshakov = "Ooshahkov"\n')
-    with pytest.raises(ProfileError, match="Putin"):
-        Lexicon.load(path)
+def test_profile_file_uses_only_its_lexicon_section(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'locale = "en-GB"\n[voice]\nname = "joe"\n[lexicon]\nUshakov = "Ooshahkov"\n')
+    assert Lexicon.load(path).entries == {"Ushakov": "Ooshahkov"}
 
 
 @pytest.mark.parametrize(
