@@ -129,10 +129,10 @@ def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> S
 class ClipSource:
     """Trimmed sentence clips from the sentence cache, else from the synthesiser.
 
-    A thread starts at once: it works out the cache key's voice identity (hashing the voice), then loads
-    the voice, so both overlap the text stages. A cache hit waits only for the identity; the voice is
-    skipped when `expect` already showed every sentence cached. `close` waits for the thread (use the
-    object as a context manager).
+    A thread starts at once and works out the cache key's voice identity (hashing the voice) while the
+    text stages run. `expect` then says whether any sentence is missing from the cache: only then is the
+    voice loaded, so a fully cached preview neither waits for the voice nor competes with it for the CPU.
+    `close` waits for the thread (use the object as a context manager).
     """
 
     def __init__(self, synth: Synthesizer, cache: SentenceCache | None = None) -> None:
@@ -143,9 +143,9 @@ class ClipSource:
         self._identity = ""
         self._error: BaseException | None = None
         self._identified = threading.Event()
-        self._all_cached = False
+        self._decided = threading.Event()
+        self._need_voice = True
         self._found: dict[str, np.ndarray] = {}  # read from the cache by `expect`, handed out by `clip`
-        self._lock = threading.Lock()  # orders `expect`'s verdict against the thread's decision to load
         self._thread = threading.Thread(target=self._warm_up, name="narrate-voice-load", daemon=True)
         self._thread.start()
 
@@ -156,15 +156,20 @@ class ClipSource:
             self._error = exc
         finally:
             self._identified.set()
-        with self._lock:
-            if self._error is not None or self._all_cached:
-                return
-            try:
-                load = getattr(self.synth, "load", None)
-                if callable(load):
-                    load()
-            except BaseException as exc:
-                self._error = exc
+        self._decided.wait()
+        if self._error is not None or not self._need_voice:
+            return
+        try:
+            load = getattr(self.synth, "load", None)
+            if callable(load):
+                load()
+        except BaseException as exc:
+            self._error = exc
+
+    def _decide(self, need_voice: bool) -> None:
+        if not self._decided.is_set():
+            self._need_voice = need_voice
+            self._decided.set()
 
     @property
     def rate(self) -> int:
@@ -173,9 +178,11 @@ class ClipSource:
     def expect(self, spoken: Sequence[str]) -> int:
         """Say which sentences are coming; returns how many are missing from the cache (0: no voice load)."""
         if self.cache is None:
+            self._decide(True)
             return len(spoken)
         self._identified.wait()
         if self._error is not None:
+            self._decide(True)
             return len(spoken)
         missing = 0
         for text in spoken:
@@ -184,14 +191,13 @@ class ClipSource:
                 missing += 1
             else:
                 self._found[text] = samples
-        if missing == 0:
-            with self._lock:
-                self._all_cached = True
+        self._decide(missing > 0)
         return missing
 
     def close(self) -> None:
         # An interpreter exiting while onnxruntime is still building a session on a thread aborts the
         # process, so an early error must wait for the load to finish.
+        self._decide(False)
         self._thread.join()
 
     def __enter__(self) -> ClipSource:
@@ -211,6 +217,7 @@ class ClipSource:
             if samples is None:
                 samples = self.cache.get(key)
         if samples is None:
+            self._decide(True)
             self._thread.join()  # the voice load
             if self._error is not None:
                 raise self._error

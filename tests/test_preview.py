@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import threading
 import wave
 from pathlib import Path
 
@@ -202,25 +201,22 @@ def test_cache_means_a_lexicon_change_resynthesises_only_changed_sentences(scrip
     assert second.cached == len(part2.sentences) - len(synth.calls) > 0
 
 
-def test_a_cached_preview_waits_for_no_voice(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    release = threading.Event()
+def test_a_fully_cached_preview_never_loads_the_voice(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    class Counting(FakeSynthesizer):
+        loads = 0
 
-    class SlowLoad(FakeSynthesizer):
         def load(self) -> None:
-            release.wait(10)  # a voice that never finishes loading while the preview runs
+            Counting.loads += 1
 
     cache = SentenceCache(tmp_path / "cache")
     part = select_part(script, paragraph=3).script
-    with ClipSource(FakeSynthesizer(), cache) as source:
+    with ClipSource(Counting(), cache) as source:
         preview_audio(part, load_profile(), source, output=tmp_path / "a.wav")
-    synth = SlowLoad()
-    source = ClipSource(synth, cache)
-    try:
+    assert Counting.loads == 1
+    synth = Counting()
+    with ClipSource(synth, cache) as source:
         preview_audio(part, load_profile(), source, output=tmp_path / "b.wav")
-        assert synth.calls == [] and source.cached == len(part.sentences)
-    finally:
-        release.set()
-        source.close()
+    assert Counting.loads == 1 and synth.calls == [] and source.cached == len(part.sentences)
     assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
 
 
