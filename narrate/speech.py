@@ -320,9 +320,10 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
 
 
-def _say_label(label: str) -> str:
-    # "bbc" -> "B.B.C"; country codes are letters too; "co" and words stay words.
-    if label.lower() != "co" and (not _VOWEL.search(label) or len(label) <= 2) and label.isalpha():
+def _say_label(label: str, host: bool = True) -> str:
+    # "bbc" -> "B.B.C"; in a host name, country codes are letters too; "co" and words stay words.
+    short_code = host and len(label) <= 2 and label.lower() != "co"
+    if label.isalpha() and (short_code or not _VOWEL.search(label)):
         return _letters(label)
     spoken = _DIGIT_RUN.sub(lambda m: f" {_digits(m.group(0))} ", label)
     spoken = spoken.replace("-", " dash ").replace("_", " underscore ").replace("+", " plus ")
@@ -338,7 +339,7 @@ def _say_host(host: str) -> str:
 
 def _urls(text: str, state: _State) -> str:
     def email(m: re.Match[str]) -> str:
-        user = " dot ".join(_say_label(p) for p in m.group(1).split(".") if p)
+        user = " dot ".join(_say_label(p, host=False) for p in m.group(1).split(".") if p)
         return state.keep(f"{user} at {_say_host(m.group(2))}")
 
     text = _EMAIL.sub(email, text)
@@ -827,7 +828,7 @@ _NEGATIVE = re.compile(rf"(?:(?<=^)|(?<=[\s(\[]))[-−](?={_NUM})")
 _PLAIN = re.compile(rf"(?<![\d.]){_NUM}(?!\d)")
 _LEAD_POINT = re.compile(r"(?<![\w.])\.(\d+)")
 _DIGITS = re.compile(r"\d+")
-_RANGE_DASH = re.compile(rf"({_NUM_PH})(?:-|–| – )(?={_NUM_PH})")
+_RANGE_DASH = re.compile(rf"({_NUM_PH})(?:-|–| – )(?=({_NUM_PH}))")
 _BY = re.compile(rf"({_NUM_PH}) ?[x×] ?(?={_NUM_PH})")
 
 
@@ -847,7 +848,13 @@ def _numbers(text: str, state: _State) -> str:
     text = _PLAIN.sub(lambda m: state.num(_number(m.group(0), state)), text)
     text = _LEAD_POINT.sub(lambda m: state.num("point " + _digits(m.group(1))), text)
     text = _DIGITS.sub(lambda m: state.num(_count(m.group(0), state)), text)
-    text = _RANGE_DASH.sub(r"\1 to ", text)
+
+    def joined(m: re.Match[str]) -> str:
+        # "50-50" is "fifty-fifty", not a range
+        same = state.unkeep(m.group(1)[1:-1]) == state.unkeep(m.group(2)[1:-1])
+        return m.group(1) + ("-" if same else " to ")
+
+    text = _RANGE_DASH.sub(joined, text)
     return _BY.sub(r"\1 by ", text)
 
 

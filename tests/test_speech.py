@@ -198,6 +198,34 @@ CASES = [
         US,
         "Temperatures hit forty point three degrees Celsius on July nineteenth, twenty twenty-two.",
     ),
+    ("A 50-50 split and a 2-1 vote.", GB, "A fifty-fifty split and a two to one vote."),
+    ("The U.S.-led coalition.", GB, "The U.S-led coalition."),
+    (
+        "Those aged 18-24 in the mid-1990s.",
+        GB,
+        "Those aged eighteen to twenty-four in the mid-nineteen nineties.",
+    ),
+    (
+        "Write to jo.smith99@news.bbc.co.uk now.",
+        GB,
+        "Write to jo dot smith nine nine at news dot B.B.C dot co dot U.K now.",
+    ),
+    ("She's the UK's No. 1 seed.", GB, "She's the U.K.'s Number one seed."),
+    (
+        "In 2019 there were 2019 complaints.",
+        GB,
+        "In twenty nineteen there were two thousand and nineteen complaints.",
+    ),
+    ("The CIA Director met the UAE's envoy.", GB, "The C.I.A Director met the U.A.E.'s envoy."),
+    ("Shares in HSBC plc and PwC fell.", GB, "Shares in H.S.B.C P.L.C and P.W.C fell."),
+    ("It opens at 14:00 and closes at 09:30.", US, "It opens at two P.M and closes at nine thirty A.M."),
+    ("Fruit, e.g. apples, i.e. food, etc.", US, "Fruit, for example apples, that is food, et cetera."),
+    ("Some 40% of under-25s.", US, "Some forty percent of under-twenty-fives."),
+    (
+        "The 1,237 MPs met in 2005.",
+        US,
+        "The one thousand two hundred thirty-seven M.P.'s met in two thousand five.",
+    ),
 ]
 
 
