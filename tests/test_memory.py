@@ -1,0 +1,53 @@
+"""Peak memory does not grow with article length (fake synthesiser, realistic clip lengths)."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+_RUN = """
+import sys
+from pathlib import Path
+from narrate.pipeline import narrate_article
+from narrate.synth import FakeSynthesizer
+fake = FakeSynthesizer(per_char=0.065, base=0.1)
+narrate_article(Path(sys.argv[1]), output=Path(sys.argv[2]), synthesizer=fake, jobs=1, use_cache=False)
+"""
+
+
+def _article(path: Path, words: int) -> Path:
+    rng = random.Random(words)
+    vocab = "council bridge engineers repair report budget residents traffic ferry steel survey".split()
+    lines, count = ["# A long report", ""], 0
+    while count < words:
+        sentences = []
+        for _ in range(3):
+            n = rng.randint(10, 24)
+            sentences.append(" ".join(rng.choice(vocab) for _ in range(n)).capitalize() + ".")
+            count += n
+        lines += [" ".join(sentences), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _peak_rss_mb(article: Path, out: Path) -> float:
+    # wait4 gives this child's own peak (and its waited-for children's), not the whole test session's
+    proc = subprocess.Popen([sys.executable, "-c", _RUN, str(article), str(out)], stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    return usage.ru_maxrss / 1024
+
+
+def test_twice_the_article_uses_no_more_memory(tmp_path: Path) -> None:
+    # A proportional check that fits `make test` (about 13 and 26 minutes of audio); bench/bench.py --memory
+    # runs the 50,000- and 100,000-word articles of the issue.
+    small = _peak_rss_mb(_article(tmp_path / "small.md", 1500), tmp_path / "small.mp3")
+    large = _peak_rss_mb(_article(tmp_path / "large.md", 3000), tmp_path / "large.mp3")
+    assert small < 400
+    assert large <= small * 1.10, f"peak RSS {small:.0f} MB for 1,500 words but {large:.0f} MB for 3,000"
