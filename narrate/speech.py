@@ -530,7 +530,7 @@ def _times(text: str, state: _State) -> str:
         spoken = _cardinal(hour or 12, state) + _minutes(mins, state) + suffix
         tail = m.group(0)
         # An "a.m." that ends the sentence also carries its full stop.
-        keep_dot = tail.endswith(".") and not text[m.end() :].strip(" \"')]")
+        keep_dot = tail.endswith(".") and not m.string[m.end() :].strip(" \"')]")
         return state.num(spoken) + ("." if keep_dot else "")
 
     def clock(m: re.Match[str]) -> str:
@@ -791,7 +791,7 @@ def _years(text: str, state: _State) -> str:
         return state.num(f"{_year(int(y1), state)} to {_year(end, state)}")
 
     def year(m: re.Match[str]) -> str:
-        if _looks_counted(text_now[0], m.start(), m.end()):
+        if _looks_counted(m.string, m.start(), m.end()):
             return m.group(0)
         return state.num(_year(int(m.group("y")), state))
 
@@ -799,7 +799,6 @@ def _years(text: str, state: _State) -> str:
     # "the under-25s", "in 2s and 3s"
     text = _NUMBER_PLURAL.sub(lambda m: state.num(_plural_word(_count(m.group(1), state))), text)
     text = _YEAR_RANGE.sub(year_range, text)
-    text_now = [text]
     text = _YEAR.sub(year, text)
 
     def ordinal(m: re.Match[str]) -> str:
@@ -939,7 +938,7 @@ def _acronyms(text: str, state: _State) -> str:
     def dotted(m: re.Match[str]) -> str:
         raw = m.group("a")
         tail = " " if raw.endswith(" ") else ""
-        keep_dot = raw.rstrip().endswith(".") and not text_now[0][m.end() :].strip(" \"')]")
+        keep_dot = raw.rstrip().endswith(".") and not m.string[m.end() :].strip(" \"')]")
         return state.keep(_letters(raw.replace(".", "").replace(" ", ""))) + ("." if keep_dot else "") + tail
 
     def acronym(m: re.Match[str]) -> str:
@@ -968,7 +967,6 @@ def _acronyms(text: str, state: _State) -> str:
         lambda m: state.keep(f"{_letters(m.group(1))}-and-{_letters(m.group(2))}"),
         text,
     )
-    text_now = [text]
     text = _DOTTED.sub(dotted, text)
     text = _INITIAL.sub(r"\1 ", text)
     return _ACRONYM.sub(acronym, text)
