@@ -1,0 +1,67 @@
+"""Golden scripts: each scraped/HTML fixture (and the shared seed page) -> expected `narrate script --json`.
+
+Regenerate after an intended change with `NARRATE_UPDATE_GOLDEN=1 make test`, then read the diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+from test_clean import BYLINE_RULES, FIXTURE_RULES
+
+from narrate.clean import CleanRules
+from narrate.pipeline import load_script
+from narrate.profile import load_profile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = FIXTURES / "script"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "samples" / "byline-putin-negotiations.txt"
+
+CASES = sorted([*FIXTURES.glob("scraped/*.txt"), *FIXTURES.glob("html/*.html")])
+
+
+def _check(source: Path, name: str, rules: CleanRules) -> None:
+    profile = dataclasses.replace(load_profile(), clean=rules)
+    actual = load_script(source, profile).to_dict()
+    golden = GOLDEN / f"{name}.json"
+    if os.environ.get("NARRATE_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(json.dumps(actual, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert actual == json.loads(golden.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("source", CASES, ids=[p.stem for p in CASES])
+def test_fixture_script(source: Path) -> None:
+    _check(source, source.stem, FIXTURE_RULES.get(source.stem, BYLINE_RULES))
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="the shared seed sample is not beside this checkout")
+def test_seed_script() -> None:
+    _check(SEED, "byline-putin-negotiations", load_profile().clean)
+
+
+def test_every_fixture_has_a_golden() -> None:
+    assert len(CASES) >= 5
+    assert {p.stem for p in CASES} <= {p.stem for p in GOLDEN.glob("*.json")}
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="the shared seed sample is not beside this checkout")
+def test_seed_script_as_the_issue_describes() -> None:
+    script = load_script(SEED).to_dict()
+    assert script["title"] == "What Putin Really Wants From Trump's Ukraine 'Negotiations'"
+    assert script["author"] == "Denis Mikhailov"
+    assert script["date"] == "2025-12-15"
+    body = [c for c in script["chapters"] if c["kind"] == "body"]
+    assert body[0]["paragraphs"][0]["sentences"][0]["text"].startswith("Talks about negotiations over Ukraine")
+    assert "So What Does Putin Actually Want?" in [c["title"] for c in body]
+    written = [s["text"] for c in body for p in c["paragraphs"] for s in p["sentences"]]
+    chrome = ["Discover", "Update:", "Share", "Description", "Digital & Print", "support our mission", "SUBSCRIBE",
+              "EXCLUSIVE", "Money Man", "Philip Haworth", "Comments", "In Channel", "loading", "00:00", "1.25x",
+              "Sleep Timer", "End of Episode", "Minutes"]
+    for text in written:
+        assert not any(c in text for c in chrome), text
+    assert written[-1].endswith("restore logistics.")
