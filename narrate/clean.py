@@ -521,6 +521,9 @@ def _card_shadow(items: list[_Line], reach: int = 4) -> list[bool]:
     return shadow
 
 
+_TITLE_MAX = 200  # a longer first line is a wall of text, not a headline: structure names it
+
+
 def _choose_title(items: list[_Line], counts: Counter[str], scraped: bool) -> int | None:
     """Index into items of the title line."""
     body = [i for i, it in enumerate(items) if it.kind == _BODY]
@@ -530,10 +533,13 @@ def _choose_title(items: list[_Line], counts: Counter[str], scraped: bool) -> in
     if scraped:
         # Site names, breadcrumbs and section labels above a headline are one or two words.
         zone = [i for i in zone if _words(items[i].text) >= 3]
+    zone = [i for i in zone if len(items[i].text) <= _TITLE_MAX]
     for i in zone:
         if counts[_key(items[i].text)] >= 2:
             return i
-    return zone[0] if zone else body[0]
+    if zone:
+        return zone[0]
+    return body[0] if len(items[body[0]].text) <= _TITLE_MAX else None
 
 
 def _zone_breaker(line: str) -> bool:
@@ -726,7 +732,7 @@ def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
     blocks = _blocks(items)
     if chrome_seen and blocks:
         blocks[-1] = _end_cleanly(blocks[-1])
-    if title is None and blocks:
+    if title is None and blocks and len(blocks[0]) <= _TITLE_MAX:
         title, blocks = blocks[0], blocks[1:]
     return CleanedArticle(title=title, author=author, date=date, blocks=tuple(blocks), standfirst=standfirst)
 

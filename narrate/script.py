@@ -43,6 +43,8 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
                 f"nothing the English voice can say: the text is in {_scripts(dropped)}; "
                 "use a voice and profile for that language"
             )
+        if any(p.strip() for p in article.paragraphs):
+            raise InputError("nothing the voice can say: the text is only symbols or emoji; check the file")
         raise InputError("the article has a title but no text to read: add paragraphs below the title")
 
     fields = template_fields(article, profile)
