@@ -54,8 +54,10 @@ def main() -> int:
             source, output=Path(work) / "long.mp3", synthesizer=fake, jobs=args.jobs, use_cache=False
         )
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"words={args.words} sentences={len(result.script.sentences)} audio_s={result.seconds:.0f} "
-              f"wall_s={result.wall_seconds:.1f} self_peak_rss_mb={peak_kb / 1024:.1f}")
+        print(
+            f"words={args.words} sentences={len(result.script.sentences)} audio_s={result.seconds:.0f} "
+            f"wall_s={result.wall_seconds:.1f} self_peak_rss_mb={peak_kb / 1024:.1f}"
+        )
     return 0
 
 
