@@ -19,7 +19,7 @@ from .errors import InputError, NarrateError, OutputError
 from .feed import FEED_NAME, FeedEpisode, build_feed, check_base_url, episode_guid, file_url, published_at
 from .lexicon import Lexicon
 from .profile import DEFAULT_PROFILE, Profile, load_profile
-from .sidecars import write_bytes_atomic, write_sidecars, write_text_atomic
+from .sidecars import usual_mode, write_bytes_atomic, write_sidecars, write_text_atomic
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MANIFEST_NAME = ".narrate-manifest.json"
@@ -83,6 +83,7 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
         result = pipeline.narrate_article(
             job.source, output=job.mp3, profile=profile, lexicon=lexicon, synthesizer=synth
         )
+        usual_mode(result.path)
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
     except NarrateError as exc:
         return EpisodeOutcome(job.source, ok=False, error=str(exc))

@@ -149,6 +149,14 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
+def usual_mode(path: Path) -> None:
+    """Give a file made by mkstemp (owner-only) the mode a plain open() would: episodes get published."""
+    try:
+        os.chmod(path, 0o666 & ~_UMASK)
+    except OSError as exc:
+        raise OutputError(f"cannot set the permissions of {path}: {exc.strerror or exc}") from None
+
+
 def _read_umask() -> int:
     # os.umask can only be read by setting it; done once at import, before any threads start
     current = os.umask(0o022)

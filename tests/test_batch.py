@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -42,7 +43,7 @@ _R = TypeVar("_R")
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Every episode job builds this fake instead of Piper; it fails on the word 'kaboom'."""
-    synth = FakeSynthesizer(fail_on="kaboom")
+    synth = FakeSynthesizer(per_char=0.008, base=0.1, fail_on="kaboom")  # short clips: fast encodes
     from narrate import pipeline
 
     monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
@@ -101,6 +102,11 @@ def test_batch_makes_the_good_reports_the_broken_and_fails(
     assert not list(out.glob("a-report-that-breaks*"))  # nothing half-made for the broken one
     assert not [n for n in os.listdir(out) if n.endswith(".partial")]
     assert (out / "feed.xml").is_file()
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir() if not p.name.startswith(".")} == {
+        0o666 & ~umask
+    }  # a web server running as another user can serve every file
 
 
 def test_rerun_does_no_synthesis_and_force_redoes(
@@ -376,3 +382,11 @@ def test_single_article_sidecars_only_when_asked(
     assert str(tmp_path / "b" / "ep.vtt") in out
     code, out, _ = run([sample, "-o", str(tmp_path / "c" / "ep.mp3"), "-q", "--chapters-json"], capsys)
     assert sorted(os.listdir(tmp_path / "c")) == ["ep.chapters.json", "ep.mp3"]
+
+
+@pytest.mark.parametrize("command", ["batch", "feed"])
+def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "-h"])
+    assert exc.value.code == 0
+    assert f"narrate {command} " in capsys.readouterr().out.split("examples:")[1]
