@@ -174,7 +174,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     raise KeyError(command)
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):
     """SIGTERM, turned into an exception so temp files and the encoder are cleaned up."""
 
 
@@ -523,7 +523,7 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
             description="Narrate a folder of articles into podcast episodes, transcripts and a feed.",
             epilog=_BATCH_EPILOG,
             formatter_class=fmt,
-            parents=[_common()],
+            parents=[_common(), _synthesis_options(jobs=False)],
         )
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
         p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
@@ -597,6 +597,8 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
             jobs=args.jobs,
             base_url=args.base_url,
             force=args.force,
+            cache_dir=args.cache_dir,
+            use_cache=not args.no_cache,
             progress=display,
         )
     columns = ("article", "result", "duration", "chapters", "episode")

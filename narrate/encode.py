@@ -122,16 +122,22 @@ def encode_mp3(
         _run_encoder(blocks, rate, audio_path, fmt)
         with _partial(folder, output.name) as final_path:
             try:
-                with open(final_path, "wb") as out, open(audio_path, "rb") as audio:
-                    out.write(tag)
-                    while chunk := audio.read(1 << 20):
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
+                _write_tagged(final_path, tag, audio_path)
                 os.replace(final_path, output)
             except OSError as exc:
-                raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+                raise OutputError(
+                    f"cannot write {output}: {exc.strerror or exc}; free some space or choose another place with -o"
+                ) from None
     return output
+
+
+def _write_tagged(path: Path, tag: bytes, audio_path: Path) -> None:
+    with open(path, "wb") as out, open(audio_path, "rb") as audio:
+        out.write(tag)
+        while chunk := audio.read(1 << 20):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 _PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.partial$")

@@ -35,7 +35,7 @@ sys.exit(cli.main(sys.argv[1:]))
 
 def _start(out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", _SLOW_RUN, str(SAMPLE), "--output-dir", str(out), "--quiet"],
+        [sys.executable, "-c", _SLOW_RUN, str(SAMPLE), "--output-dir", str(out), "--quiet", "--jobs", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -82,3 +82,94 @@ def test_stale_partials_from_dead_processes_are_swept(tmp_path: Path) -> None:
     remove_stale_partials(tmp_path)
     assert not stale.exists()
     assert live.exists() and other.exists()
+
+
+# --- ffmpeg and the output folder failing ------------------------------------------------------
+
+from narrate import encode  # noqa: E402
+from narrate.errors import EncodeError, OutputError  # noqa: E402
+from narrate.pipeline import narrate_article  # noqa: E402
+from narrate.synth import FakeSynthesizer  # noqa: E402
+
+
+def _fake_ffmpeg(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "ffmpeg"
+    script.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("echo 'Unknown encoder libmp3lame' >&2; exit 1", "Unknown encoder libmp3lame"),
+        ("head -c 1000 >/dev/null; kill -9 $$", "ffmpeg failed"),
+    ],
+)
+def test_ffmpeg_failing_or_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str) -> None:
+    monkeypatch.setenv("NARRATE_FFMPEG", str(_fake_ffmpeg(tmp_path, body)))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ep.mp3").write_bytes(b"previous")
+    with pytest.raises(EncodeError, match=message):
+        narrate_article(SAMPLE, output=out / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+    assert sorted(os.listdir(out)) == ["ep.mp3"]
+    assert (out / "ep.mp3").read_bytes() == b"previous"
+
+
+def test_disk_full_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def full(path: Path, tag: bytes, audio_path: Path) -> None:
+        path.write_bytes(tag[:100])  # half a file, then the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(encode, "_write_tagged", full)
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"previous")
+    with pytest.raises(OutputError, match="No space left on device; free some space"):
+        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+    assert target.read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["ep.mp3"]
+
+
+def test_output_folder_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_bytes(b"")
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        narrate_article(SAMPLE, output=blocker / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+
+
+def test_existing_output_is_replaced_not_truncated(tmp_path: Path) -> None:
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"previous episode")
+    with open(target, "rb") as reader:  # a podcast server streaming the old file meanwhile
+        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+        assert reader.read() == b"previous episode"
+    assert target.read_bytes()[:3] == b"ID3"
+
+
+def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess as sp
+
+    from mutagen.id3 import ID3
+
+    calls: list[object] = []
+    real_popen = sp.Popen
+
+    class Spy(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
+            calls.append(args)
+            assert not k.get("shell"), "a shell was invoked"
+            assert isinstance(args, list)
+            super().__init__(args, *a, **k)
+
+    monkeypatch.setattr(sp, "Popen", Spy)
+    title = 'Rates $(touch pwned) `id`; rm -rf ~ \\ "quoted" = # ;\nnext'
+    article = tmp_path / "a.txt"
+    article.write_text(f"Title: {title.splitlines()[0]}\n\nBody text here.\n", encoding="utf-8")
+    result = narrate_article(article, output_dir=tmp_path / "out", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+    assert calls, "ffmpeg was not run through subprocess"
+    assert str(ID3(result.path)["TIT2"]) == title.splitlines()[0]
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+    assert result.path.parent == tmp_path / "out"
