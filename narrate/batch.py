@@ -52,6 +52,8 @@ class EpisodeJob:
     voice: str | None = None
     speed: float | None = None
     threads: int = 0
+    cache_dir: str | None = None  # None: the user cache; shared safely by concurrent jobs
+    use_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,14 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
         lexicon = Lexicon.load(Path(job.lexicon)) if job.lexicon else None
         synth = pipeline.make_synthesizer(profile, job.voice, job.speed, threads=job.threads)
         result = pipeline.narrate_article(
-            job.source, output=job.mp3, profile=profile, lexicon=lexicon, synthesizer=synth
+            job.source,
+            output=job.mp3,
+            profile=profile,
+            lexicon=lexicon,
+            synthesizer=synth,
+            jobs=1,  # the batch runs episodes side by side; each one synthesises in its own process
+            cache_dir=job.cache_dir,
+            use_cache=job.use_cache,
         )
         usual_mode(result.path)
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
@@ -299,6 +308,8 @@ def run_batch(
     jobs: int | None = None,
     base_url: str | None = None,
     force: bool = False,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchReport:
@@ -337,9 +348,18 @@ def run_batch(
         manifest.save()
         workers = min(jobs or available_cores(), len(planned)) or 1
         threads = max(1, available_cores() // workers)
+        cache = str(Path(cache_dir).resolve()) if cache_dir else None
         job_list = [
             EpisodeJob(
-                str(p.path), str(folder / f"{p.slug}.mp3"), profile_path, lexicon_path, voice, speed, threads
+                str(p.path),
+                str(folder / f"{p.slug}.mp3"),
+                profile_path,
+                lexicon_path,
+                voice,
+                speed,
+                threads,
+                cache,
+                use_cache,
             )
             for p in planned
         ]

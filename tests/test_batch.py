@@ -390,3 +390,16 @@ def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> 
         cli.main([command, "-h"])
     assert exc.value.code == 0
     assert f"narrate {command} " in capsys.readouterr().out.split("examples:")[1]
+
+
+def test_cache_options_reach_every_job(
+    tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(EXAMPLES / "night-buses.md")
+    cache = tmp_path / "cache"
+    args = ["batch", sample, "-o", str(tmp_path / "out"), "-q", "--cache-dir", str(cache), "--force"]
+    assert run(args, capsys)[0] == 0
+    assert any(cache.rglob("*.f32"))
+    fake.calls.clear()
+    assert run([*args, "--no-cache"], capsys)[0] == 0
+    assert len(fake.calls) == len(set(fake.calls)) > 0  # spoken afresh, nothing read from the cache
