@@ -37,7 +37,7 @@ TARGETS = {
 class Run:
     wall: float
     cpu: float  # user + system of the process and every descendant it waited for
-    rss_mb: float  # peak RSS of the largest single process in the tree
+    rss_mb: float  # peak RSS (VmHWM) of the largest single process in the tree
     tree_mb: float  # peak of the summed RSS of the whole process tree, sampled every 0.1 s
     out: str = ""
 
@@ -46,7 +46,7 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
     """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    peak_tree = [0.0]
+    peak_tree = [0.0, 0.0]  # summed tree RSS, largest single VmHWM
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak_tree), daemon=True)
     sampler.start()
@@ -68,7 +68,10 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(args[:4])} ... failed:\n{b''.join(err_chunks).decode()[-2000:]}")
     out = b"".join(out_chunks).decode(errors="replace").strip()
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak_tree[0], out)
+    # wait4's ru_maxrss counts the bench's own RSS (Linux keeps the vfork parent's high-water mark when
+    # the child execs), so the largest process is taken from the sampled VmHWM of each process instead.
+    largest = peak_tree[1] or usage.ru_maxrss / 1024
+    return Run(wall, usage.ru_utime + usage.ru_stime, largest, peak_tree[0], out)
 
 
 def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
@@ -76,6 +79,7 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
     while not stop.wait(0.1):
         parents: dict[int, int] = {}
         rss: dict[int, int] = {}
+        hwm: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -84,6 +88,8 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
                     fields = f.read().rsplit(b")", 1)[1].split()
                 with open(f"/proc/{entry}/statm", "rb") as f:
                     rss[int(entry)] = int(f.read().split()[1]) * page
+                with open(f"/proc/{entry}/status", "rb") as f:
+                    hwm[int(entry)] = next((int(x.split()[1]) for x in f if x.startswith(b"VmHWM:")), 0)
             except (OSError, IndexError, ValueError):
                 continue
             parents[int(entry)] = int(fields[1])
@@ -96,6 +102,7 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
                     tree.add(pid)
                     changed = True
         peak[0] = max(peak[0], sum(rss.get(pid, 0) for pid in tree) / 2**20)
+        peak[1] = max(peak[1], max((hwm.get(pid, 0) for pid in tree), default=0) / 1024)
 
 
 def body_text(article: Path) -> str:
