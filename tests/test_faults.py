@@ -173,3 +173,24 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert str(ID3(result.path)["TIT2"]) == title.splitlines()[0]
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
     assert result.path.parent == tmp_path / "out"
+
+
+def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    args = [sys.executable, "-c", _SLOW_RUN, str(SAMPLE), "--output-dir", str(out), "--quiet", "--jobs", "1",
+            "--cache-dir", str(cache)]
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for_synthesis(first)
+        time.sleep(1.0)
+    finally:
+        first.kill()
+        first.communicate(timeout=30)
+    second = subprocess.run(args, capture_output=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    synthesised_again = second.stdout.count(b"synth\n")
+    from narrate.pipeline import load_script
+
+    total = len(load_script(SAMPLE).sentences)
+    assert 0 < synthesised_again <= total - 3
+    assert len(list(out.glob("*.mp3"))) == 1
