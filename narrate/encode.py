@@ -123,6 +123,7 @@ def encode_mp3(
         with _partial(folder, output.name) as final_path:
             try:
                 _write_tagged(final_path, tag, audio_path)
+                os.chmod(final_path, 0o644)  # mkstemp makes it owner-only; an episode is for publishing
                 os.replace(final_path, output)
             except OSError as exc:
                 raise OutputError(

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+# scipy is imported inside the functions that use it: importing scipy.signal costs about a second,
+# and `narrate say` / `narrate script` reach this module (through the profile) without needing it.
 
 __all__ = ["Dynamics", "LoudnessMeter", "LoudnessTarget", "plan_dynamics", "true_peak_dbtp"]
 
@@ -24,7 +25,10 @@ _MIN_FLUSH = 8192  # tiny add() calls are batched so 1-sample blocks do not cost
 # filter is the identity, so only the three in-between phases need computing.
 _OS = 4
 _OS_HALF = 12  # taps per side of each polyphase branch
-_OS_H = scipy.signal.firwin(2 * _OS * _OS_HALF + 1, 1.0 / _OS, window=("kaiser", 7.0)) * _OS
+_OS_TAPS = 2 * _OS * _OS_HALF + 1
+# scipy.signal.firwin(_OS_TAPS, 1 / _OS, window=("kaiser", 7.0)), written out: windowed sinc, unit DC gain
+_OS_H = np.sinc((np.arange(_OS_TAPS) - (_OS_TAPS - 1) / 2) / _OS) * np.kaiser(_OS_TAPS, 7.0)
+_OS_H = _OS_H / _OS_H.sum() * _OS
 _OS_PHASES = np.stack([_OS_H[r::_OS][: 2 * _OS_HALF] for r in range(1, _OS)]).astype(np.float32)
 # Upper bound on |interpolated| / max|neighbouring samples|, used to skip frames that cannot be hot.
 _OS_L1 = float(np.abs(_OS_PHASES).sum(axis=1).max())
@@ -126,6 +130,7 @@ class LoudnessMeter:
             self._flush()
 
     def _flush(self) -> None:
+        import scipy.signal
         if not self._pending:
             return
         x = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
@@ -244,6 +249,7 @@ class Dynamics:
         return out
 
     def _process_island(self, x: np.ndarray, pad: int) -> np.ndarray:
+        from scipy.ndimage import maximum_filter1d
         f = self._frame()
         n = x.size
         n_frames = -(-(n + 2 * pad) // f)
@@ -269,6 +275,7 @@ class Dynamics:
         return y[pad : pad + n]
 
     def _compressor_gain(self, fr: np.ndarray, a: float) -> np.ndarray:
+        from scipy.ndimage import minimum_filter1d, uniform_filter1d
         ms = (fr.astype(np.float64) ** 2).mean(axis=1) * a * a
         ms = uniform_filter1d(ms, self._frames(self._RMS_MS), mode="constant")
         with np.errstate(divide="ignore"):
@@ -285,6 +292,7 @@ class Dynamics:
         return _slow_release(g, self._frames(self._RELEASE_MS))
 
     def _limiter_gain(self, peak: np.ndarray, ceiling: float) -> np.ndarray:
+        from scipy.ndimage import minimum_filter1d, uniform_filter1d
         with np.errstate(divide="ignore"):
             req = np.minimum(1.0, ceiling / np.maximum(peak, 1e-30))
         w = self._frames(self._LIM_ATTACK_MS)
@@ -302,6 +310,7 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
     Interpolating is the costly step, so it is done only on runs of frames whose cheap bound
     (sum of |taps| times the neighbourhood's sample peak) could reach the level of interest.
     """
+    from scipy.ndimage import maximum_filter1d
     x = fr.ravel()
     reach = -(-_OS_HALF // f)
     bound = _OS_L1 * maximum_filter1d(np.abs(fr).max(axis=1), 2 * reach + 1, mode="constant")
@@ -323,6 +332,7 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
 
 
 def _slow_release(g: np.ndarray, frames: int) -> np.ndarray:
+    import scipy.signal
     # Gain reduction follows attacks at once but decays along a one-pole curve; taking the minimum
     # keeps every guarantee the input gain already gives.
     a = math.exp(-1.0 / frames)

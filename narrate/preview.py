@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import threading
@@ -126,6 +127,12 @@ def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> S
     return script
 
 
+def _import_dsp() -> None:
+    with contextlib.suppress(ImportError):
+        import scipy.ndimage  # noqa: F401
+        import scipy.signal  # noqa: F401
+
+
 class ClipSource:
     """Trimmed sentence clips from the sentence cache, else from the synthesiser.
 
@@ -148,6 +155,9 @@ class ClipSource:
         self._found: dict[str, np.ndarray] = {}  # read from the cache by `expect`, handed out by `clip`
         self._thread = threading.Thread(target=self._warm_up, name="narrate-voice-load", daemon=True)
         self._thread.start()
+        # scipy.signal takes about a second to import; the loudness stage needs it only after the text
+        # stages and the voice, so bring it in meanwhile on a second thread
+        threading.Thread(target=_import_dsp, name="narrate-dsp-import", daemon=True).start()
 
     def _warm_up(self) -> None:
         try:
