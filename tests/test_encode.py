@@ -98,6 +98,7 @@ def test_mp3_is_cbr_mono_44k_and_keeps_its_length(episode: tuple[Path, list[Chap
 def test_no_partial_files_left(episode: tuple[Path, list[ChapterMark], int]) -> None:
     path, _, _ = episode
     assert sorted(os.listdir(path.parent)) == ["ep.mp3"]
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by the web server that publishes it
 
 
 def test_encoder_failure_keeps_previous_file_and_reports_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
