@@ -82,3 +82,32 @@ def test_duration_matches_the_programme(episode) -> None:  # type: ignore[no-unt
     result, audio = episode
     assert audio.size / 44100 == pytest.approx(result.seconds, abs=0.03)
     assert 8 < result.seconds < 60
+
+
+def _wer(reference: list[str], hypothesis: list[str]) -> float:
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, 1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1] / max(1, len(reference))
+
+
+def test_speech_is_intelligible_and_complete(episode) -> None:  # type: ignore[no-untyped-def]
+    """An offline recogniser (pocketsphinx) hears the script: catches dropped, garbled or silent audio."""
+    import re
+
+    from pocketsphinx import Decoder
+
+    result, _ = episode
+    audio = decode(result.path, rate=16000)
+    decoder = Decoder(samprate=16000)
+    decoder.start_utt()
+    decoder.process_raw((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes(), full_utt=True)
+    decoder.end_utt()
+    heard = decoder.hyp().hypstr.split()
+    said = re.sub(r"[^a-z' ]", " ", " ".join(s.spoken for s in result.script.sentences).lower()).split()
+    # measured here: clean Piper speech scores 0.15-0.3 against its text; unrelated speech about 0.95
+    print(f"word error rate {_wer(said, heard):.2f}")
+    assert _wer(said, heard) < 0.45, " ".join(heard)
