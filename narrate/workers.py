@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -241,6 +242,10 @@ _worker_cache: SentenceCache | None = None
 
 def _worker_init(spec: Synthesizer, cache_dir: str | None) -> None:
     global _worker_synth, _worker_cache
+    # Ctrl-C reaches the whole process group: the parent alone handles it (finishing the sentences in
+    # hand, then exiting); a forked worker must not run the parent's SIGTERM handler either.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_synth = spec
     _worker_cache = SentenceCache(cache_dir) if cache_dir is not None else None
 
