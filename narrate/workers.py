@@ -111,7 +111,7 @@ def _in_process(
         if clip is not None:
             stats.cached += 1
         else:
-            clip = _synthesize(synth, text, number, len(texts))
+            clip = _synthesize(synth, text, number, len(texts), cache is not None)
             stats.synthesised += 1
             if cache is not None:
                 cache.put(key, clip)
@@ -157,7 +157,7 @@ def _in_pool(
             refill(i)
             future = pending.get(key)
             if future is not None:
-                clip = _result(future, texts[i], i + 1, total)
+                clip = _result(future, texts[i], i + 1, total, cache is not None)
                 if last_use[key] == i:
                     del pending[key]
                 if i in sent:
@@ -168,7 +168,7 @@ def _in_pool(
                 clip = cache.get(key) if cache is not None else None
                 if clip is None:
                     # damaged or removed since we looked: make it again here rather than play nothing
-                    clip = _synthesize_via(pool, texts[i], key, i + 1, total)
+                    clip = _synthesize_via(pool, texts[i], key, i + 1, total, cache is not None)
                     stats.synthesised += 1
                 else:
                     stats.cached += 1
@@ -183,39 +183,42 @@ def _in_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(future: Future[np.ndarray], text: str, number: int, total: int) -> np.ndarray:
+def _result(future: Future[np.ndarray], text: str, number: int, total: int, cached: bool) -> np.ndarray:
     try:
         return future.result()
     except BrokenProcessPool:
         raise
     except Exception as exc:  # whatever a worker raised comes back pickled
-        failure = _failure(text, number, total, exc)
+        failure = _failure(text, number, total, exc, cached)
         if failure is exc:
             raise
         raise failure from exc
 
 
-def _synthesize_via(pool: ProcessPoolExecutor, text: str, key: str, number: int, total: int) -> np.ndarray:
-    return _result(pool.submit(_worker_synthesize, text, key, number, total), text, number, total)
+def _synthesize_via(
+    pool: ProcessPoolExecutor, text: str, key: str, number: int, total: int, cached: bool
+) -> np.ndarray:
+    return _result(pool.submit(_worker_synthesize, text, key, number, total), text, number, total, cached)
 
 
-def _synthesize(synth: Synthesizer, text: str, number: int, total: int) -> np.ndarray:
+def _synthesize(synth: Synthesizer, text: str, number: int, total: int, cached: bool) -> np.ndarray:
     try:
         return np.asarray(synth.synthesize(text), dtype=np.float32)
     except Exception as exc:  # Piper and onnxruntime raise untyped errors too
-        failure = _failure(text, number, total, exc)
+        failure = _failure(text, number, total, exc, cached)
         if failure is exc:
             raise
         raise failure from exc
 
 
-def _failure(text: str, number: int, total: int, exc: Exception) -> Exception:
+def _failure(text: str, number: int, total: int, exc: Exception, cached: bool) -> Exception:
     if isinstance(exc, NarrateError) and not isinstance(exc, SynthesisError):
         return exc  # a voice that will not load is not about this sentence
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    kept = ": finished sentences are cached" if cached else ""
     return SynthesisError(
         f"sentence {number} of {total} ({text[:60]!r}) could not be synthesised: {detail}; "
-        "rephrase it (see `narrate script`) and re-run: finished sentences are cached"
+        f"rephrase it (see `narrate script`) and re-run{kept}"
     )
 
 
