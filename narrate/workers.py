@@ -156,6 +156,7 @@ def _in_pool(
         for i, key in enumerate(keys):
             refill(i)
             future = pending.get(key)
+            clip: np.ndarray | None
             if future is not None:
                 clip = _result(future, texts[i], i + 1, total, cache is not None)
                 if last_use[key] == i:
@@ -172,6 +173,7 @@ def _in_pool(
                     stats.synthesised += 1
                 else:
                     stats.cached += 1
+            assert clip is not None
             yield clip
             report(i + 1, total)
     except BrokenProcessPool as exc:
