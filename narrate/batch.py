@@ -91,6 +91,7 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
             jobs=1,  # the batch runs episodes side by side; each one synthesises in its own process
             cache_dir=job.cache_dir,
             use_cache=job.use_cache,
+            force=True,  # the manifest has already decided this episode must be made
         )
         usual_mode(result.path)
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)

@@ -126,6 +126,9 @@ def _main_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     parser.add_argument(
+        "--force", action="store_true", help="remake the MP3 even when it was made from exactly these inputs"
+    )
+    parser.add_argument(
         "--transcript", action="store_true", help="also write <mp3 stem>.vtt and .srt (sentence timings)"
     )
     parser.add_argument(
@@ -252,11 +255,13 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             jobs=args.jobs,
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
+            force=args.force,
         )
     _warn(err, result.script)
     speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
+    loudness = "unchanged" if result.unchanged else f"{result.loudness_lufs:.1f} LUFS"
     print(
-        f"{result.path}  {_clock(result.seconds)}  {len(result.chapters)} chapters  "
+        f"{result.path}  {_clock(result.seconds)}  {len(result.chapters)} chapters  {loudness}  "
         f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
     )
     _write_requested_sidecars(args, result)

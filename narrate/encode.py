@@ -27,6 +27,7 @@ from mutagen.id3 import (
     TLEN,
     TPE1,
     TSSE,
+    TXXX,
     TYER,
     CTOCFlags,
 )
@@ -38,6 +39,7 @@ from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 from .errors import EncodeError, OutputError
 from .models import ChapterMark
 
+KEY_DESC = "narrate-key"
 _UTF16 = 1  # ID3v2.3 has no UTF-8: UTF-16 with BOM is what every reader understands
 MAX_CHAPTERS = 255  # a CTOC entry count is one byte
 
@@ -54,6 +56,7 @@ class Tags:
     comment: str | None = None
     language: str = "eng"
     cover: Path | None = None
+    key: str | None = None  # narrate's hash of what made the file (TXXX:narrate-key): lets a re-run skip
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,8 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
         frames.append(COMM(encoding=_UTF16, lang=tags.language[:3], desc="", text=[tags.comment]))
     frames.append(TLEN(encoding=_UTF16, text=[str(_ms(total_samples, rate))]))
     frames.append(TSSE(encoding=_UTF16, text=["narrate (Piper, LAME)"]))
+    if tags.key:
+        frames.append(TXXX(encoding=_UTF16, desc=KEY_DESC, text=[tags.key]))
     if tags.cover is not None:
         frames.append(_cover_frame(tags.cover))
     if chapters:
@@ -272,6 +277,18 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
     padding = b"\x00" * 1024
     size = BitPaddedInt.to_str(len(body) + len(padding), width=4)  # sync-safe, 7 bits a byte
     return b"ID3" + bytes([3, 0, 0]) + size + body + padding
+
+
+def existing_key(path: Path) -> str | None:
+    """The narrate-key of an MP3 narrate made earlier at path, or None."""
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    try:
+        frames = ID3(path).getall(f"TXXX:{KEY_DESC}")
+    except (MutagenError, OSError):
+        return None
+    return str(frames[0].text[0]) if frames and frames[0].text else None
 
 
 def _ms(samples: int, rate: int) -> int:

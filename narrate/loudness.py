@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -12,7 +13,9 @@ import numpy as np
 # scipy is imported inside the functions that use it: importing scipy.signal costs about a second,
 # and `narrate say` / `narrate script` reach this module (through the profile) without needing it.
 
-__all__ = ["Dynamics", "LoudnessMeter", "LoudnessTarget", "plan_dynamics", "true_peak_dbtp"]
+__all__ = [
+    "Dynamics", "LoudnessMeter", "LoudnessTarget", "corrected", "metered", "plan_dynamics", "true_peak_dbtp",
+]
 
 _BLOCK_S = 0.4
 _STEP = 0.25  # 75 % overlap, written the way pyloudnorm computes block bounds so hop edges coincide
@@ -235,6 +238,13 @@ class Dynamics:
 
     def process(self, clip: np.ndarray) -> np.ndarray:
         """Float32 copy of ``clip`` with gain, compression and limiting; 4x true peak <= the ceiling."""
+        return self._apply(clip, limit=True)
+
+    def compress(self, clip: np.ndarray) -> np.ndarray:
+        """Gain and compression only: what planning measures (the limiter moves loudness by ~0.1 LU)."""
+        return self._apply(clip, limit=False)
+
+    def _apply(self, clip: np.ndarray, limit: bool) -> np.ndarray:
         x = np.asarray(clip, dtype=np.float32).ravel()
         out = np.zeros_like(x)
         nz = np.flatnonzero(x)
@@ -245,8 +255,19 @@ class Dynamics:
         starts = np.concatenate([[nz[0]], nz[gaps + 1]])
         ends = np.concatenate([nz[gaps], [nz[-1]]]) + 1
         for s, e in zip(starts, ends, strict=True):
-            out[s:e] = self._process_island(x[s:e], reach)
+            out[s:e] = self._process_island(x[s:e], reach) if limit else self._compress_island(x[s:e], reach)
         return out
+
+    def _compress_island(self, x: np.ndarray, pad: int) -> np.ndarray:
+        f = self._frame()
+        n = x.size
+        n_frames = -(-(n + 2 * pad) // f)
+        buf = np.zeros(n_frames * f, dtype=np.float32)
+        buf[pad : pad + n] = x
+        a = 10.0 ** (self.gain_db / 20.0)
+        comp = self._compressor_gain(buf.reshape(n_frames, f), a)
+        y = buf * _interp_frames(comp * a, f).astype(np.float32)
+        return y[pad : pad + n]
 
     def _process_island(self, x: np.ndarray, pad: int) -> np.ndarray:
         from scipy.ndimage import maximum_filter1d
@@ -365,8 +386,14 @@ def _passes(clips: _Clips) -> Callable[[], Iterable[np.ndarray]]:
 def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None) -> float:
     meter = LoudnessMeter(rate)
     for clip in clips:
-        meter.add(clip if dyn is None else dyn.process(clip))
+        meter.add(clip if dyn is None else dyn.compress(clip))
     return meter.integrated()
+
+
+# The limiter shaves peaks only (median gain change 0.1 dB on speech), so planning on the compressor
+# alone and aiming this much higher lands the fully processed programme on target; callers that
+# meter the final pass (`metered`) correct the rare miss.
+_LIMITER_LOSS_LU = 0.1
 
 
 def plan_dynamics(
@@ -374,7 +401,11 @@ def plan_dynamics(
     rate: int,
     target: LoudnessTarget,
 ) -> Dynamics:
-    """Choose the gain so the processed programme measures target.integrated_lufs (2-4 passes)."""
+    """Choose the gain so the processed programme measures target.integrated_lufs.
+
+    The passes (2-4) run the cheap gain + compressor stage only; the limiter is applied once, by the
+    caller's final pass.
+    """
     read = _passes(clips)
     ceiling = min(-1.5, target.true_peak_dbtp - 0.5)
     threshold = target.integrated_lufs + 5.0
@@ -382,23 +413,50 @@ def plan_dynamics(
     def make(gain: float) -> Dynamics:
         return Dynamics(gain_db=gain, rate=rate, ceiling_dbtp=ceiling, threshold_db=threshold)
 
+    aim = target.integrated_lufs + _LIMITER_LOSS_LU
     raw = _measure(read(), rate, None)
     if not math.isfinite(raw):
         return make(0.0)
+    return make(_secant(read, rate, make, aim, raw))
+
+
+def _secant(
+    read: Callable[[], Iterable[np.ndarray]],
+    rate: int,
+    make: Callable[[float], Dynamics],
+    aim: float,
+    raw: float,
+) -> float:
     # Processing only ever lowers loudness, so the raw-based gain is a lower bound; then secant steps.
-    g0 = float(np.clip(target.integrated_lufs - raw, -60.0, 60.0))
+    g0 = float(np.clip(aim - raw, -60.0, 60.0))
     l0 = _measure(read(), rate, make(g0))
-    best = (abs(l0 - target.integrated_lufs), g0)
+    best = (abs(l0 - aim), g0)
     # Above threshold a 2:1 compressor passes half of any gain change and the rest passes all of it,
     # so loudness-vs-gain slopes of about 0.75 are typical; starting there usually saves a pass.
-    g1 = g0 + (target.integrated_lufs - l0) / 0.75
+    g1 = g0 + (aim - l0) / 0.75
     for _ in range(3):
         if best[0] <= _PLAN_TOL_LU or not math.isfinite(l0):
             break
         l1 = _measure(read(), rate, make(g1))
-        best = min(best, (abs(l1 - target.integrated_lufs), g1))
+        best = min(best, (abs(l1 - aim), g1))
         slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 1.0
         slope = float(np.clip(slope, 0.2, 1.0))
         g0, l0 = g1, l1
-        g1 = g1 + (target.integrated_lufs - l1) / slope
-    return make(best[1])
+        g1 = g1 + (aim - l1) / slope
+    return best[1]
+
+
+def corrected(dynamics: Dynamics, measured: float, target: LoudnessTarget) -> Dynamics | None:
+    """A re-planned Dynamics when the final pass measured off target by more than 0.3 LU, else None."""
+    if not math.isfinite(measured) or abs(measured - target.integrated_lufs) <= 0.3:
+        return None
+    # about 0.75 LU per dB of gain through a 2:1 compressor (see plan_dynamics)
+    gain = dynamics.gain_db + (target.integrated_lufs - measured) / 0.75
+    return dataclasses.replace(dynamics, gain_db=gain)
+
+
+def metered(blocks: Iterable[np.ndarray], meter: LoudnessMeter) -> Iterator[np.ndarray]:
+    """Pass blocks through unchanged while measuring them: the final pass meters what it encodes."""
+    for block in blocks:
+        meter.add(block)
+        yield block

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 import time
 import unicodedata
@@ -12,14 +15,15 @@ from typing import BinaryIO
 
 import numpy as np
 
+from . import __version__
 from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
 from .cache import SentenceCache
 from .clean import clean_html, clean_text
-from .encode import Mp3Format, Tags, encode_mp3
+from .encode import Mp3Format, Tags, encode_mp3, existing_key
 from .errors import InputError
 from .ingest import Source, read_source
 from .lexicon import Lexicon
-from .loudness import plan_dynamics
+from .loudness import Dynamics, LoudnessMeter, corrected, metered, plan_dynamics
 from .models import Article, ChapterMark, Cue, Script
 from .profile import Profile, load_profile
 from .script import build_script
@@ -45,6 +49,8 @@ class NarrationResult:
     wall_seconds: float
     synthesised: int = 0
     extra: dict[str, object] = field(default_factory=dict)
+    loudness_lufs: float | None = None  # measured on the final pass; None when the file was unchanged
+    unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
 
     @property
     def seconds(self) -> float:
@@ -119,6 +125,7 @@ def narrate_article(
     jobs: int | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    force: bool = False,
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
@@ -134,7 +141,7 @@ def narrate_article(
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
-    return narrate_script(script, target, profile, synth, progress, started, cache=cache, jobs=jobs)
+    return narrate_script(script, target, profile, synth, progress, started, cache=cache, jobs=jobs, force=force)
 
 
 def narrate_script(
@@ -147,30 +154,53 @@ def narrate_script(
     *,
     cache: SentenceCache | None = None,
     jobs: int | None = 1,
+    force: bool = False,
 ) -> NarrationResult:
     started = time.perf_counter() if started is None else started
     report = progress or (lambda stage, done, total: None)
-    sentences = script.sentences
     rate = synth.rate
+    fmt = Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate)
+    tags = dataclasses.replace(episode_tags(script, profile), key=episode_key(script, profile, synth, fmt))
     with ClipSpool() as spool:
         stats = _spool_clips(spool, script, synth, cache, jobs, report)
         layout = layout_programme(script, [spool.length(i) for i in range(len(spool))], profile.pauses, rate)
+        if not force and existing_key(target) == tags.key:
+            return _result(target, script, layout, started, stats.synthesised, None, unchanged=True)
         fade = seconds_to_samples(profile.pauses.fade, rate)
         report("loudness", 0, 1)
-        dynamics = plan_dynamics(lambda: render(layout, spool.read, fade), rate, profile.loudness)
+        dynamics: Dynamics | None = plan_dynamics(lambda: render(layout, spool.read, fade), rate, profile.loudness)
         report("loudness", 1, 1)
         report("encode", 0, 1)
-        path = encode_mp3(
-            render(layout, spool.read, fade, dynamics.process),
-            rate,
-            target,
-            episode_tags(script, profile),
-            layout.chapters,
-            layout.total_samples,
-            Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate),
-        )
+        # the final pass is metered as it streams into the encoder; a miss (rare) is re-encoded once
+        for _ in range(2):
+            assert dynamics is not None
+            meter = LoudnessMeter(rate)
+            blocks = metered(render(layout, spool.read, fade, dynamics.process), meter)
+            path = encode_mp3(blocks, rate, target, tags, layout.chapters, layout.total_samples, fmt)
+            measured = meter.integrated()
+            dynamics = corrected(dynamics, measured, profile.loudness)
+            if dynamics is None:
+                break
         report("encode", 1, 1)
-    return _result(path, script, layout, started, stats.synthesised)
+    return _result(path, script, layout, started, stats.synthesised, measured)
+
+
+def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
+    """A hash of everything that makes the MP3: an identical re-run leaves the file as it is."""
+    digest = hashlib.sha256()
+    for part in (__version__, synth.identity(), repr(profile), repr(fmt), json.dumps(script.to_dict()),
+                 script.standfirst or "", _file_digest(profile.cover_path)):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 def _spool_clips(
@@ -193,7 +223,15 @@ def _spool_clips(
     return stats
 
 
-def _result(path: Path, script: Script, layout: Layout, started: float, synthesised: int) -> NarrationResult:
+def _result(
+    path: Path,
+    script: Script,
+    layout: Layout,
+    started: float,
+    synthesised: int,
+    loudness: float | None,
+    unchanged: bool = False,
+) -> NarrationResult:
     return NarrationResult(
         path=path,
         script=script,
@@ -203,6 +241,8 @@ def _result(path: Path, script: Script, layout: Layout, started: float, synthesi
         cues=layout.cues,
         wall_seconds=time.perf_counter() - started,
         synthesised=synthesised,
+        loudness_lufs=loudness,
+        unchanged=unchanged,
     )
 
 

@@ -222,3 +222,27 @@ def test_process_handles_degenerate_clips() -> None:
     assert dyn.process(np.zeros(0, dtype=np.float32)).shape == (0,)
     one = dyn.process(np.array([0.9], dtype=np.float32))
     assert one.shape == (1,) and true_peak_dbtp(one, 22050) <= -1.5 + 1e-6
+
+
+def test_corrected_replans_only_a_real_miss() -> None:
+    from narrate.loudness import Dynamics, LoudnessTarget, corrected
+
+    dyn = Dynamics(gain_db=6.0, rate=22050)
+    target = LoudnessTarget()
+    assert corrected(dyn, -19.2, target) is None
+    assert corrected(dyn, float("-inf"), target) is None
+    again = corrected(dyn, -20.5, target)
+    assert again is not None and again.gain_db == pytest.approx(6.0 + 1.5 / 0.75)
+
+
+def test_metered_passes_blocks_through_and_measures_them() -> None:
+    from narrate.loudness import LoudnessMeter, metered
+
+    rng = np.random.default_rng(3)
+    blocks = [rng.normal(0, 0.05, 5000).astype(np.float32) for _ in range(20)]
+    meter = LoudnessMeter(22050)
+    out = list(metered(iter(blocks), meter))
+    assert all(a is b for a, b in zip(out, blocks))
+    whole = LoudnessMeter(22050)
+    whole.add(np.concatenate(blocks))
+    assert meter.integrated() == pytest.approx(whole.integrated(), abs=1e-9)

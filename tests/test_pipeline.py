@@ -158,3 +158,30 @@ def test_date_in_script(tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     article.write_text("Title: T\nDate: 2025-12-15\n\nBody text here.\n", encoding="utf-8")
     assert load_script(article).date == dt.date(2025, 12, 15)
+
+
+def test_identical_rerun_leaves_the_mp3_alone_and_force_remakes(tmp_path: Path) -> None:
+    import dataclasses
+
+    from narrate.profile import load_profile
+
+    target, cache = tmp_path / "ep.mp3", tmp_path / "cache"
+    synth = FakeSynthesizer(per_char=0.01)
+    first = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache)
+    inode = target.stat().st_ino
+    again = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache)
+    assert again.unchanged and not first.unchanged
+    assert target.stat().st_ino == inode
+    assert again.chapters == first.chapters and again.cues == first.cues
+    forced = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache, force=True)
+    assert not forced.unchanged and target.stat().st_ino != inode
+    # any change to what makes the file (here a pause) makes it again
+    profile = load_profile()
+    slower = dataclasses.replace(profile, pauses=dataclasses.replace(profile.pauses, paragraph=1.5))
+    changed = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache, profile=slower)
+    assert not changed.unchanged and changed.total_samples > first.total_samples
+
+
+def test_final_pass_loudness_is_reported(narrated) -> None:  # type: ignore[no-untyped-def]
+    result, _ = narrated
+    assert result.loudness_lufs == pytest.approx(-19.0, abs=0.3)
