@@ -101,7 +101,9 @@ def layout_programme(script: Script, clip_lengths: Sequence[int], pauses: Pauses
     return Layout(rate=rate, items=tuple(items), chapters=chapter_marks, cues=tuple(cues))
 
 
-def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.03) -> np.ndarray:
+def trim_silence(
+    samples: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.03
+) -> np.ndarray:
     """Cut the voice's leading and trailing near-silence, keeping a short margin, so pauses are exact."""
     if samples.size == 0:
         return samples

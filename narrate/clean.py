@@ -788,8 +788,8 @@ def _extract_html(
             text = _SPACES.sub(" ", "".join(el.itertext())).strip()
             if text:
                 lines.append(text)
-    elif getattr(doc, "text", None):
-        lines = [p for p in (doc.text or "").split("\n") if p.strip()]
+    elif body_text := getattr(doc, "text", None):
+        lines = [p for p in str(body_text).split("\n") if p.strip()]
     return title, author, date, lines, _clean_meta(getattr(doc, "description", None))
 
 

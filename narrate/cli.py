@@ -57,11 +57,19 @@ def _positive_speed(text: str) -> float:
 def _common(voice: bool = True) -> argparse.ArgumentParser:
     """Options shared by the commands that read an article; defined once."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--profile", metavar="FILE", help="publication profile TOML (default: the bundled Byline profile)")
-    parent.add_argument("--lexicon", metavar="FILE", help="pronunciation lexicon TOML; its entries win over the profile's")
+    parent.add_argument(
+        "--profile", metavar="FILE", help="publication profile TOML (default: the bundled Byline profile)"
+    )
+    parent.add_argument(
+        "--lexicon", metavar="FILE", help="pronunciation lexicon TOML; its entries win over the profile's"
+    )
     if voice:
-        parent.add_argument("--voice", metavar="NAME|PATH", help="a voice name from `narrate voices`, or an .onnx file")
-        parent.add_argument("--speed", type=_positive_speed, metavar="S", help="pace: 1.1 is 10%% faster (0.5-2.0)")
+        parent.add_argument(
+            "--voice", metavar="NAME|PATH", help="a voice name from `narrate voices`, or an .onnx file"
+        )
+        parent.add_argument(
+            "--speed", type=_positive_speed, metavar="S", help="pace: 1.1 is 10%% faster (0.5-2.0)"
+        )
     return parent
 
 
@@ -116,14 +124,18 @@ def _cmd_cache(args: argparse.Namespace, err: Console) -> int:
 def _main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="narrate",
-        description="Narrate an article (.txt, .md, .html, or - for stdin) into a podcast-ready MP3 with chapters.",
+        description=(
+            "Narrate an article (.txt, .md, .html, or - for stdin) into a podcast-ready MP3 with chapters."
+        ),
         epilog=_EPILOG_MAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common(), _synthesis_options()],
     )
     parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
-    parser.add_argument("--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)")
+    parser.add_argument(
+        "--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     parser.add_argument(
         "--force", action="store_true", help="remake the MP3 even when it was made from exactly these inputs"
@@ -144,7 +156,9 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="narrate script",
             description="Print the exact script the voice will speak, without synthesising anything.",
-            epilog="examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json",
+            epilog=(
+                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json"
+            ),
             formatter_class=fmt,
             parents=[_common(voice=False)],
         )
@@ -321,9 +335,15 @@ def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
         blocks = [b for s in article.sections for b in ((s.heading,) if s.heading else ()) + s.paragraphs]
         print("\n".join(header) + "\n\n" + "\n\n".join(blocks))
         return 0
-    cleaned = clean_html(source.text, profile.clean) if source.format == "html" else clean_text(source.text, profile.clean)
+    cleaned = (
+        clean_html(source.text, profile.clean)
+        if source.format == "html"
+        else clean_text(source.text, profile.clean)
+    )
     if not cleaned.blocks:
-        raise NarrateError(f"{source.name} has nothing to read once page clutter is removed: check it is an article")
+        raise NarrateError(
+            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
+        )
     print(cleaned.to_text().rstrip("\n"))
     return 0
 
@@ -337,7 +357,9 @@ def _cmd_voices(args: argparse.Namespace, err: Console) -> int:
     for column in ("name", "language", "quality", "sample rate", "source"):
         table.add_column(column)
     for v in list_voices():
-        table.add_row(v.name, v.language, v.quality, f"{v.sample_rate} Hz", "bundled" if v.bundled else str(v.model))
+        table.add_row(
+            v.name, v.language, v.quality, f"{v.sample_rate} Hz", "bundled" if v.bundled else str(v.model)
+        )
     Console(soft_wrap=True).print(table)
     return 0
 
@@ -383,9 +405,11 @@ def _preview_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
         part = p.add_mutually_exclusive_group(required=True)
-        number = {"type": _part_number, "metavar": "N"}
-        part.add_argument("-p", "--paragraph", help="paragraph N as `narrate script` numbers it", **number)
-        part.add_argument("-c", "--chapter", help="chapter N as `narrate script` numbers it", **number)
+        for short, name in (("-p", "paragraph"), ("-c", "chapter")):
+            part.add_argument(
+                short, f"--{name}", type=_part_number, metavar="N",
+                help=f"{name} N as `narrate script` numbers it",
+            )
         part.add_argument("-f", "--find", metavar="TEXT", help="the first paragraph containing TEXT")
     else:
         p = argparse.ArgumentParser(
@@ -453,7 +477,12 @@ def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
 
 
 def _run_preview(
-    args: argparse.Namespace, err: Console, script: Script, label: str, default: Path, profile: Profile,
+    args: argparse.Namespace,
+    err: Console,
+    script: Script,
+    label: str,
+    default: Path,
+    profile: Profile,
     source: ClipSource,
 ) -> int:
     from .playback import find_player

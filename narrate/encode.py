@@ -30,6 +30,7 @@ from mutagen.id3 import (
     TXXX,
     TYER,
     CTOCFlags,
+    Frame,
 )
 
 # mutagen's public save() reorders frames; these two private helpers serialise frames as given
@@ -130,7 +131,8 @@ def encode_mp3(
                 os.replace(final_path, output)
             except OSError as exc:
                 raise OutputError(
-                    f"cannot write {output}: {exc.strerror or exc}; free some space or choose another place with -o"
+                    f"cannot write {output}: {exc.strerror or exc}; "
+                    "free some space or choose another place with -o"
                 ) from None
     return output
 
@@ -189,9 +191,13 @@ def _alive(pid: int) -> bool:
 def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Format) -> None:
     args = encoder_args(ffmpeg_exe(), rate, path, fmt)
     try:
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
     except OSError as exc:
-        raise EncodeError(f"cannot start ffmpeg ({args[0]}): {exc.strerror or exc}; reinstall imageio-ffmpeg") from None
+        raise EncodeError(
+            f"cannot start ffmpeg ({args[0]}): {exc.strerror or exc}; reinstall imageio-ffmpeg"
+        ) from None
     assert proc.stdin is not None and proc.stderr is not None
     stderr_chunks: list[bytes] = []
     # drain stderr in a thread so a chatty ffmpeg can never block our writes into its stdin
@@ -232,9 +238,7 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
     if len(chapters) > MAX_CHAPTERS:
         raise EncodeError(f"{len(chapters)} chapters: an ID3 table of contents holds at most {MAX_CHAPTERS}")
     config = ID3SaveConfig(3, "/")
-    frames = [
-        TIT2(encoding=_UTF16, text=[tags.title]),
-    ]
+    frames: list[Frame] = [TIT2(encoding=_UTF16, text=[tags.title])]
     if tags.artist:
         frames.append(TPE1(encoding=_UTF16, text=[tags.artist]))
     if tags.album:
@@ -299,7 +303,9 @@ def _cover_frame(path: Path) -> APIC:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise OutputError(f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover") from None
+        raise OutputError(
+            f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover"
+        ) from None
     if data.startswith(b"\x89PNG"):
         mime = "image/png"
     elif data.startswith(b"\xff\xd8"):

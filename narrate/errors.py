@@ -1,12 +1,12 @@
 """Exceptions raised by narrate; only the CLI turns them into messages and exit codes.
 
-    NarrateError                 base: a one-line message that says what to do
-    ├── InputError               the article cannot be read or has nothing to narrate (exit 2)
-    ├── ProfileError             a profile or lexicon has a wrong key or value (exit 2)
-    ├── VoiceError               an unknown, missing or corrupt voice (exit 2)
-    ├── SynthesisError           Piper failed on a sentence (exit 3)
-    ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
-    └── OutputError              the output cannot be written (exit 4)
+NarrateError                 base: a one-line message that says what to do
+├── InputError               the article cannot be read or has nothing to narrate (exit 2)
+├── ProfileError             a profile or lexicon has a wrong key or value (exit 2)
+├── VoiceError               an unknown, missing or corrupt voice (exit 2)
+├── SynthesisError           Piper failed on a sentence (exit 3)
+├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
+└── OutputError              the output cannot be written (exit 4)
 """
 
 from __future__ import annotations

@@ -17,10 +17,24 @@ Format = Literal["text", "markdown", "html"]
 MAX_BYTES = 20_000_000  # a book is ~1-2 MB of text; anything far larger is a mistake
 
 _BINARY_MAGIC = (
-    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"ID3", b"RIFF",
-    b"OggS", b"fLaC", b"\x7fELF", b"BZh", b"7z\xbc\xaf", b"\x00\x00\x01\x00",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"ID3",
+    b"RIFF",
+    b"OggS",
+    b"fLaC",
+    b"\x7fELF",
+    b"BZh",
+    b"7z\xbc\xaf",
+    b"\x00\x00\x01\x00",
 )
-_MD_HINTS = re.compile(r"(?m)^(?:#{1,6} \S|---\s*$|[*-] \S.*\n[*-] \S|\d+\. \S.*\n\d+\. \S)|\[[^\]\n]+\]\([^)\s]+\)")
+_MD_HINTS = re.compile(
+    r"(?m)^(?:#{1,6} \S|---\s*$|[*-] \S.*\n[*-] \S|\d+\. \S.*\n\d+\. \S)|\[[^\]\n]+\]\([^)\s]+\)"
+)
 _HTML_HINT = re.compile(r"^\s*(?:<!doctype html|<html\b|<head\b|<body\b|<article\b)", re.IGNORECASE)
 
 

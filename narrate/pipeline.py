@@ -63,9 +63,15 @@ def article_from_source(source: Source, profile: Profile) -> Article:
         raise InputError(f"{source.name} has nothing to read: it is empty or whitespace")
     if source.format == "markdown":
         return parse_markdown(source.text, source.name)
-    cleaned = clean_html(source.text, profile.clean) if source.format == "html" else clean_text(source.text, profile.clean)
+    cleaned = (
+        clean_html(source.text, profile.clean)
+        if source.format == "html"
+        else clean_text(source.text, profile.clean)
+    )
     if not cleaned.blocks and not cleaned.title:
-        raise InputError(f"{source.name} has nothing to read once page clutter is removed: check it is an article")
+        raise InputError(
+            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
+        )
     article = parse_text(cleaned.to_text(), source.name)
     if article.standfirst is None and cleaned.standfirst:
         article = Article(article.title, article.sections, article.author, article.date, cleaned.standfirst)
@@ -95,7 +101,9 @@ def slugify(title: str, limit: int = 80) -> str:
     return f"{slug}-episode" if slug in _RESERVED else slug
 
 
-def make_synthesizer(profile: Profile, voice: str | None = None, speed: float | None = None, threads: int = 0) -> PiperSynthesizer:
+def make_synthesizer(
+    profile: Profile, voice: str | None = None, speed: float | None = None, threads: int = 0
+) -> PiperSynthesizer:
     settings = synth_settings(profile, speed)
     return PiperSynthesizer(find_voice(voice or profile.voice.name), settings, threads=threads)
 
@@ -141,7 +149,9 @@ def narrate_article(
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
-    return narrate_script(script, target, profile, synth, progress, started, cache=cache, jobs=jobs, force=force)
+    return narrate_script(
+        script, target, profile, synth, progress, started, cache=cache, jobs=jobs, force=force
+    )
 
 
 def narrate_script(
@@ -168,7 +178,9 @@ def narrate_script(
             return _result(target, script, layout, started, stats.synthesised, None, unchanged=True)
         fade = seconds_to_samples(profile.pauses.fade, rate)
         report("loudness", 0, 1)
-        dynamics: Dynamics | None = plan_dynamics(lambda: render(layout, spool.read, fade), rate, profile.loudness)
+        dynamics: Dynamics | None = plan_dynamics(
+            lambda: render(layout, spool.read, fade), rate, profile.loudness
+        )
         report("loudness", 1, 1)
         report("encode", 0, 1)
         # the final pass is metered as it streams into the encoder; a miss (rare) is re-encoded once
@@ -188,8 +200,15 @@ def narrate_script(
 def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
     """A hash of everything that makes the MP3: an identical re-run leaves the file as it is."""
     digest = hashlib.sha256()
-    for part in (__version__, synth.identity(), repr(profile), repr(fmt), json.dumps(script.to_dict()),
-                 script.standfirst or "", _file_digest(profile.cover_path)):
+    for part in (
+        __version__,
+        synth.identity(),
+        repr(profile),
+        repr(fmt),
+        json.dumps(script.to_dict()),
+        script.standfirst or "",
+        _file_digest(profile.cover_path),
+    ):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
     return digest.hexdigest()
 
@@ -215,7 +234,11 @@ def _spool_clips(
     stats = SynthesisStats()
     texts = [sentence.spoken for sentence in script.sentences]
     clips = synthesize_all(
-        texts, synth, cache=cache, jobs=jobs, stats=stats,
+        texts,
+        synth,
+        cache=cache,
+        jobs=jobs,
+        stats=stats,
         progress=lambda done, total: report("synthesise", done, total),
     )
     for clip in clips:

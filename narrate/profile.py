@@ -23,7 +23,7 @@ else:  # pragma: no cover
 DEFAULT_PROFILE = "byline"
 
 # A template line is a string, or a list of alternatives of which the first fully known one is used.
-TemplateLine = Union[str, tuple[str, ...]]
+TemplateLine = Union[str, tuple[str, ...]]  # noqa: UP007 (_coerce tests get_origin(...) is Union)
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def parse_profile(text: str, source: str) -> Profile:
     for key, table in data.items():
         if key == "lexicon":
             if not isinstance(table, Mapping):
-                raise ProfileError(f"profile {source}: [lexicon] must be a table of word = \"respelling\"")
+                raise ProfileError(f'profile {source}: [lexicon] must be a table of word = "respelling"')
             values["lexicon"] = Lexicon.from_mapping(table, source)
             continue
         cls = _SECTIONS.get(key)
@@ -237,7 +237,7 @@ def _validate(profile: Profile) -> None:
     if profile.mp3.sample_rate not in (22050, 24000, 32000, 44100, 48000):
         raise ProfileError(f"{src} [mp3] key 'sample_rate' must be 22050, 24000, 32000, 44100 or 48000")
     if profile.speech.locale not in ("en-GB", "en-US"):
-        raise ProfileError(f"{src} [speech] key 'locale' must be \"en-GB\" or \"en-US\"")
+        raise ProfileError(f'{src} [speech] key \'locale\' must be "en-GB" or "en-US"')
     if not 80 <= profile.speech.chunk_limit <= 1000:
         raise ProfileError(f"{src} [speech] key 'chunk_limit' must be between 80 and 1000 characters")
     if not -40 <= profile.loudness.integrated_lufs <= -5:

@@ -50,24 +50,35 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
     fields = template_fields(article, profile)
     chapters = [
         c
-        for c in (_bookend(profile.intro, "intro", fields, paragraph), *body,
-                  _bookend(profile.outro, "outro", fields, paragraph))
+        for c in (
+            _bookend(profile.intro, "intro", fields, paragraph),
+            *body,
+            _bookend(profile.outro, "outro", fields, paragraph),
+        )
         if c is not None
     ]
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if dropped:
         count = sum(dropped.values())
         warnings = (f"left out {count} characters the English voice cannot say ({_scripts(dropped)})",)
-    return Script(title=article.title, author=article.author, date=article.date, chapters=tuple(chapters),
-                  standfirst=article.standfirst, warnings=warnings)
+    return Script(
+        title=article.title,
+        author=article.author,
+        date=article.date,
+        chapters=tuple(chapters),
+        standfirst=article.standfirst,
+        warnings=warnings,
+    )
 
 
 def _as_statement(paragraph: Paragraph) -> Paragraph:
     """A heading has no full stop; give the voice one so it ends with a falling tone."""
-    return Paragraph(tuple(
-        s if re.search(r"[.!?…:;]['\"’”)]*$", s.spoken) else Sentence(s.text, s.spoken + ".")
-        for s in paragraph.sentences
-    ))
+    return Paragraph(
+        tuple(
+            s if re.search(r"[.!?…:;]['\"’”)]*$", s.spoken) else Sentence(s.text, s.spoken + ".")
+            for s in paragraph.sentences
+        )
+    )
 
 
 def _sentences(text: str, rules: SpeechRules, limit: int, dropped: dict[str, int]) -> tuple[Sentence, ...]:

@@ -20,9 +20,18 @@ _MONTHS = {
     m: i
     for i, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ],
         start=1,
     )
@@ -104,7 +113,9 @@ def parse_text(text: str, name: str = "input") -> Article:
         blocks.pop(0)
     if not title:
         raise InputError(f"{name} has nothing to read: it is empty or whitespace")
-    return _article(title, author, date, standfirst, ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks)))
+    return _article(
+        title, author, date, standfirst, ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks))
+    )
 
 
 _TITLE_MAX = 200
@@ -214,7 +225,7 @@ def parse_markdown(text: str, name: str = "input") -> Article:
             raise InputError(f"{name}: the front matter is not valid YAML: {exc}".splitlines()[0]) from None
         if isinstance(loaded, dict):
             meta = {str(k).lower(): v for k, v in loaded.items()}
-        text = text[m.end():]
+        text = text[m.end() :]
     title = _meta_str(meta, "title")
     author = _meta_str(meta, "author", "authors", "by")
     standfirst = _meta_str(meta, "standfirst", "description", "subtitle", "summary")

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -24,7 +24,10 @@ class SynthSettings:
     speaker: int = 0
 
     def key(self) -> str:
-        return f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};nw={self.noise_w_scale:.4f};sp={self.speaker}"
+        return (
+            f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};"
+            f"nw={self.noise_w_scale:.4f};sp={self.speaker}"
+        )
 
 
 @runtime_checkable
@@ -48,7 +51,7 @@ class PiperSynthesizer:
         self.voice = voice
         self.settings = settings
         self.threads = threads
-        self._piper: object | None = None
+        self._piper: Any = None
 
     @property
     def rate(self) -> int:
@@ -92,7 +95,7 @@ class PiperSynthesizer:
             normalize_audio=False,  # loudness is set once for the whole programme
         )
         try:
-            parts = [chunk.audio_float_array for chunk in self._piper.synthesize(text, config)]  # type: ignore[attr-defined]
+            parts = [chunk.audio_float_array for chunk in self._piper.synthesize(text, config)]
         except Exception as exc:
             raise SynthesisError(f"Piper failed on the sentence {text[:80]!r}: {exc}") from exc
         if not parts:
@@ -120,7 +123,9 @@ class FakeSynthesizer:
     processing sees something speech-like.
     """
 
-    def __init__(self, rate: int = 22050, per_char: float = 0.06, base: float = 0.2, fail_on: str | None = None) -> None:
+    def __init__(
+        self, rate: int = 22050, per_char: float = 0.06, base: float = 0.2, fail_on: str | None = None
+    ) -> None:
         self._rate = rate
         self.per_char = per_char
         self.base = base

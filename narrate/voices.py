@@ -78,18 +78,25 @@ def find_voice(spec: str | None) -> VoiceInfo:
         if path.is_dir():
             raise VoiceError(f"voice {spec} is a folder: pass the path of an .onnx file")
         if not path.is_file():
-            raise VoiceError(f"voice file {spec} not found: pass an existing .onnx file or a name from `narrate voices`")
+            raise VoiceError(
+                f"voice file {spec} not found: pass an existing .onnx file or a name from `narrate voices`"
+            )
         return _describe(path, Path(f"{path}.json"))
     candidate = voices_dir() / f"{spec}.onnx"
     if candidate.is_file():
         return _describe(candidate, Path(f"{candidate}.json"))
     known = ", ".join(v.name for v in list_voices())
-    raise VoiceError(f"unknown voice '{spec}': known voices are {known} (put NAME.onnx + NAME.onnx.json in {voices_dir()}/)")
+    raise VoiceError(
+        f"unknown voice '{spec}': known voices are {known} "
+        f"(put NAME.onnx + NAME.onnx.json in {voices_dir()}/)"
+    )
 
 
 def _describe(model: Path, config: Path, bundled: bool = False) -> VoiceInfo:
     if not config.is_file():
-        raise VoiceError(f"voice {model} has no config {config.name} beside it: copy the voice's .onnx.json there")
+        raise VoiceError(
+            f"voice {model} has no config {config.name} beside it: copy the voice's .onnx.json there"
+        )
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
         rate = int(data["audio"]["sample_rate"])
@@ -100,5 +107,12 @@ def _describe(model: Path, config: Path, bundled: bool = False) -> VoiceInfo:
     language = str((data.get("language") or {}).get("code") or data.get("espeak", {}).get("voice") or "?")
     quality = str(data.get("audio", {}).get("quality") or "?")
     name = model.name[: -len(".onnx")] if model.name.endswith(".onnx") else model.stem
-    return VoiceInfo(name=name, model=model, config=config, language=language, quality=quality,
-                     sample_rate=rate, bundled=bundled)
+    return VoiceInfo(
+        name=name,
+        model=model,
+        config=config,
+        language=language,
+        quality=quality,
+        sample_rate=rate,
+        bundled=bundled,
+    )

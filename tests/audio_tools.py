@@ -28,9 +28,13 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
     Read from `ffmpeg -i`'s report: its ffmetadata *writer* shifts times by the encoder delay, the
     demuxer's listing does not.
     """
-    report = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True).stderr.decode("utf-8")
+    report = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True).stderr.decode(
+        "utf-8"
+    )
     chapters = []
-    pattern = re.compile(r"Chapter #\d+:\d+: start (-?[\d.]+), end (-?[\d.]+)\n\s+Metadata:\n\s+title\s+: (.*)")
+    pattern = re.compile(
+        r"Chapter #\d+:\d+: start (-?[\d.]+), end (-?[\d.]+)\n\s+Metadata:\n\s+title\s+: (.*)"
+    )
     for m in pattern.finditer(report):
         chapters.append((float(m[1]), float(m[2]), m[3]))
     return chapters

@@ -21,8 +21,16 @@ from narrate.models import Chapter, Paragraph, Script, Sentence
 from narrate.profile import Pauses
 
 RATE = 22050
-PAUSES = Pauses(sentence=0.3, paragraph=0.7, heading=1.0, after_heading=0.5, after_intro=0.9,
-                before_outro=1.1, tail=0.8, fade=0.01)
+PAUSES = Pauses(
+    sentence=0.3,
+    paragraph=0.7,
+    heading=1.0,
+    after_heading=0.5,
+    after_intro=0.9,
+    before_outro=1.1,
+    tail=0.8,
+    fade=0.01,
+)
 
 
 def _p(*texts: str) -> Paragraph:
@@ -48,17 +56,27 @@ def test_layout_places_every_pause_exactly() -> None:
     layout = layout_programme(_script(), lengths, PAUSES, RATE)
     s = lambda sec: seconds_to_samples(sec, RATE)  # noqa: E731
     expected = [
-        ClipRef(0, 1000), Silence(s(0.3)), ClipRef(1, 2000),
+        ClipRef(0, 1000),
+        Silence(s(0.3)),
+        ClipRef(1, 2000),
         Silence(s(0.9)),
-        ClipRef(2, 3000), Silence(s(0.3)), ClipRef(3, 4000), Silence(s(0.7)), ClipRef(4, 5000),
+        ClipRef(2, 3000),
+        Silence(s(0.3)),
+        ClipRef(3, 4000),
+        Silence(s(0.7)),
+        ClipRef(4, 5000),
         Silence(s(1.0)),
-        ClipRef(5, 6000), Silence(s(0.5)), ClipRef(6, 7000),
+        ClipRef(5, 6000),
+        Silence(s(0.5)),
+        ClipRef(6, 7000),
         Silence(s(1.1)),
         ClipRef(7, 8000),
         Silence(s(0.8)),
     ]
     assert list(layout.items) == expected
-    assert layout.total_samples == sum(lengths) + s(0.3) * 2 + s(0.9) + s(0.7) + s(1.0) + s(0.5) + s(1.1) + s(0.8)
+    assert layout.total_samples == sum(lengths) + s(0.3) * 2 + s(0.9) + s(0.7) + s(1.0) + s(0.5) + s(1.1) + s(
+        0.8
+    )
 
 
 def test_chapters_start_on_their_first_clip_sample() -> None:

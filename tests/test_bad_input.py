@@ -56,13 +56,22 @@ def _assert_failed_cleanly(code: int, err: str, out: Path, *words: str) -> None:
         ("random.bin", bytes((i * 7919 + 13) % 256 for i in range(5000)), ["binary"]),
         ("title-only.txt", b"Just A Headline\n", ["no text to read"]),
         ("emoji.txt", "😀🎉🔥\n\n🙂🙂🙂 👍\n".encode(), ["nothing"]),
-        ("cjk.txt", "日本の記事\n\nこれは日本語の記事です。東京で会議が開かれた。\n".encode(), ["English voice", "Cjk"]),
+        (
+            "cjk.txt",
+            "日本の記事\n\nこれは日本語の記事です。東京で会議が開かれた。\n".encode(),
+            ["English voice", "Cjk"],
+        ),
         ("rtl.txt", "عنوان المقال\n\nهذا نص عربي طويل عن الاقتصاد.\n".encode(), ["English voice", "Arabic"]),
         ("hebrew.txt", "כותרת\n\nזהו טקסט בעברית.\n".encode(), ["English voice", "Hebrew"]),
     ],
 )
 def test_unreadable_inputs(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer, name: str, data: bytes, words: list[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake: FakeSynthesizer,
+    name: str,
+    data: bytes,
+    words: list[str],
 ) -> None:
     path = tmp_path / name
     path.write_bytes(data)
@@ -72,20 +81,26 @@ def test_unreadable_inputs(
     assert fake.calls == []
 
 
-def test_windows_1252_smart_quotes_narrate(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> None:
+def test_windows_1252_smart_quotes_narrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
+) -> None:
     path = tmp_path / "cp1252.txt"
     path.write_bytes("Minister’s “Plan” Fails\n\nShe said: “It’s over” – and left.\n".encode("cp1252"))
     assert b"\x92" in path.read_bytes()  # not valid UTF-8
     script = _script(path, capsys)
     assert script["title"] == "Minister’s “Plan” Fails"
-    assert any("It’s over" in s["text"] for c in script["chapters"] for p in c["paragraphs"] for s in p["sentences"])
+    assert any(
+        "It’s over" in s["text"] for c in script["chapters"] for p in c["paragraphs"] for s in p["sentences"]
+    )
     assert not any(q in s for s in _spoken(script) for q in "“”\ufffd")
     code, err = _narrate(path, tmp_path / "out", capsys)
     assert code == 0, err
     assert len(list((tmp_path / "out").glob("*.mp3"))) == 1
 
 
-def test_utf16_with_bom_narrates(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> None:
+def test_utf16_with_bom_narrates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
+) -> None:
     path = tmp_path / "utf16.txt"
     path.write_bytes("Title: Ünïcode Headline\n\nA paragraph in UTF-16.\n".encode("utf-16"))
     assert _script(path, capsys)["title"] == "Ünïcode Headline"
@@ -94,14 +109,18 @@ def test_utf16_with_bom_narrates(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert (tmp_path / "out" / "unicode-headline.mp3").is_file()
 
 
-def test_one_50000_character_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> None:
+def test_one_50000_character_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
+) -> None:
     words = [f"word{i % 97}" for i in range(6000)]
     text = " ".join(f"{w}." if i % 23 == 22 else w for i, w in enumerate(words))[:50000]
     path = tmp_path / "wall.txt"
     path.write_text(text, encoding="utf-8")
     script = _script(path, capsys)
     assert len(script["title"]) < 120
-    body = [s for c in script["chapters"] if c["kind"] == "body" for p in c["paragraphs"] for s in p["sentences"]]
+    body = [
+        s for c in script["chapters"] if c["kind"] == "body" for p in c["paragraphs"] for s in p["sentences"]
+    ]
     assert all(len(s["text"]) <= LIMIT for s in body)
     written = " ".join(s["text"] for s in body).split()
     assert written == text.split()  # every word kept, in order
@@ -109,26 +128,37 @@ def test_one_50000_character_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0, err
 
 
-def test_5000_character_sentence_without_punctuation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_5000_character_sentence_without_punctuation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sentence = " ".join(["and then the committee considered the matter again"] * 100)[:5000]
     path = tmp_path / "long.txt"
     path.write_text(f"Title: Long\n\n{sentence}\n", encoding="utf-8")
     script = _script(path, capsys)
-    body = [s for c in script["chapters"] if c["kind"] == "body" for p in c["paragraphs"] for s in p["sentences"]]
+    body = [
+        s for c in script["chapters"] if c["kind"] == "body" for p in c["paragraphs"] for s in p["sentences"]
+    ]
     assert len(body) >= 5000 // LIMIT
     assert all(len(s["text"]) <= LIMIT and len(s["spoken"]) <= LIMIT * 1.2 for s in body)
     assert " ".join(s["text"] for s in body).split() == sentence.split()
 
 
-def test_control_and_zero_width_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> None:
+def test_control_and_zero_width_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
+) -> None:
     path = tmp_path / "ctrl.txt"
-    path.write_text("Title: Zero\u200bWidth\n\nThe\u200b council\u0007 met\u200d on\ufeff Tuesday.\x0b Fine.\n", encoding="utf-8")
+    path.write_text(
+        "Title: Zero\u200bWidth\n\nThe\u200b council\u0007 met\u200d on\ufeff Tuesday.\x0b Fine.\n",
+        encoding="utf-8",
+    )
     spoken = " ".join(_spoken(_script(path, capsys)))
     assert not any(ch in spoken for ch in "\u200b\u200d\ufeff\u0007\x0b")
     assert "council met on Tuesday" in spoken
 
 
-def test_mixed_scripts_warn_and_narrate(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> None:
+def test_mixed_scripts_warn_and_narrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
+) -> None:
     path = tmp_path / "mixed.txt"
     path.write_text("Title: Summit\n\nThe leaders met in 東京 to talk trade. 😀\n", encoding="utf-8")
     code, err = _narrate(path, tmp_path / "out", capsys)

@@ -33,7 +33,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_narrate_prints_a_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer) -> None:
+def test_narrate_prints_a_summary_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer
+) -> None:
     code, out, err = run([str(SAMPLE), "--output-dir", str(tmp_path), "--quiet"], capsys)
     assert code == 0, err
     path = tmp_path / "water-bills-rise-again-as-leaks-go-unfixed.mp3"
@@ -126,7 +128,7 @@ def test_help_has_an_example(command: list[str], capsys: pytest.CaptureFixture[s
 def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "narrate", "script", "-", "--json"],
-        input="Title: From Stdin\n\nA sentence from standard input.\n".encode(),
+        input=b"Title: From Stdin\n\nA sentence from standard input.\n",
         capture_output=True,
         cwd=tmp_path,
         timeout=60,

@@ -37,8 +37,14 @@ def _chapters(total: int) -> list[ChapterMark]:
 def episode(tmp_path: Path) -> tuple[Path, list[ChapterMark], int]:
     audio = _tone(3.0)
     chapters = _chapters(audio.size)
-    tags = Tags(title="A Title & <Things>", artist="Jane Doe", album="The Podcast",
-                date=dt.date(2025, 12, 15), genre="Podcast", comment="The standfirst.")
+    tags = Tags(
+        title="A Title & <Things>",
+        artist="Jane Doe",
+        album="The Podcast",
+        date=dt.date(2025, 12, 15),
+        genre="Podcast",
+        comment="The standfirst.",
+    )
     blocks = [audio[i : i + 5000] for i in range(0, audio.size, 5000)]
     path = encode_mp3(blocks, RATE, tmp_path / "ep.mp3", tags, chapters, audio.size)
     return path, chapters, audio.size
@@ -101,7 +107,9 @@ def test_no_partial_files_left(episode: tuple[Path, list[ChapterMark], int]) -> 
     assert path.stat().st_mode & 0o777 == 0o644  # readable by the web server that publishes it
 
 
-def test_encoder_failure_keeps_previous_file_and_reports_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_encoder_failure_keeps_previous_file_and_reports_ffmpeg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"previous")
     monkeypatch.setenv("NARRATE_FFMPEG", str(tmp_path / "no-such-ffmpeg"))
@@ -113,7 +121,15 @@ def test_encoder_failure_keeps_previous_file_and_reports_ffmpeg(tmp_path: Path, 
 
 def test_ffmpeg_error_message_is_kept(tmp_path: Path) -> None:
     with pytest.raises(EncodeError, match="ffmpeg failed"):
-        encode_mp3([_tone(0.5)], RATE, tmp_path / "x.mp3", Tags(title="t"), [], RATE // 2, Mp3Format(sample_rate=12345))
+        encode_mp3(
+            [_tone(0.5)],
+            RATE,
+            tmp_path / "x.mp3",
+            Tags(title="t"),
+            [],
+            RATE // 2,
+            Mp3Format(sample_rate=12345),
+        )
     assert os.listdir(tmp_path) == []
 
 

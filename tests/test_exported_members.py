@@ -10,7 +10,20 @@ def test_all_names_resolve() -> None:
 
 def test_public_api() -> None:
     assert set(narrate.__all__) == {
-        "__version__", "Article", "Chapter", "FakeSynthesizer", "NarrateError", "NarrationResult", "Paragraph",
-        "PiperSynthesizer", "Profile", "Script", "Sentence", "Synthesizer", "load_article", "load_profile",
-        "load_script", "narrate_article",
+        "__version__",
+        "Article",
+        "Chapter",
+        "FakeSynthesizer",
+        "NarrateError",
+        "NarrationResult",
+        "Paragraph",
+        "PiperSynthesizer",
+        "Profile",
+        "Script",
+        "Sentence",
+        "Synthesizer",
+        "load_article",
+        "load_profile",
+        "load_script",
+        "narrate_article",
     }

@@ -106,13 +106,17 @@ def _fake_ffmpeg(tmp_path: Path, body: str) -> Path:
         ("head -c 1000 >/dev/null; kill -9 $$", "ffmpeg failed"),
     ],
 )
-def test_ffmpeg_failing_or_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str) -> None:
+def test_ffmpeg_failing_or_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
     monkeypatch.setenv("NARRATE_FFMPEG", str(_fake_ffmpeg(tmp_path, body)))
     out = tmp_path / "out"
     out.mkdir()
     (out / "ep.mp3").write_bytes(b"previous")
     with pytest.raises(EncodeError, match=message):
-        narrate_article(SAMPLE, output=out / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+        narrate_article(
+            SAMPLE, output=out / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+        )
     assert sorted(os.listdir(out)) == ["ep.mp3"]
     assert (out / "ep.mp3").read_bytes() == b"previous"
 
@@ -137,7 +141,9 @@ def test_output_folder_not_writable(tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_bytes(b"")
     with pytest.raises(OutputError, match="cannot create the output folder"):
-        narrate_article(SAMPLE, output=blocker / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+        narrate_article(
+            SAMPLE, output=blocker / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+        )
 
 
 def test_existing_output_is_replaced_not_truncated(tmp_path: Path) -> None:
@@ -168,7 +174,9 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     title = 'Rates $(touch pwned) `id`; rm -rf ~ \\ "quoted" = # ;\nnext'
     article = tmp_path / "a.txt"
     article.write_text(f"Title: {title.splitlines()[0]}\n\nBody text here.\n", encoding="utf-8")
-    result = narrate_article(article, output_dir=tmp_path / "out", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+    result = narrate_article(
+        article, output_dir=tmp_path / "out", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+    )
     assert calls, "ffmpeg was not run through subprocess"
     assert str(ID3(result.path)["TIT2"]) == title.splitlines()[0]
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
@@ -177,8 +185,19 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
-    args = [sys.executable, "-c", _SLOW_RUN, str(SAMPLE), "--output-dir", str(out), "--quiet", "--jobs", "1",
-            "--cache-dir", str(cache)]
+    args = [
+        sys.executable,
+        "-c",
+        _SLOW_RUN,
+        str(SAMPLE),
+        "--output-dir",
+        str(out),
+        "--quiet",
+        "--jobs",
+        "1",
+        "--cache-dir",
+        str(cache),
+    ]
     first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _wait_for_synthesis(first)

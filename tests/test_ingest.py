@@ -28,7 +28,13 @@ def test_decode(data: bytes, text: str, encoding: str) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"\x89PNG\r\n\x1a\n\x00\x00", b"\xff\xd8\xff\xe0JFIF", b"%PDF-1.7", bytes(range(256)) * 10, b"abc\x00def"],
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+        b"\xff\xd8\xff\xe0JFIF",
+        b"%PDF-1.7",
+        bytes(range(256)) * 10,
+        b"abc\x00def",
+    ],
 )
 def test_binary_is_refused(data: bytes) -> None:
     with pytest.raises(InputError, match="binary"):
@@ -52,7 +58,7 @@ def test_detect_format(text: str, suffix: str, fmt: str) -> None:
 
 
 def test_read_stdin() -> None:
-    source = read_source("-", stdin=io.BytesIO("Title\n\nBody.".encode()))
+    source = read_source("-", stdin=io.BytesIO(b"Title\n\nBody."))
     assert source.name == "stdin" and source.text == "Title\n\nBody."
 
 

@@ -142,7 +142,10 @@ def test_title_only_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("title", "slug"),
     [
-        ("What Putin Really Wants From Trump's Ukraine 'Negotiations'", "what-putin-really-wants-from-trump-s-ukraine-negotiations"),
+        (
+            "What Putin Really Wants From Trump's Ukraine 'Negotiations'",
+            "what-putin-really-wants-from-trump-s-ukraine-negotiations",
+        ),
         ("Café & Crème: «Déjà vu»", "cafe-creme-deja-vu"),
         ("../../etc/passwd", "etc-passwd"),
         ("日本語", "episode"),

@@ -19,8 +19,29 @@ PROFILE = load_profile()
 WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 NEWSY = st.lists(
     st.one_of(
-        st.sampled_from(["Mr", "Dr.", "U.S.", "£1.4bn", "21%", "3 March 2025", "...", "-", "No 10", "e.g.",
-                         "NHS", "NATO", "9.30am", "1990s", "“quoted”", "(brackets)", "😀", "\u200b", "日本"]),
+        st.sampled_from(
+            [
+                "Mr",
+                "Dr.",
+                "U.S.",
+                "£1.4bn",
+                "21%",
+                "3 March 2025",
+                "...",
+                "-",
+                "No 10",
+                "e.g.",
+                "NHS",
+                "NATO",
+                "9.30am",
+                "1990s",
+                "“quoted”",
+                "(brackets)",
+                "😀",
+                "\u200b",
+                "日本",
+            ]
+        ),
         st.from_regex(r"[A-Za-z]{1,12}", fullmatch=True),
         st.from_regex(r"[0-9]{1,7}", fullmatch=True),
         WORDS,
@@ -51,7 +72,9 @@ def test_script_never_loses_a_latin_word(paragraphs: list[str]) -> None:
         # only when nothing in the body is sayable by an English voice
         assert not any(re.search(r"[A-Za-z0-9]", p) for p in paragraphs)
         return
-    written = " ".join(s.text for c in script.chapters if c.kind == "body" for p in c.paragraphs for s in p.sentences)
+    written = " ".join(
+        s.text for c in script.chapters if c.kind == "body" for p in c.paragraphs for s in p.sentences
+    )
     for paragraph in paragraphs:
         for token in re.findall(r"[A-Za-z0-9]+", paragraph):
             assert token in written, token

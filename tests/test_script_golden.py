@@ -56,12 +56,31 @@ def test_seed_script_as_the_issue_describes() -> None:
     assert script["author"] == "Denis Mikhailov"
     assert script["date"] == "2025-12-15"
     body = [c for c in script["chapters"] if c["kind"] == "body"]
-    assert body[0]["paragraphs"][0]["sentences"][0]["text"].startswith("Talks about negotiations over Ukraine")
+    assert body[0]["paragraphs"][0]["sentences"][0]["text"].startswith(
+        "Talks about negotiations over Ukraine"
+    )
     assert "So What Does Putin Actually Want?" in [c["title"] for c in body]
     written = [s["text"] for c in body for p in c["paragraphs"] for s in p["sentences"]]
-    chrome = ["Discover", "Update:", "Share", "Description", "Digital & Print", "support our mission", "SUBSCRIBE",
-              "EXCLUSIVE", "Money Man", "Philip Haworth", "Comments", "In Channel", "loading", "00:00", "1.25x",
-              "Sleep Timer", "End of Episode", "Minutes"]
+    chrome = [
+        "Discover",
+        "Update:",
+        "Share",
+        "Description",
+        "Digital & Print",
+        "support our mission",
+        "SUBSCRIBE",
+        "EXCLUSIVE",
+        "Money Man",
+        "Philip Haworth",
+        "Comments",
+        "In Channel",
+        "loading",
+        "00:00",
+        "1.25x",
+        "Sleep Timer",
+        "End of Episode",
+        "Minutes",
+    ]
     for text in written:
         assert not any(c in text for c in chrome), text
     assert written[-1].endswith("restore logistics.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,7 +35,9 @@ def episode(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     article.write_text(ARTICLE, encoding="utf-8")
     profile = load_profile()
     # deterministic voice settings: no sampling noise, bit-identical runs
-    profile = dataclasses.replace(profile, voice=dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0))
+    profile = dataclasses.replace(
+        profile, voice=dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
+    )
     result = narrate_article(article, output_dir=tmp, profile=profile)
     return result, decode(result.path)
 
