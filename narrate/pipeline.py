@@ -24,6 +24,7 @@ from .errors import InputError
 from .ingest import Source, read_source
 from .lexicon import Lexicon
 from .loudness import Dynamics, LoudnessMeter, corrected, metered, plan_dynamics
+from .loudness import prefetch as prefetch_scipy
 from .models import Article, ChapterMark, Cue, Script
 from .profile import Profile, load_profile
 from .script import build_script
@@ -142,6 +143,7 @@ def narrate_article(
     unless use_cache is False.
     """
     started = time.perf_counter()
+    prefetch_scipy()  # the loudness stage needs it; import it while the text stages and voice work
     profile = profile or load_profile()
     script = load_script(path, profile, lexicon, stdin)
     target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 import threading
@@ -16,6 +15,7 @@ import numpy as np
 
 from .assemble import ClipRef, Silence, apply_fades, layout_programme, seconds_to_samples, trim_silence
 from .errors import InputError
+from .loudness import prefetch as prefetch_scipy
 from .models import Article, Chapter, Paragraph, Script, Section
 from .playback import Player, PlayerStream, play_file, write_wav
 
@@ -127,12 +127,6 @@ def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> S
     return script
 
 
-def _import_dsp() -> None:
-    with contextlib.suppress(ImportError):
-        import scipy.ndimage  # noqa: F401
-        import scipy.signal  # noqa: F401
-
-
 class ClipSource:
     """Trimmed sentence clips from the sentence cache, else from the synthesiser.
 
@@ -157,7 +151,7 @@ class ClipSource:
         self._thread.start()
         # scipy.signal takes about a second to import; the loudness stage needs it only after the text
         # stages and the voice, so bring it in meanwhile on a second thread
-        threading.Thread(target=_import_dsp, name="narrate-dsp-import", daemon=True).start()
+        prefetch_scipy()
 
     def _warm_up(self) -> None:
         try:
