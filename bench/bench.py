@@ -169,7 +169,9 @@ def main() -> int:
     narrate = str(BIN / "narrate")
     has_preview = "preview" in subprocess.run([narrate, "-h"], capture_output=True, text=True).stdout
     load_before = os.getloadavg()
-    results: dict[str, list[Run]] = {k: [] for k in ("piper", "cold", "warm", "edit", "preview")}
+    results: dict[str, list[Run]] = {
+        k: [] for k in ("piper", "cold", "warm", "warm-force", "edit", "preview")
+    }
     with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
         work = Path(tmp)
         text = args.article.read_text(encoding="utf-8")
@@ -204,6 +206,9 @@ def main() -> int:
             for name in ("cold", "warm"):
                 results[name].append(measure(common, env))
                 _show(name, results[name][-1])
+            # what a warm run costs when the MP3 is made again anyway (every sentence from the cache)
+            results["warm-force"].append(measure([*common, "--force"], env))
+            _show("warm-force", results["warm-force"][-1])
             article.write_text(edited(text, 2 * run), encoding="utf-8")
             results["edit"].append(measure(common, env))
             _show("edit", results["edit"][-1])
@@ -321,7 +326,8 @@ def render(
     labels = {
         "piper": "piper CLI (WAV)",
         "cold": "narrate cold (empty cache)",
-        "warm": "narrate warm (nothing changed)",
+        "warm": "narrate warm (nothing changed: the MP3 is left as it is)",
+        "warm-force": "narrate warm with --force (all sentences cached, MP3 made again)",
         "edit": "narrate, one paragraph edited",
         "preview": "narrate preview of an edited paragraph (WAV)",
     }
