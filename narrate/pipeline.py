@@ -143,7 +143,6 @@ def narrate_article(
     unless use_cache is False.
     """
     started = time.perf_counter()
-    prefetch_scipy()  # the loudness stage needs it; import it while the text stages and voice work
     profile = profile or load_profile()
     script = load_script(path, profile, lexicon, stdin)
     target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
@@ -173,10 +172,13 @@ def narrate_script(
     rate = synth.rate
     fmt = Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate)
     tags = dataclasses.replace(episode_tags(script, profile), key=episode_key(script, profile, synth, fmt))
+    unchanged = not force and existing_key(target) == tags.key
+    if not unchanged:
+        prefetch_scipy()  # the loudness stage needs it: import it while the sentences are synthesised
     with ClipSpool() as spool:
         stats = _spool_clips(spool, script, synth, cache, jobs, report)
         layout = layout_programme(script, [spool.length(i) for i in range(len(spool))], profile.pauses, rate)
-        if not force and existing_key(target) == tags.key:
+        if unchanged:
             return _result(target, script, layout, started, stats.synthesised, None, unchanged=True)
         fade = seconds_to_samples(profile.pauses.fade, rate)
         report("loudness", 0, 1)
