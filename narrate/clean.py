@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from narrate.errors import ProfileError
+from narrate.structure import MONTHS
 
 
 @dataclass(frozen=True)
@@ -56,27 +57,6 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 # --- metadata lines -----------------------------------------------------------------------------
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
 _MONTH_RE = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -307,7 +287,7 @@ def _parse_date(text: str) -> dt.date | None:
         if not m:
             continue
         try:
-            month = int(m["m"]) if "m" in m.re.groupindex else _MONTHS[m["mon"].lower().rstrip(".")]
+            month = int(m["m"]) if "m" in m.re.groupindex else MONTHS[m["mon"].lower().rstrip(".")]
             return dt.date(int(m["y"]), month, int(m["d"]))
         except (ValueError, KeyError, OverflowError):
             continue

@@ -16,7 +16,7 @@ _BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.,;:…]['\"’”)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 
-_MONTHS = {
+MONTHS = {  # month names and abbreviations -> number; the cleaner's date lines use it too
     m: i
     for i, names in enumerate(
         [
@@ -56,11 +56,11 @@ def parse_date(text: str, day_first: bool = True) -> dt.date | None:
     for m in _ISO_DATE.finditer(text):
         _add(m.start(), int(m[1]), int(m[2]), int(m[3]))
     for m in _DMY_WORDS.finditer(text):
-        month = _MONTHS.get(m[2].lower())
+        month = MONTHS.get(m[2].lower())
         if month:
             _add(m.start(), int(m[3]), month, int(m[1]))
     for m in _MDY_WORDS.finditer(text):
-        month = _MONTHS.get(m[1].lower())
+        month = MONTHS.get(m[1].lower())
         if month:
             _add(m.start(), int(m[3]), month, int(m[2]))
     for m in _NUMERIC.finditer(text):

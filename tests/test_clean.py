@@ -407,7 +407,8 @@ def test_empty_html() -> None:
 def test_never_raises_on_any_text(text: str) -> None:
     article = clean_text(text, BYLINE_RULES)
     assert isinstance(article.blocks, tuple)
-    assert article.title is not None or not article.blocks
+    # a first line over 200 characters is a wall of text, not a title: the structure stage names it
+    assert article.title is not None or not article.blocks or len(article.blocks[0]) > 200
 
 
 _LINE = st.one_of(
