@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 from . import __version__
+from .atomic import write_bytes_atomic, write_text_atomic
 from .errors import InputError, NarrateError, OutputError
 from .feed import FEED_NAME, FeedEpisode, build_feed, check_base_url, episode_guid, file_url, published_at
 from .lexicon import Lexicon
 from .profile import DEFAULT_PROFILE, Profile, load_profile
-from .sidecars import usual_mode, write_bytes_atomic, write_sidecars, write_text_atomic
+from .sidecars import write_sidecars
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MANIFEST_NAME = ".narrate-manifest.json"
@@ -93,7 +94,6 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
             use_cache=job.use_cache,
             force=True,  # the manifest has already decided this episode must be made
         )
-        usual_mode(result.path)
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
     except NarrateError as exc:
         return EpisodeOutcome(job.source, ok=False, error=str(exc))

@@ -6,11 +6,10 @@ import contextlib
 import datetime as dt
 import mimetypes
 import os
-import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame
 from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 
+from .atomic import partial_beside, publish, remove_stale_partials
 from .errors import EncodeError, OutputError
 from .models import ChapterMark
 
@@ -124,11 +124,10 @@ def encode_mp3(
     with tempfile.TemporaryDirectory(prefix="narrate-encode-") as work:
         audio_path = Path(work) / "audio.mp3"
         _run_encoder(blocks, rate, audio_path, fmt)
-        with _partial(folder, output.name) as final_path:
+        with partial_beside(output) as final_path:
             try:
                 _write_tagged(final_path, tag, audio_path)
-                os.chmod(final_path, 0o644)  # mkstemp makes it owner-only; an episode is for publishing
-                os.replace(final_path, output)
+                publish(final_path, output)
             except OSError as exc:
                 raise OutputError(
                     f"cannot write {output}: {exc.strerror or exc}; "
@@ -144,48 +143,6 @@ def _write_tagged(path: Path, tag: bytes, audio_path: Path) -> None:
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-
-
-_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.partial$")
-
-
-@contextlib.contextmanager
-def _partial(folder: Path, name: str) -> Iterator[Path]:
-    """A hidden temp file beside the target, named with our pid; removed unless renamed into place."""
-    try:
-        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=".partial")
-    except OSError as exc:
-        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        yield Path(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def remove_stale_partials(folder: Path) -> None:
-    """Delete partial files left by narrate processes that were killed (their pid is gone)."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        m = _PARTIAL.match(name)
-        if m is None or _alive(int(m[1])):
-            continue
-        with contextlib.suppress(OSError):
-            os.unlink(folder / name)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Format) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import tempfile
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import partial_beside, publish
 from .errors import OutputError
 
 # Players that read raw PCM on stdin come first: they can start on the first sentence while the
@@ -135,7 +135,7 @@ def write_wav(path: Path, blocks: Iterable[np.ndarray], rate: int) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    with _partial(path) as partial:
+    with partial_beside(path) as partial:
         try:
             with wave.open(str(partial), "wb") as out:
                 out.setnchannels(1)
@@ -143,22 +143,7 @@ def write_wav(path: Path, blocks: Iterable[np.ndarray], rate: int) -> Path:
                 out.setframerate(rate)
                 for block in blocks:
                     out.writeframesraw(to_pcm16(block))
-            os.replace(partial, path)
+            publish(partial, path)
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
-
-
-@contextlib.contextmanager
-def _partial(target: Path) -> Iterator[Path]:
-    """A hidden temp file beside the target; removed unless it was renamed into place."""
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    except OSError as exc:
-        raise OutputError(f"cannot write in {target.parent}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)

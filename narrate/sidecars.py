@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .encode import _ms as _id3_ms
-from .errors import OutputError
 from .models import ChapterMark, Cue
 
 CHAPTERS_VERSION = "1.2.0"
@@ -117,51 +114,3 @@ def write_sidecars(
         text = json.dumps(chapters_json(chapters, rate), ensure_ascii=False, indent=2) + "\n"
         written["chapters"] = write_text_atomic(paths["chapters"], text)
     return written
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write UTF-8 text beside the target and rename it into place: a reader never sees half a file."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    except OSError as exc:
-        raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}; check the folder") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp makes owner-only files; these are published, so give them the usual umask mode
-        os.chmod(temp, 0o666 & ~_UMASK)
-        os.replace(temp, path)
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}; check the folder and free space"
-        ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-    return path
-
-
-def usual_mode(path: Path) -> None:
-    """Give a file made by mkstemp (owner-only) the mode a plain open() would: episodes get published."""
-    try:
-        os.chmod(path, 0o666 & ~_UMASK)
-    except OSError as exc:
-        raise OutputError(f"cannot set the permissions of {path}: {exc.strerror or exc}") from None
-
-
-def _read_umask() -> int:
-    # os.umask can only be read by setting it; done once at import, before any threads start
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-_UMASK = _read_umask()

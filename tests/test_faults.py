@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from narrate.encode import remove_stale_partials
+from narrate.atomic import remove_stale_partials
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

@@ -1,0 +1,95 @@
+"""Atomic output: write beside the target, give it the usual file mode, then rename it into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputError
+
+# `.<target name>.<pid>.<random>.partial`: the pid lets a later run sweep what a killed run left
+_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.partial$")
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once at import, before any threads start
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()
+
+
+@contextlib.contextmanager
+def partial_beside(target: Path) -> Iterator[Path]:
+    """A hidden temp file in the target's folder, named with our pid; removed unless renamed into place."""
+    folder = target.parent
+    try:
+        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".partial")
+    except OSError as exc:
+        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}; check the folder") from None
+    os.close(fd)
+    try:
+        yield Path(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def publish(partial: Path, target: Path) -> None:
+    """Give the finished partial the mode a plain open() would (mkstemp's is owner-only), then rename it."""
+    os.chmod(partial, 0o666 & ~_UMASK)
+    os.replace(partial, target)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+    with partial_beside(path) as partial:
+        try:
+            with open(partial, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            publish(partial, path)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise OutputError(f"cannot write {path}: {reason}; check the folder and free space") from None
+    return path
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write UTF-8 text beside the target and rename it into place: a reader never sees half a file."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Delete partial files left by narrate processes that were killed (their pid is gone)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = _PARTIAL.match(name)
+        if m is None or _alive(int(m[1])):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
