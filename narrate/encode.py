@@ -41,6 +41,10 @@ from .errors import EncodeError, OutputError
 from .models import ChapterMark
 
 KEY_DESC = "narrate-key"
+# LAME (3.100, in imageio-ffmpeg's ffmpeg) encodes every signal 0.446 dB quieter than its input, at
+# every bitrate and frequency (measured by decoding tones with both of ffmpeg's MP3 decoders); the
+# loudness stage aims that much higher. tests/test_encode.py re-measures it.
+ENCODER_GAIN_DB = -0.446
 _UTF16 = 1  # ID3v2.3 has no UTF-8: UTF-16 with BOM is what every reader understands
 MAX_CHAPTERS = 255  # a CTOC entry count is one byte
 

@@ -19,7 +19,7 @@ from . import __version__
 from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
 from .cache import SentenceCache
 from .clean import clean_html, clean_text
-from .encode import Mp3Format, Tags, encode_mp3, existing_key
+from .encode import ENCODER_GAIN_DB, Mp3Format, Tags, encode_mp3, existing_key
 from .errors import InputError
 from .ingest import Source, read_source
 from .lexicon import Lexicon
@@ -181,10 +181,12 @@ def narrate_script(
         if unchanged:
             return _result(target, script, layout, started, stats.synthesised, None, unchanged=True)
         fade = seconds_to_samples(profile.pauses.fade, rate)
-        report("loudness", 0, 1)
-        dynamics: Dynamics | None = plan_dynamics(
-            lambda: render(layout, spool.read, fade), rate, profile.loudness
+        # aim the stream so that the MP3 (which LAME makes a fixed amount quieter) lands on target
+        aim = dataclasses.replace(
+            profile.loudness, integrated_lufs=profile.loudness.integrated_lufs - ENCODER_GAIN_DB
         )
+        report("loudness", 0, 1)
+        dynamics: Dynamics | None = plan_dynamics(lambda: render(layout, spool.read, fade), rate, aim)
         report("loudness", 1, 1)
         report("encode", 0, 1)
         # the final pass is metered as it streams into the encoder; a miss (rare) is re-encoded once
@@ -194,11 +196,11 @@ def narrate_script(
             blocks = metered(render(layout, spool.read, fade, dynamics.process), meter)
             path = encode_mp3(blocks, rate, target, tags, layout.chapters, layout.total_samples, fmt)
             measured = meter.integrated()
-            dynamics = corrected(dynamics, measured, profile.loudness)
+            dynamics = corrected(dynamics, measured, aim)
             if dynamics is None:
                 break
         report("encode", 1, 1)
-    return _result(path, script, layout, started, stats.synthesised, measured)
+    return _result(path, script, layout, started, stats.synthesised, measured + ENCODER_GAIN_DB)
 
 
 def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:

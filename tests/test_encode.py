@@ -154,3 +154,16 @@ def test_tag_size_is_syncsafe() -> None:
         size = (size << 7) | b
     assert size == len(tag) - 10
     assert struct.unpack(">3sBB", tag[:5]) == (b"ID3", 3, 0)
+
+
+@pytest.mark.parametrize("freq", [300.0, 1000.0, 4000.0])
+def test_encoder_gain_is_what_the_loudness_stage_allows_for(tmp_path: Path, freq: float) -> None:
+    from narrate.encode import ENCODER_GAIN_DB
+
+    t = np.arange(RATE * 4) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    path = encode_mp3([tone], RATE, tmp_path / "tone.mp3", Tags(title="t"), [], tone.size)
+    decoded = decode(path, rate=RATE)
+    middle = slice(RATE, 3 * RATE)
+    gain = 20 * np.log10(np.sqrt(np.mean(decoded[middle] ** 2)) / np.sqrt(np.mean(tone[middle] ** 2)))
+    assert gain == pytest.approx(ENCODER_GAIN_DB, abs=0.05)

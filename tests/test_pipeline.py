@@ -87,7 +87,8 @@ def test_loudness_and_true_peak(narrated) -> None:  # type: ignore[no-untyped-de
     result, _ = narrated
     audio = decode(result.path)
     loudness = pyloudnorm.Meter(44100).integrated_loudness(audio.astype("float64"))
-    assert loudness == pytest.approx(-19.0, abs=1.0)
+    assert loudness == pytest.approx(-19.0, abs=0.3)  # the spec allows 1 LU; we aim at the target itself
+    assert result.loudness_lufs == pytest.approx(loudness, abs=0.1)  # what the summary reports is the file
     assert true_peak_dbtp(audio) <= -1.0
     assert audio.size / 44100 == pytest.approx(result.seconds, abs=0.05)
 

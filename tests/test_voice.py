@@ -75,7 +75,7 @@ def test_loudness_and_true_peak(episode) -> None:  # type: ignore[no-untyped-def
 
     _, audio = episode
     loudness = pyloudnorm.Meter(44100).integrated_loudness(audio.astype(np.float64))
-    assert -20.0 <= loudness <= -18.0
+    assert -19.5 <= loudness <= -18.5  # the spec allows 1 LU either side; we aim at -19.0 in the file
     assert true_peak_dbtp(audio) <= -1.0
 
 
