@@ -37,7 +37,7 @@ from mutagen.id3._tags import save_frame
 from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 
 from .atomic import partial_beside, publish, remove_stale_partials
-from .errors import EncodeError, OutputError
+from .errors import EncodeError, OutputError, ProfileError
 from .models import ChapterMark
 
 KEY_DESC = "narrate-key"
@@ -261,17 +261,21 @@ def _ms(samples: int, rate: int) -> int:
 
 
 def _cover_frame(path: Path) -> APIC:
+    data, mime = read_cover(path)
+    return APIC(encoding=_UTF16, mime=mime, type=3, desc="Cover", data=data)
+
+
+def read_cover(path: Path) -> tuple[bytes, str]:
+    """The cover image's bytes and MIME type; a missing or non-JPEG/PNG file is a profile error."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise OutputError(
-            f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover"
+        raise ProfileError(
+            f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover in the profile"
         ) from None
     if data.startswith(b"\x89PNG"):
-        mime = "image/png"
-    elif data.startswith(b"\xff\xd8"):
-        mime = "image/jpeg"
-    else:
-        guessed = mimetypes.guess_type(path.name)[0]
-        raise OutputError(f"cover image {path} is {guessed or 'not an image'}: use a JPEG or PNG")
-    return APIC(encoding=_UTF16, mime=mime, type=3, desc="Cover", data=data)
+        return data, "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return data, "image/jpeg"
+    guessed = mimetypes.guess_type(path.name)[0]
+    raise ProfileError(f"cover image {path} is {guessed or 'not an image'}: use a JPEG or PNG")

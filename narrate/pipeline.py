@@ -19,7 +19,7 @@ from . import __version__
 from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
 from .cache import SentenceCache
 from .clean import clean_html, clean_text
-from .encode import ENCODER_GAIN_DB, Mp3Format, Tags, encode_mp3, existing_key
+from .encode import ENCODER_GAIN_DB, Mp3Format, Tags, encode_mp3, existing_key, read_cover
 from .errors import InputError
 from .ingest import Source, read_source
 from .lexicon import Lexicon
@@ -172,6 +172,8 @@ def narrate_script(
     rate = synth.rate
     fmt = Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate)
     tags = dataclasses.replace(episode_tags(script, profile), key=episode_key(script, profile, synth, fmt))
+    if tags.cover is not None:
+        read_cover(tags.cover)  # a bad cover fails now, not after minutes of synthesis
     unchanged = not force and existing_key(target) == tags.key
     if not unchanged:
         prefetch_scipy()  # the loudness stage needs it: import it while the sentences are synthesised

@@ -189,3 +189,43 @@ def test_identical_rerun_leaves_the_mp3_alone_and_force_remakes(tmp_path: Path) 
 def test_final_pass_loudness_is_reported(narrated) -> None:  # type: ignore[no-untyped-def]
     result, _ = narrated
     assert result.loudness_lufs == pytest.approx(-19.0, abs=0.3)
+
+
+def test_cover_art_from_the_profile(tmp_path: Path) -> None:
+    import dataclasses
+    import zlib
+
+    from narrate.profile import load_profile
+
+    # a real 1x1 PNG, so any reader that decodes the picture can
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", bytes([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]))
+    png += chunk(b"IDAT", zlib.compress(b"\x00\xc0\x10\x10")) + chunk(b"IEND", b"")
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(png)
+    profile = load_profile()
+    profile = dataclasses.replace(profile, podcast=dataclasses.replace(profile.podcast, cover=str(cover)))
+    result = narrate_article(
+        SAMPLE, output=tmp_path / "ep.mp3", profile=profile, synthesizer=FakeSynthesizer(per_char=0.01)
+    )
+    (apic,) = ID3(result.path).getall("APIC")
+    assert apic.mime == "image/png" and apic.type == 3 and apic.data == png
+
+
+def test_unreadable_cover_is_a_clear_error(tmp_path: Path) -> None:
+    import dataclasses
+
+    from narrate.errors import ProfileError
+    from narrate.profile import load_profile
+
+    profile = load_profile()
+    profile = dataclasses.replace(
+        profile, podcast=dataclasses.replace(profile.podcast, cover=str(tmp_path / "missing.jpg"))
+    )
+    synth = FakeSynthesizer()
+    with pytest.raises(ProfileError, match="cover image"):
+        narrate_article(SAMPLE, output=tmp_path / "ep.mp3", profile=profile, synthesizer=synth)
+    assert not (tmp_path / "ep.mp3").exists()
+    assert synth.calls == []  # it failed before any synthesis
