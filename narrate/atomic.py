@@ -47,23 +47,35 @@ def publish(partial: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    path = Path(path)
+def ensure_folder(folder: Path) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    with partial_beside(path) as partial:
+        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[Path]:
+    """A partial path to write; when the block ends without error it replaces `target` in one step."""
+    target = Path(target)
+    ensure_folder(target.parent)
+    with partial_beside(target) as partial:
         try:
-            with open(partial, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            publish(partial, path)
+            yield partial
+            publish(partial, target)
         except OSError as exc:
             reason = exc.strerror or exc
-            raise OutputError(f"cannot write {path}: {reason}; check the folder and free space") from None
-    return path
+            raise OutputError(
+                f"cannot write {target}: {reason}; free some space or choose another place with -o"
+            ) from None
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    with writing(path) as partial, open(partial, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    return Path(path)
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

@@ -36,8 +36,8 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame
 from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 
-from .atomic import partial_beside, publish, remove_stale_partials
-from .errors import EncodeError, OutputError, ProfileError
+from .atomic import ensure_folder, remove_stale_partials, writing
+from .errors import EncodeError, ProfileError
 from .models import ChapterMark
 
 KEY_DESC = "narrate-key"
@@ -116,27 +116,16 @@ def encode_mp3(
 ) -> Path:
     """Stream float32 blocks through one ffmpeg encode, prepend our ID3v2.3 tag, then rename into place."""
     output = Path(output)
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    ensure_folder(output.parent)  # fail before encoding, not after
     tag = id3_tag(tags, chapters, rate, total_samples)
-    remove_stale_partials(folder)
+    remove_stale_partials(output.parent)
     # ffmpeg writes to the temp folder: a killed run leaves nothing in the output folder but,
     # at worst, the few-millisecond final copy below, which the next run sweeps away
     with tempfile.TemporaryDirectory(prefix="narrate-encode-") as work:
         audio_path = Path(work) / "audio.mp3"
         _run_encoder(blocks, rate, audio_path, fmt)
-        with partial_beside(output) as final_path:
-            try:
-                _write_tagged(final_path, tag, audio_path)
-                publish(final_path, output)
-            except OSError as exc:
-                raise OutputError(
-                    f"cannot write {output}: {exc.strerror or exc}; "
-                    "free some space or choose another place with -o"
-                ) from None
+        with writing(output) as final_path:
+            _write_tagged(final_path, tag, audio_path)
     return output
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import partial_beside, publish
+from .atomic import writing
 from .errors import OutputError
 
 # Players that read raw PCM on stdin come first: they can start on the first sentence while the
@@ -131,19 +131,10 @@ def play_file(player: Player, wav: Path) -> None:
 def write_wav(path: Path, blocks: Iterable[np.ndarray], rate: int) -> Path:
     """Write float blocks as a 16-bit mono WAV at `rate`: beside the target, then renamed into place."""
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    with partial_beside(path) as partial:
-        try:
-            with wave.open(str(partial), "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
-                out.setframerate(rate)
-                for block in blocks:
-                    out.writeframesraw(to_pcm16(block))
-            publish(partial, path)
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with writing(path) as partial, wave.open(str(partial), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        for block in blocks:
+            out.writeframesraw(to_pcm16(block))
     return path
