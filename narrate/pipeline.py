@@ -204,11 +204,16 @@ def narrate_script(
     return _result(path, script, layout, started, stats.synthesised, measured + ENCODER_GAIN_DB)
 
 
+# Bump when assembly, loudness or encoding changes the audio for the same inputs, so that MP3s made by
+# the previous code are not taken as unchanged (the package version alone moves only at releases).
+RENDER_VERSION = "2"
+
+
 def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
     """A hash of everything that makes the MP3: an identical re-run leaves the file as it is."""
     digest = hashlib.sha256()
     for part in (
-        __version__,
+        f"{__version__}/{RENDER_VERSION}/{ENCODER_GAIN_DB}",
         synth.identity(),
         repr(profile),
         repr(fmt),
