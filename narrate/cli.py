@@ -44,14 +44,27 @@ other commands (narrate COMMAND -h for each):
 """
 
 
-def _positive_speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--speed takes a number such as 0.9 or 1.2, not {text!r}") from None
-    if not 0.5 <= value <= 2.0:
-        raise argparse.ArgumentTypeError(f"--speed must be between 0.5 and 2.0, not {value}")
-    return value
+def _bounded(
+    cast: Callable[[str], float], option: str, low: float, high: float, example: str
+) -> Callable[[str], float]:
+    """An argparse type: a number in [low, high], else a parser error listing the allowed values."""
+    kind = "a whole number" if cast is int else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = cast(text)
+        except ValueError:
+            message = f"{option} takes {kind} such as {example}, not {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
+
+
+_positive_speed = _bounded(float, "--speed", 0.5, 2.0, "0.9 or 1.2")
+_jobs = _bounded(int, "--jobs", 1, 64, "2")
 
 
 def _common(voice: bool = True) -> argparse.ArgumentParser:
@@ -74,16 +87,6 @@ def _common(voice: bool = True) -> argparse.ArgumentParser:
 
 
 # --- sentence cache and synthesis workers (issue 4) ----------------------------------------------
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs takes a whole number such as 2, not {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 64, not {value}")
-    return value
 
 
 def _synthesis_options(jobs: bool = True) -> argparse.ArgumentParser:
@@ -401,7 +404,7 @@ def _preview_parser(command: str) -> argparse.ArgumentParser:
             description="Narrate one paragraph or chapter exactly as the episode would, and play it.",
             epilog=_EPILOG_PREVIEW,
             formatter_class=fmt,
-            parents=[_common()],
+            parents=[_common(), _synthesis_options(jobs=False)],
         )
         p.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
         part = p.add_mutually_exclusive_group(required=True)
@@ -417,18 +420,11 @@ def _preview_parser(command: str) -> argparse.ArgumentParser:
             description="Narrate a typed line with the episode's speech rules, lexicon, voice and loudness.",
             epilog=_EPILOG_SAY,
             formatter_class=fmt,
-            parents=[_common()],
+            parents=[_common(), _synthesis_options(jobs=False)],
         )
         p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
     p.add_argument("-o", "--output", metavar="OUT.wav", help="write this WAV instead of playing")
     p.add_argument("--play", action="store_true", help="play even when output is not a terminal")
-    from contextlib import suppress
-
-    # The sentence-cache options may already come from the shared options; define them only once.
-    with suppress(argparse.ArgumentError):
-        p.add_argument("--cache-dir", metavar="DIR", help="sentence cache folder (default: the user cache)")
-    with suppress(argparse.ArgumentError):
-        p.add_argument("--no-cache", action="store_true", help="synthesise every sentence afresh")
     return p
 
 
@@ -530,16 +526,6 @@ _FEED_EPILOG = """examples:
   narrate feed site/audio --base-url https://example.com/audio/"""
 
 
-def _batch_jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs takes a whole number such as 2, not {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 64, not {value}")
-    return value
-
-
 def _batch_parser(command: str) -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     if command == "feed":
@@ -561,7 +547,7 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
         p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
-        p.add_argument("--jobs", type=_batch_jobs, metavar="N", help="articles at once (default: cores)")
+        p.add_argument("--jobs", type=_jobs, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.add_argument(

@@ -272,24 +272,26 @@ class Dynamics:
             out[s:e] = self._process_island(x[s:e], reach) if limit else self._compress_island(x[s:e], reach)
         return out
 
-    def _compress_island(self, x: np.ndarray, pad: int) -> np.ndarray:
+    def _framed(self, x: np.ndarray, pad: int) -> tuple[np.ndarray, int, int]:
+        """The island zero-padded by `pad` on both sides and up to whole frames: (buffer, frames, frame)."""
         f = self._frame()
-        n = x.size
-        n_frames = -(-(n + 2 * pad) // f)
+        n_frames = -(-(x.size + 2 * pad) // f)
         buf = np.zeros(n_frames * f, dtype=np.float32)
-        buf[pad : pad + n] = x
+        buf[pad : pad + x.size] = x
+        return buf, n_frames, f
+
+    def _compress_island(self, x: np.ndarray, pad: int) -> np.ndarray:
+        buf, n_frames, f = self._framed(x, pad)
         a = 10.0 ** (self.gain_db / 20.0)
         comp = self._compressor_gain(buf.reshape(n_frames, f), a)
         y = buf * _interp_frames(comp * a, f).astype(np.float32)
-        return y[pad : pad + n]
+        return y[pad : pad + x.size]
 
     def _process_island(self, x: np.ndarray, pad: int) -> np.ndarray:
         from scipy.ndimage import maximum_filter1d
-        f = self._frame()
+
+        buf, n_frames, f = self._framed(x, pad)
         n = x.size
-        n_frames = -(-(n + 2 * pad) // f)
-        buf = np.zeros(n_frames * f, dtype=np.float32)
-        buf[pad : pad + n] = x
         a = 10.0 ** (self.gain_db / 20.0)
         fr = buf.reshape(n_frames, f)
 
