@@ -80,7 +80,7 @@ class SentenceCache:
                 self._write(path, header, payload)
                 return
             except FileNotFoundError:
-                # another process's `clear` removed the shard folder or our temp file: try again
+                # another process's `clear` removed the shard folder (or our temp file) under us: try again
                 if attempt == 2:
                     return  # the entry is only a saving, losing it to a racing clear is harmless
             except OSError as exc:
@@ -91,7 +91,13 @@ class SentenceCache:
 
     @staticmethod
     def _write(path: Path, header: bytes, payload: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True)
+        except FileExistsError:
+            # Not mkdir(exist_ok=True): that re-checks is_dir() and raises EEXIST when a racing `clear`
+            # removes the shard in between. If it is gone now, mkstemp says FileNotFoundError and put()
+            # retries; if a file sits there, mkstemp says NotADirectoryError and put() reports it.
+            pass
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -167,3 +167,27 @@ def test_cache_command_shows_and_clears(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["cache", "--clear", "--cache-dir", str(tmp_path)]) == 0
     assert "removed 3" in capsys.readouterr().out
     assert cache.stats() == (0, 0)
+
+
+def test_put_survives_a_clear_racing_its_folder_creation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the race CI hit: mkdir finds the shard folder, then another process's clear removes it before
+    # mkdir(exist_ok=True) re-checks it, and EEXIST escaped as "cannot write the sentence cache"
+    cache = SentenceCache(tmp_path)
+    key = cache.key("fake", "raced")
+    shard = cache.path(key).parent
+    shard.mkdir()
+    real_mkdir = Path.mkdir
+    raced = []
+
+    def mkdir_losing_the_race(self: Path, *args: object, **kwargs: object) -> None:
+        if self == shard and not raced:
+            raced.append(self)
+            self.rmdir()  # the racing clear
+            raise FileExistsError(17, "File exists", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_losing_the_race)
+    cache.put(key, _clip())
+    assert raced and np.array_equal(cache.get(key), _clip())
