@@ -6,12 +6,20 @@ import contextlib
 import datetime as dt
 import mimetypes
 import os
+import queue
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 from mutagen.id3 import (
@@ -153,21 +161,21 @@ def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Fo
     # drain stderr in a thread so a chatty ffmpeg can never block our writes into its stdin
     reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
-    broken = False
+    _widen_pipe(proc.stdin)
+    feeder = _Feeder(proc.stdin)
     try:
         for block in blocks:
-            try:
-                proc.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
-            except BrokenPipeError:
-                broken = True
+            if not feeder.put(np.ascontiguousarray(block, dtype="<f4").tobytes()):
                 break
     except BaseException:
         proc.kill()
         proc.wait()
+        feeder.close()
         reader.join(timeout=5)
         proc.stderr.close()
         raise
     finally:
+        broken = not feeder.close()
         with contextlib.suppress(BrokenPipeError, OSError):
             proc.stdin.close()
     code = proc.wait()
@@ -177,6 +185,56 @@ def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Fo
     if code != 0 or broken:
         last = message.splitlines()[-1] if message else f"exit code {code}"
         raise EncodeError(f"ffmpeg failed to encode the MP3: {last}")
+
+
+class _Feeder:
+    """Writes blocks into ffmpeg's stdin on a thread, a few blocks behind the caller.
+
+    Without it the producer and ffmpeg take turns: the producer blocks in write() while ffmpeg
+    drains the pipe, then ffmpeg starves while the producer processes the next clip. With it, the
+    loudness processing of one clip overlaps the encoding of the previous ones.
+    """
+
+    _DEPTH = 8  # blocks in flight (a block is one clip or pause: a few seconds of audio)
+
+    def __init__(self, stdin: IO[bytes]) -> None:
+        self._stdin = stdin
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self._DEPTH)
+        self._broken = threading.Event()
+        self._thread = threading.Thread(target=self._write, name="narrate-ffmpeg-feed", daemon=True)
+        self._thread.start()
+
+    def _write(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._broken.is_set():
+                continue  # ffmpeg has gone: keep draining so the producer never blocks
+            try:
+                self._stdin.write(data)
+            except OSError:  # BrokenPipeError, or the pipe closed under us
+                self._broken.set()
+
+    def put(self, data: bytes) -> bool:
+        """Queue one block; False once ffmpeg has stopped reading (the caller should stop producing)."""
+        if self._broken.is_set():
+            return False
+        self._queue.put(data)
+        return True
+
+    def close(self) -> bool:
+        """Wait until everything queued is written; True when all of it reached ffmpeg. Idempotent."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        return not self._broken.is_set()
+
+
+def _widen_pipe(stdin: IO[bytes]) -> None:
+    # Linux pipes hold 64 KiB by default (0.7 s of audio); 1 MiB lets the producer run further ahead.
+    # Best effort: other systems, or a lower /proc/sys/fs/pipe-max-size, keep the default.
+    if fcntl is None or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
 
 
 def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_samples: int) -> bytes:

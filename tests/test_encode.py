@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import struct
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -167,3 +169,20 @@ def test_encoder_gain_is_what_the_loudness_stage_allows_for(tmp_path: Path, freq
     middle = slice(RATE, 3 * RATE)
     gain = 20 * np.log10(np.sqrt(np.mean(decoded[middle] ** 2)) / np.sqrt(np.mean(tone[middle] ** 2)))
     assert gain == pytest.approx(ENCODER_GAIN_DB, abs=0.05)
+
+
+def test_a_producer_failing_mid_stream_stops_ffmpeg_and_leaves_nothing(tmp_path: Path) -> None:
+    # blocks are written by a feeder thread: a failure while producing must still end ffmpeg and
+    # come back as itself, not hang on a full queue or a full pipe
+    def blocks() -> Iterator[np.ndarray]:
+        for _ in range(40):
+            yield _tone(0.5)
+        raise KeyboardInterrupt
+
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"previous")
+    with pytest.raises(KeyboardInterrupt):
+        encode_mp3(blocks(), RATE, target, Tags(title="t"), [], 41 * RATE // 2)
+    assert target.read_bytes() == b"previous"
+    assert sorted(os.listdir(tmp_path)) == ["ep.mp3"]
+    assert not [t for t in threading.enumerate() if t.name == "narrate-ffmpeg-feed"]
