@@ -49,6 +49,7 @@ from .errors import EncodeError, ProfileError
 from .models import ChapterMark
 
 KEY_DESC = "narrate-key"
+RENDER_DESC = "narrate-render"
 # LAME (3.100, in imageio-ffmpeg's ffmpeg) encodes every signal 0.446 dB quieter than its input, at
 # every bitrate and frequency (measured by decoding tones with both of ffmpeg's MP3 decoders); the
 # loudness stage aims that much higher. tests/test_encode.py re-measures it.
@@ -70,6 +71,7 @@ class Tags:
     language: str = "eng"
     cover: Path | None = None
     key: str | None = None  # narrate's hash of what made the file (TXXX:narrate-key): lets a re-run skip
+    render: str | None = None  # how its audio was rendered (TXXX:narrate-render): lets an edit reuse the gain
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,8 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
     frames.append(TSSE(encoding=_UTF16, text=["narrate (Piper, LAME)"]))
     if tags.key:
         frames.append(TXXX(encoding=_UTF16, desc=KEY_DESC, text=[tags.key]))
+    if tags.render:
+        frames.append(TXXX(encoding=_UTF16, desc=RENDER_DESC, text=[tags.render]))
     if tags.cover is not None:
         frames.append(_cover_frame(tags.cover))
     if chapters:
@@ -293,14 +297,24 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
 
 def existing_key(path: Path) -> str | None:
     """The narrate-key of an MP3 narrate made earlier at path, or None."""
+    return previous_tags(path).get(KEY_DESC)
+
+
+def previous_tags(path: Path) -> dict[str, str]:
+    """narrate's own TXXX values (narrate-key, narrate-render) in the MP3 at path; empty if none."""
     from mutagen import MutagenError
     from mutagen.id3 import ID3
 
     try:
-        frames = ID3(path).getall(f"TXXX:{KEY_DESC}")
+        tag = ID3(path)
     except (MutagenError, OSError):
-        return None
-    return str(frames[0].text[0]) if frames and frames[0].text else None
+        return {}
+    found = {}
+    for desc in (KEY_DESC, RENDER_DESC):
+        frames = tag.getall(f"TXXX:{desc}")
+        if frames and frames[0].text:
+            found[desc] = str(frames[0].text[0])
+    return found
 
 
 def _ms(samples: int, rate: int) -> int:

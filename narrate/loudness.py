@@ -10,33 +10,26 @@ import warnings
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-# scipy is imported inside the functions that use it: importing scipy.signal costs about a second,
-# and `narrate say` / `narrate script` reach this module (through the profile) without needing it.
+from .dsp import Biquad, lfilter_one_pole, maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+# numpy only: the filters come from .dsp rather than scipy, whose signal package alone takes about a
+# second to import (a fifth of the re-run after an edit).
 
 __all__ = [
-    "Dynamics", "LoudnessMeter", "LoudnessTarget", "corrected", "metered", "plan_dynamics", "true_peak_dbtp",
+    "Dynamics", "LoudnessMeter", "LoudnessTarget", "corrected", "dynamics_at", "metered", "plan_dynamics",
+    "true_peak_dbtp",
 ]
-
-def prefetch() -> None:
-    """Import scipy on a background thread, so the import overlaps text stages and synthesis."""
-    threading.Thread(target=_import_scipy, name="narrate-scipy-import", daemon=True).start()
-
-
-def _import_scipy() -> None:
-    with contextlib.suppress(ImportError):
-        import scipy.ndimage  # noqa: F401
-        import scipy.signal  # noqa: F401
-
 
 _BLOCK_S = 0.4
 _STEP = 0.25  # 75 % overlap, written the way pyloudnorm computes block bounds so hop edges coincide
 _ABS_GATE = -70.0
 _REL_GATE = -10.0
 _PLAN_TOL_LU = 0.2  # well inside the +-1 LU spec (the final pass is metered); each pass re-reads everything
-_MIN_FLUSH = 8192  # tiny add() calls are batched so 1-sample blocks do not cost one filter call each
+_MIN_FLUSH = 1 << 17  # add() calls are batched (6 s at 22 kHz): each flush costs a few dozen numpy calls
 
 # 4x true-peak interpolator: a windowed sinc with cutoff at the original Nyquist. Phase 0 of such a
 # filter is the identity, so only the three in-between phases need computing.
@@ -85,6 +78,46 @@ def _k_weighting_sos(rate: int) -> np.ndarray:
     return np.vstack([np.concatenate(shelf()), np.concatenate(highpass())])
 
 
+Kernel = Literal["numpy", "scipy"]
+
+
+def _k_weighting(rate: int, kernel: Kernel) -> Callable[[np.ndarray], np.ndarray]:
+    """A stateful K-weighting filter: call it on consecutive chunks of one signal."""
+    sos = _k_weighting_sos(rate)
+    if kernel == "numpy":
+        sections = [Biquad(section) for section in sos]
+
+        def numpy_filter(x: np.ndarray) -> np.ndarray:
+            for section in sections:
+                x = section(x)
+            return x
+
+        return numpy_filter
+    import scipy.signal
+
+    state = np.zeros((sos.shape[0], 2))
+
+    def scipy_filter(x: np.ndarray) -> np.ndarray:
+        nonlocal state
+        y, state = scipy.signal.sosfilt(sos, x, zi=state)
+        return np.asarray(y)
+
+    return scipy_filter
+
+
+def prefetch() -> None:
+    """Import scipy.signal on a background thread, for a caller that will plan a long programme.
+
+    Start it only when no process will be forked while it runs (a child would inherit a half-done import).
+    """
+    threading.Thread(target=_import_scipy, name="narrate-scipy-import", daemon=True).start()
+
+
+def _import_scipy() -> None:
+    with contextlib.suppress(ImportError):
+        import scipy.signal  # noqa: F401
+
+
 def _inter_sample(x: np.ndarray) -> np.ndarray:
     """The three 4x-oversampled values between x[n] and x[n+1], shape (3, len(x)); zeros assumed outside."""
     n = len(x)
@@ -119,11 +152,13 @@ class LoudnessMeter:
     Per 100 ms hop only one float is kept, so memory grows by 80 bytes per second of programme.
     """
 
-    def __init__(self, rate: int, *, track_true_peak: bool = False) -> None:
+    def __init__(self, rate: int, *, track_true_peak: bool = False, kernel: Kernel = "numpy") -> None:
+        """kernel: "numpy" filters with .dsp (no import cost, ~0.5 s per 6 minutes of programme);
+        "scipy" with scipy.signal.sosfilt (5x faster per sample, but about a second to import): for
+        callers that meter a long programme several times."""
         self.rate = int(rate)
         self._track = track_true_peak  # off by default: interpolation costs far more than metering
-        self._sos = _k_weighting_sos(self.rate)
-        self._zi = np.zeros((self._sos.shape[0], 2))
+        self._filter = _k_weighting(self.rate, kernel)
         self._pending: list[np.ndarray] = []
         self._pending_n = 0
         self._pos = 0  # samples already filtered
@@ -147,15 +182,15 @@ class LoudnessMeter:
             self._flush()
 
     def _flush(self) -> None:
-        import scipy.signal
         if not self._pending:
             return
         x = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
         self._pending, self._pending_n = [], 0
-        # In silence the IIR state would decay into subnormal floats, which makes sosfilt ~6x slower;
-        # a +-1e-15 Nyquist-rate dither (about -290 LUFS) keeps it normal without moving any reading.
+        # In silence the filter state would decay into subnormal floats, which are several times slower
+        # to compute with; a +-1e-15 Nyquist-rate dither (about -290 LUFS) keeps it normal without
+        # moving any reading.
         dither = np.where((np.arange(self._pos, self._pos + x.size) & 1) == 0, 1e-15, -1e-15)
-        y, self._zi = scipy.signal.sosfilt(self._sos, x + dither, zi=self._zi)
+        y = self._filter(x + dither)
         self._accumulate(y * y)
         if self._track:
             self._track_peak(x.astype(np.float32))
@@ -288,8 +323,6 @@ class Dynamics:
         return y[pad : pad + x.size]
 
     def _process_island(self, x: np.ndarray, pad: int) -> np.ndarray:
-        from scipy.ndimage import maximum_filter1d
-
         buf, n_frames, f = self._framed(x, pad)
         n = x.size
         a = 10.0 ** (self.gain_db / 20.0)
@@ -312,7 +345,6 @@ class Dynamics:
         return y[pad : pad + n]
 
     def _compressor_gain(self, fr: np.ndarray, a: float) -> np.ndarray:
-        from scipy.ndimage import minimum_filter1d, uniform_filter1d
         ms = (fr.astype(np.float64) ** 2).mean(axis=1) * a * a
         ms = uniform_filter1d(ms, self._frames(self._RMS_MS), mode="constant")
         with np.errstate(divide="ignore"):
@@ -329,7 +361,6 @@ class Dynamics:
         return _slow_release(g, self._frames(self._RELEASE_MS))
 
     def _limiter_gain(self, peak: np.ndarray, ceiling: float) -> np.ndarray:
-        from scipy.ndimage import minimum_filter1d, uniform_filter1d
         with np.errstate(divide="ignore"):
             req = np.minimum(1.0, ceiling / np.maximum(peak, 1e-30))
         w = self._frames(self._LIM_ATTACK_MS)
@@ -347,7 +378,6 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
     Interpolating is the costly step, so it is done only on runs of frames whose cheap bound
     (sum of |taps| times the neighbourhood's sample peak) could reach the level of interest.
     """
-    from scipy.ndimage import maximum_filter1d
     x = fr.ravel()
     reach = -(-_OS_HALF // f)
     bound = _OS_L1 * maximum_filter1d(np.abs(fr).max(axis=1), 2 * reach + 1, mode="constant")
@@ -369,11 +399,10 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
 
 
 def _slow_release(g: np.ndarray, frames: int) -> np.ndarray:
-    import scipy.signal
     # Gain reduction follows attacks at once but decays along a one-pole curve; taking the minimum
     # keeps every guarantee the input gain already gives.
     a = math.exp(-1.0 / frames)
-    red = scipy.signal.lfilter([1.0 - a], [1.0, -a], 1.0 - g)
+    red = lfilter_one_pole(1.0 - g, a)
     return np.minimum(g, 1.0 - red)
 
 
@@ -399,8 +428,8 @@ def _passes(clips: _Clips) -> Callable[[], Iterable[np.ndarray]]:
     return lambda: clips
 
 
-def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None) -> float:
-    meter = LoudnessMeter(rate)
+def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None, kernel: Kernel) -> float:
+    meter = LoudnessMeter(rate, kernel=kernel)
     for clip in clips:
         meter.add(clip if dyn is None else dyn.compress(clip))
     return meter.integrated()
@@ -412,10 +441,18 @@ def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None) -> fl
 _LIMITER_LOSS_LU = 0.1
 
 
+def dynamics_at(gain_db: float, rate: int, target: LoudnessTarget) -> Dynamics:
+    """The processing chain for a target at a given gain: what plan_dynamics chooses among."""
+    ceiling = min(-1.5, target.true_peak_dbtp - 0.5)
+    threshold = target.integrated_lufs + 5.0
+    return Dynamics(gain_db=gain_db, rate=rate, ceiling_dbtp=ceiling, threshold_db=threshold)
+
+
 def plan_dynamics(
     clips: Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]],
     rate: int,
     target: LoudnessTarget,
+    kernel: Kernel = "numpy",
 ) -> Dynamics:
     """Choose the gain so the processed programme measures target.integrated_lufs.
 
@@ -423,29 +460,27 @@ def plan_dynamics(
     caller's final pass.
     """
     read = _passes(clips)
-    ceiling = min(-1.5, target.true_peak_dbtp - 0.5)
-    threshold = target.integrated_lufs + 5.0
 
     def make(gain: float) -> Dynamics:
-        return Dynamics(gain_db=gain, rate=rate, ceiling_dbtp=ceiling, threshold_db=threshold)
+        return dynamics_at(gain, rate, target)
 
     aim = target.integrated_lufs + _LIMITER_LOSS_LU
-    raw = _measure(read(), rate, None)
+    raw = _measure(read(), rate, None, kernel)
     if not math.isfinite(raw):
         return make(0.0)
-    return make(_secant(read, rate, make, aim, raw))
+    return make(_secant(lambda clips, dyn: _measure(clips, rate, dyn, kernel), read, make, aim, raw))
 
 
 def _secant(
+    measure: Callable[[Iterable[np.ndarray], Dynamics], float],
     read: Callable[[], Iterable[np.ndarray]],
-    rate: int,
     make: Callable[[float], Dynamics],
     aim: float,
     raw: float,
 ) -> float:
     # Processing only ever lowers loudness, so the raw-based gain is a lower bound; then secant steps.
     g0 = float(np.clip(aim - raw, -60.0, 60.0))
-    l0 = _measure(read(), rate, make(g0))
+    l0 = measure(read(), make(g0))
     best = (abs(l0 - aim), g0)
     # Above threshold a 2:1 compressor passes half of any gain change and the rest passes all of it,
     # so loudness-vs-gain slopes of about 0.75 are typical; starting there usually saves a pass.
@@ -453,7 +488,7 @@ def _secant(
     for _ in range(3):
         if best[0] <= _PLAN_TOL_LU or not math.isfinite(l0):
             break
-        l1 = _measure(read(), rate, make(g1))
+        l1 = measure(read(), make(g1))
         best = min(best, (abs(l1 - aim), g1))
         slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 1.0
         slope = float(np.clip(slope, 0.2, 1.0))

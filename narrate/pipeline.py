@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 import time
 import unicodedata
@@ -19,11 +20,21 @@ from . import __version__
 from .assemble import ClipSpool, Layout, layout_programme, render, seconds_to_samples, trim_silence
 from .cache import SentenceCache
 from .clean import clean_html, clean_text
-from .encode import ENCODER_GAIN_DB, Mp3Format, Tags, encode_mp3, existing_key, read_cover
+from .encode import (
+    ENCODER_GAIN_DB,
+    KEY_DESC,
+    RENDER_DESC,
+    Mp3Format,
+    Tags,
+    encode_mp3,
+    previous_tags,
+    read_cover,
+)
 from .errors import InputError
 from .ingest import Source, read_source
 from .lexicon import Lexicon
-from .loudness import Dynamics, LoudnessMeter, corrected, metered, plan_dynamics
+from .loudness import Dynamics, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
+from .loudness import prefetch as prefetch_scipy
 from .models import Article, ChapterMark, Cue, Script
 from .profile import Profile, load_profile
 from .script import build_script
@@ -173,11 +184,17 @@ def narrate_script(
     tags = dataclasses.replace(episode_tags(script, profile), key=episode_key(script, profile, synth, fmt))
     if tags.cover is not None:
         read_cover(tags.cover)  # a bad cover fails now, not after minutes of synthesis
-    # (scipy is not imported ahead on a thread here, as preview does: measured, a thread importing while
-    # the synthesis workers fork made cold runs slower, 22-27 s against 20-21 s)
-    unchanged = not force and existing_key(target) == tags.key
+    previous = {} if force else previous_tags(target)
+    unchanged = previous.get(KEY_DESC) == tags.key
+    context = render_context(profile, synth, fmt)
+    # An edited article keeps the gain its previous render used (same voice, profile and format): the
+    # final pass measures anyway, and only a miss pays for planning.
+    reused = _previous_gain(previous.get(RENDER_DESC), context)
     with ClipSpool() as spool:
-        stats = _spool_clips(spool, script, synth, cache, jobs, report)
+        # Planning meters the programme several times with scipy's filter, which takes about a second
+        # to import: import it while the sentences are synthesised, once the workers have forked.
+        ahead = prefetch_scipy if reused is None and not unchanged else None
+        stats = _spool_clips(spool, script, synth, cache, jobs, report, ahead)
         layout = layout_programme(script, [spool.length(i) for i in range(len(spool))], profile.pauses, rate)
         if unchanged:
             return _result(target, script, layout, started, stats.synthesised, None, unchanged=True)
@@ -186,22 +203,57 @@ def narrate_script(
         aim = dataclasses.replace(
             profile.loudness, integrated_lufs=profile.loudness.integrated_lufs - ENCODER_GAIN_DB
         )
-        report("loudness", 0, 1)
-        dynamics: Dynamics | None = plan_dynamics(lambda: render(layout, spool.read, fade), rate, aim)
-        report("loudness", 1, 1)
+
+        def plan() -> Dynamics:
+            report("loudness", 0, 1)
+            planned = plan_dynamics(lambda: render(layout, spool.read, fade), rate, aim, kernel="scipy")
+            report("loudness", 1, 1)
+            return planned
+
+        dynamics = dynamics_at(reused, rate, aim) if reused is not None else plan()
+        encodes = 2 if reused is None else 3
         report("encode", 0, 1)
-        # the final pass is metered as it streams into the encoder; a miss (rare) is re-encoded once
-        for _ in range(2):
-            assert dynamics is not None
+        # the final pass is metered as it streams into the encoder; a miss is re-encoded
+        for attempt in range(1, encodes + 1):
             meter = LoudnessMeter(rate)
             blocks = metered(render(layout, spool.read, fade, dynamics.process), meter)
-            path = encode_mp3(blocks, rate, target, tags, layout.chapters, layout.total_samples, fmt)
+            final_tags = dataclasses.replace(tags, render=f"{context} {dynamics.gain_db!r}")
+            path = encode_mp3(blocks, rate, target, final_tags, layout.chapters, layout.total_samples, fmt)
             measured = meter.integrated()
-            dynamics = corrected(dynamics, measured, aim)
-            if dynamics is None:
+            fix = corrected(dynamics, measured, aim)
+            if fix is None or attempt == encodes:
                 break
+            dynamics = plan() if attempt == 1 and reused is not None else fix
         report("encode", 1, 1)
     return _result(path, script, layout, started, stats.synthesised, measured + ENCODER_GAIN_DB)
+
+
+def _previous_gain(render_tag: str | None, context: str) -> float | None:
+    """The gain an earlier render in the same context used, from its narrate-render tag."""
+    if not render_tag:
+        return None
+    made_in, _, gain = render_tag.partition(" ")
+    try:
+        value = float(gain)
+    except ValueError:
+        return None
+    return value if made_in == context and math.isfinite(value) and abs(value) <= 60.0 else None
+
+
+def render_context(profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
+    """A hash of all but the words that shapes the audio: code, voice and settings, profile, format."""
+    return _digest(_context_parts(profile, synth, fmt))[:32]
+
+
+def _context_parts(profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> tuple[str, ...]:
+    return (f"{__version__}/{RENDER_VERSION}/{ENCODER_GAIN_DB}", synth.identity(), repr(profile), repr(fmt))
+
+
+def _digest(parts: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
 
 
 # Bump when assembly, loudness or encoding changes the audio for the same inputs, so that MP3s made by
@@ -211,18 +263,14 @@ RENDER_VERSION = "2"
 
 def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
     """A hash of everything that makes the MP3: an identical re-run leaves the file as it is."""
-    digest = hashlib.sha256()
-    for part in (
-        f"{__version__}/{RENDER_VERSION}/{ENCODER_GAIN_DB}",
-        synth.identity(),
-        repr(profile),
-        repr(fmt),
-        json.dumps(script.to_dict()),
-        script.standfirst or "",
-        _file_digest(profile.cover_path),
-    ):
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    return digest.hexdigest()
+    return _digest(
+        (
+            *_context_parts(profile, synth, fmt),
+            json.dumps(script.to_dict()),
+            script.standfirst or "",
+            _file_digest(profile.cover_path),
+        )
+    )
 
 
 def _file_digest(path: Path | None) -> str:
@@ -241,6 +289,7 @@ def _spool_clips(
     cache: SentenceCache | None,
     jobs: int | None,
     report: ProgressCallback,
+    forked: Callable[[], None] | None = None,
 ) -> SynthesisStats:
     """Every sentence's trimmed clip into the spool, in order: from the cache or from the workers."""
     stats = SynthesisStats()
@@ -252,6 +301,7 @@ def _spool_clips(
         jobs=jobs,
         stats=stats,
         progress=lambda done, total: report("synthesise", done, total),
+        forked=forked,
     )
     for clip in clips:
         spool.append(trim_silence(clip, synth.rate))

@@ -15,7 +15,6 @@ import numpy as np
 
 from .assemble import ClipRef, Silence, apply_fades, layout_programme, seconds_to_samples, trim_silence
 from .errors import InputError
-from .loudness import prefetch as prefetch_scipy
 from .models import Article, Chapter, Paragraph, Script, Section
 from .playback import Player, PlayerStream, play_file, write_wav
 
@@ -149,9 +148,6 @@ class ClipSource:
         self._found: dict[str, np.ndarray] = {}  # read from the cache by `expect`, handed out by `clip`
         self._thread = threading.Thread(target=self._warm_up, name="narrate-voice-load", daemon=True)
         self._thread.start()
-        # scipy.signal takes about a second to import; the loudness stage needs it only after the text
-        # stages and the voice, so bring it in meanwhile on a second thread
-        prefetch_scipy()
 
     def _warm_up(self) -> None:
         try:

@@ -61,8 +61,12 @@ def synthesize_all(
     jobs: int | None = None,
     progress: ClipProgress | None = None,
     stats: SynthesisStats | None = None,
+    forked: Callable[[], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield one clip per text, in order: cached clips as they are, the rest synthesised and cached.
+
+    `forked` is called once worker processes exist (at once when there are none): from then on no
+    process is forked, so the caller may start threads without a worker inheriting one half-way.
 
     With jobs > 1 the missing clips are made by up to `jobs` worker processes, each loading the voice
     once, only if something is missing. A failure names the sentence; clips finished before it stay
@@ -87,11 +91,13 @@ def synthesize_all(
     spec = worker_spec(synth, threads=max(1, available_cores() // max(1, workers))) if workers > 1 else None
     if spec is not None and not _picklable(spec):
         spec = None
+    started = forked or (lambda: None)
     if spec is None:
+        started()
         yield from _in_process(texts, keys, synth, cache, report, stats)
     else:
         stats.workers = workers
-        yield from _in_pool(texts, keys, todo, spec, workers, cache, report, stats)
+        yield from _in_pool(texts, keys, todo, spec, workers, cache, report, stats, started)
 
 
 def _in_process(
@@ -130,6 +136,7 @@ def _in_pool(
     cache: SentenceCache | None,
     report: ClipProgress,
     stats: SynthesisStats,
+    started: Callable[[], None],
 ) -> Iterator[np.ndarray]:
     total = len(texts)
     pending: dict[str, Future[np.ndarray]] = {}
@@ -153,6 +160,8 @@ def _in_pool(
 
     try:
         report(0, total)
+        refill(0)
+        started()  # a fork pool starts all its workers at the first submit and never adds any later
         for i, key in enumerate(keys):
             refill(i)
             future = pending.get(key)

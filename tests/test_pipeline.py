@@ -229,3 +229,85 @@ def test_unreadable_cover_is_a_clear_error(tmp_path: Path) -> None:
         narrate_article(SAMPLE, output=tmp_path / "ep.mp3", profile=profile, synthesizer=synth)
     assert not (tmp_path / "ep.mp3").exists()
     assert synth.calls == []  # it failed before any synthesis
+
+
+def _edited_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, **kwargs: object
+) -> tuple[list[str], list[float], float]:
+    """Narrate `text` to tmp_path/ep.mp3: (stages reported, gains of each encode, pyloudnorm of the file)."""
+    import pyloudnorm
+
+    from narrate import encode, pipeline
+
+    article = tmp_path / "a.md"
+    article.write_text(text, encoding="utf-8")
+    stages: list[str] = []
+    gains: list[float] = []
+    real_encode = encode.encode_mp3
+
+    def spy(blocks, rate, target, tags, *args):  # type: ignore[no-untyped-def]
+        gains.append(float(tags.render.split()[1]))
+        return real_encode(blocks, rate, target, tags, *args)
+
+    monkeypatch.setattr(pipeline, "encode_mp3", spy)
+    narrate_article(
+        article,
+        output=tmp_path / "ep.mp3",
+        synthesizer=FakeSynthesizer(),
+        cache_dir=tmp_path / "cache",
+        progress=lambda stage, done, total: stages.append(stage) if done == 0 else None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    audio = decode(tmp_path / "ep.mp3").astype("float64")
+    return stages, gains, pyloudnorm.Meter(44100).integrated_loudness(audio)
+
+
+def test_an_edit_reuses_the_previous_gain_and_still_lands_on_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    stages, gains, first = _edited_run(tmp_path, monkeypatch, text)
+    assert "loudness" in stages and len(gains) == 1  # the first render plans its gain
+    edited = text.replace("nobody should ration", "no one should ration", 1)
+    assert edited != text
+    stages, again, loudness = _edited_run(tmp_path, monkeypatch, edited)
+    assert "loudness" not in stages and again == gains  # no planning passes: the same gain, one encode
+    assert loudness == pytest.approx(-19.0, abs=0.3)
+    assert first == pytest.approx(-19.0, abs=0.3)
+    # --force is a clean remake: it plans again
+    stages, _, _ = _edited_run(tmp_path, monkeypatch, edited, force=True)
+    assert "loudness" in stages
+
+
+def test_a_reused_gain_that_misses_is_replanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mutagen.id3 import TXXX
+
+    text = SAMPLE.read_text(encoding="utf-8")
+    _, gains, _ = _edited_run(tmp_path, monkeypatch, text)
+    tag = ID3(tmp_path / "ep.mp3")
+    context = tag.getall("TXXX:narrate-render")[0].text[0].split()[0]
+    # same voice and profile, but the stored gain is 6 dB off (as if the article had been rewritten)
+    tag.delall("TXXX:narrate-render")
+    tag.add(TXXX(encoding=1, desc="narrate-render", text=[f"{context} {gains[0] + 6.0}"]))
+    tag.save(v2_version=3)
+    edited = text.replace("nobody should ration", "no one should ration", 1)
+    stages, tried, loudness = _edited_run(tmp_path, monkeypatch, edited)
+    assert tried[0] == pytest.approx(gains[0] + 6.0) and len(tried) == 2 and "loudness" in stages
+    assert loudness == pytest.approx(-19.0, abs=0.3)
+
+
+def test_a_gain_from_another_voice_or_profile_is_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from narrate.profile import load_profile
+
+    text = SAMPLE.read_text(encoding="utf-8")
+    _edited_run(tmp_path, monkeypatch, text)
+    profile = load_profile()
+    target = dataclasses.replace(profile.loudness, integrated_lufs=-18.0)
+    louder = dataclasses.replace(profile, loudness=target)
+    stages, gains, loudness = _edited_run(tmp_path, monkeypatch, text, profile=louder)
+    assert "loudness" in stages and len(gains) == 1
+    assert loudness == pytest.approx(-18.0, abs=0.3)
