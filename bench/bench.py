@@ -203,6 +203,8 @@ def main() -> int:
             article.write_text(text, encoding="utf-8")
             common = [narrate, str(article), "-q", "-o", str(work / "out.mp3"), "--cache-dir", str(cache)]
             shutil.rmtree(cache, ignore_errors=True)
+            # cold means nothing known: no sentence cache and no earlier MP3 whose gain could be reused
+            (work / "out.mp3").unlink(missing_ok=True)
             for name in ("cold", "warm"):
                 results[name].append(measure(common, env))
                 _show(name, results[name][-1])
