@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .models import ChapterMark, Cue, Script
+from .models import ChapterMark, Cue, Script, Sentence
 from .profile import Pauses
 
 SILENCE_BLOCK = 1 << 15  # render long silences in bounded blocks, never as one big array
@@ -53,52 +53,78 @@ def seconds_to_samples(seconds: float, rate: int) -> int:
 
 def layout_programme(script: Script, clip_lengths: Sequence[int], pauses: Pauses, rate: int) -> Layout:
     """Place every sentence's clip with the profile's pauses; chapters start on their first clip sample."""
-    sentences = script.sentences
-    if len(clip_lengths) != len(sentences):
-        raise ValueError(f"{len(clip_lengths)} clips for {len(sentences)} sentences")
+    if len(clip_lengths) != len(script.sentences):
+        raise ValueError(f"{len(clip_lengths)} clips for {len(script.sentences)} sentences")
+    placing = place(script, clip_lengths.__getitem__, pauses, rate)
+    while True:
+        try:
+            next(placing)
+        except StopIteration as done:
+            layout: Layout = done.value
+            return layout
+
+
+def place(
+    script: Script, length_of: Callable[[int], int], pauses: Pauses, rate: int
+) -> Generator[Item, None, Layout]:
+    """The programme's items one at a time, asking for each clip's length only when it is placed; the
+    generator's return value is the whole Layout. This lets the programme be rendered and encoded while
+    later sentences are still being synthesised."""
     items: list[Item] = []
     marks: list[tuple[str, int]] = []
     cues: list[Cue] = []
     position = 0
     index = 0
+    for step, value in _timeline(script, pauses):
+        item: Item
+        if step == "chapter":
+            marks.append((str(value), position))
+            continue
+        if step == "pause":
+            assert isinstance(value, float)
+            n = seconds_to_samples(value, rate)
+            if n <= 0:
+                continue
+            item = Silence(n)
+        else:
+            assert isinstance(value, Sentence)
+            length = int(length_of(index))
+            item = ClipRef(index, length)
+            cues.append(Cue(value.text, position, position + length))
+            index += 1
+        items.append(item)
+        position += item.samples
+        yield item
+    ends = [start for _, start in marks[1:]] + [position]
+    chapter_marks = tuple(ChapterMark(title, start, end) for (title, start), end in zip(marks, ends))
+    return Layout(rate=rate, items=tuple(items), chapters=chapter_marks, cues=tuple(cues))
 
-    def pause(seconds: float) -> None:
-        nonlocal position
-        n = seconds_to_samples(seconds, rate)
-        if n > 0:
-            items.append(Silence(n))
-            position += n
 
+def _timeline(script: Script, pauses: Pauses) -> Iterator[tuple[str, str | float | Sentence]]:
+    """The programme's structure in order: ("chapter", title), ("pause", seconds), ("sentence", s)."""
     chapters = [c for c in script.chapters if any(p.sentences for p in c.paragraphs)]
     previous_kind: str | None = None
     for chapter in chapters:
         if previous_kind is not None:
             if previous_kind == "intro":
-                pause(pauses.after_intro)
+                yield "pause", pauses.after_intro
             elif chapter.kind == "outro":
-                pause(pauses.before_outro)
+                yield "pause", pauses.before_outro
             else:
-                pause(pauses.heading)
-        marks.append((chapter.title, position))
+                yield "pause", pauses.heading
+        yield "chapter", chapter.title
         paragraphs = [p for p in chapter.paragraphs if p.sentences]
         for p_number, paragraph in enumerate(paragraphs):
             if p_number:
                 heading_before = chapter.has_heading and p_number == 1
-                pause(pauses.after_heading if heading_before else pauses.paragraph)
+                yield "pause", pauses.after_heading if heading_before else pauses.paragraph
             for s_number, sentence in enumerate(paragraph.sentences):
                 if s_number:
-                    pause(pauses.sentence)
-                length = int(clip_lengths[index])
-                items.append(ClipRef(index, length))
-                cues.append(Cue(sentence.text, position, position + length))
-                position += length
-                index += 1
+                    yield "pause", pauses.sentence
+                yield "sentence", sentence
         previous_kind = chapter.kind
     # sentences of empty paragraphs do not exist, so every clip is placed exactly once
-    pause(pauses.tail)
-    ends = [start for _, start in marks[1:]] + [position]
-    chapter_marks = tuple(ChapterMark(title, start, end) for (title, start), end in zip(marks, ends))
-    return Layout(rate=rate, items=tuple(items), chapters=chapter_marks, cues=tuple(cues))
+    yield "pause", pauses.tail
 
 
 def trim_silence(
@@ -173,7 +199,17 @@ def render(
     process: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[np.ndarray]:
     """The programme as float32 blocks in order: faded (and processed) clips and silence blocks."""
-    for item in layout.items:
+    return render_items(layout.items, read_clip, fade, process)
+
+
+def render_items(
+    items: Iterable[Item],
+    read_clip: Callable[[int], np.ndarray],
+    fade: int,
+    process: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Iterator[np.ndarray]:
+    """`render` over items as they come (from a Layout, or from `place` while synthesis goes on)."""
+    for item in items:
         if isinstance(item, Silence):
             remaining = item.samples
             while remaining > 0:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -125,15 +125,28 @@ def encode_mp3(
     fmt: Mp3Format = Mp3Format(),
 ) -> Path:
     """Stream float32 blocks through one ffmpeg encode, prepend our ID3v2.3 tag, then rename into place."""
+    tag = id3_tag(tags, chapters, rate, total_samples)  # a bad tag fails before encoding
+    return encode_stream(blocks, rate, output, fmt, lambda: tag)
+
+
+def encode_stream(
+    blocks: Iterable[np.ndarray],
+    rate: int,
+    output: Path,
+    fmt: Mp3Format,
+    make_tag: Callable[[], bytes],
+) -> Path:
+    """encode_mp3 for a programme still being made: the tag (chapters, length) is asked for once the last
+    block has been encoded."""
     output = Path(output)
     ensure_folder(output.parent)  # fail before encoding, not after
-    tag = id3_tag(tags, chapters, rate, total_samples)
     remove_stale_partials(output.parent)
     # ffmpeg writes to the temp folder: a killed run leaves nothing in the output folder but,
     # at worst, the few-millisecond final copy below, which the next run sweeps away
     with tempfile.TemporaryDirectory(prefix="narrate-encode-") as work:
         audio_path = Path(work) / "audio.mp3"
         _run_encoder(blocks, rate, audio_path, fmt)
+        tag = make_tag()
         with writing(output) as final_path:
             _write_tagged(final_path, tag, audio_path)
     return output

@@ -7,7 +7,7 @@ import os
 import pickle
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -62,7 +62,7 @@ def synthesize_all(
     progress: ClipProgress | None = None,
     stats: SynthesisStats | None = None,
     forked: Callable[[], None] | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Yield one clip per text, in order: cached clips as they are, the rest synthesised and cached.
 
     `forked` is called once worker processes exist (at once when there are none): from then on no

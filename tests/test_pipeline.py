@@ -233,8 +233,8 @@ def test_unreadable_cover_is_a_clear_error(tmp_path: Path) -> None:
 
 def _edited_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, **kwargs: object
-) -> tuple[list[str], list[float], float]:
-    """Narrate `text` to tmp_path/ep.mp3: (stages reported, gains of each encode, pyloudnorm of the file)."""
+) -> tuple[list[str], int, float, float]:
+    """Narrate `text` to tmp_path/ep.mp3: (stages reported, encodes, gain recorded, pyloudnorm reading)."""
     import pyloudnorm
 
     from narrate import encode, pipeline
@@ -242,14 +242,14 @@ def _edited_run(
     article = tmp_path / "a.md"
     article.write_text(text, encoding="utf-8")
     stages: list[str] = []
-    gains: list[float] = []
-    real_encode = encode.encode_mp3
+    encodes = []
+    real_encode = encode.encode_stream
 
-    def spy(blocks, rate, target, tags, *args):  # type: ignore[no-untyped-def]
-        gains.append(float(tags.render.split()[1]))
-        return real_encode(blocks, rate, target, tags, *args)
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        encodes.append(1)
+        return real_encode(*args, **kw)
 
-    monkeypatch.setattr(pipeline, "encode_mp3", spy)
+    monkeypatch.setattr(pipeline, "encode_stream", spy)
     narrate_article(
         article,
         output=tmp_path / "ep.mp3",
@@ -258,24 +258,25 @@ def _edited_run(
         progress=lambda stage, done, total: stages.append(stage) if done == 0 else None,
         **kwargs,  # type: ignore[arg-type]
     )
+    gain = float(ID3(tmp_path / "ep.mp3").getall("TXXX:narrate-render")[0].text[0].split()[1])
     audio = decode(tmp_path / "ep.mp3").astype("float64")
-    return stages, gains, pyloudnorm.Meter(44100).integrated_loudness(audio)
+    return stages, len(encodes), gain, pyloudnorm.Meter(44100).integrated_loudness(audio)
 
 
 def test_an_edit_reuses_the_previous_gain_and_still_lands_on_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = SAMPLE.read_text(encoding="utf-8")
-    stages, gains, first = _edited_run(tmp_path, monkeypatch, text)
-    assert "loudness" in stages and len(gains) == 1  # the first render plans its gain
+    stages, encodes, gain, first = _edited_run(tmp_path, monkeypatch, text)
+    assert stages.count("loudness") == 1 and encodes == 1  # the first render plans its gain
     edited = text.replace("nobody should ration", "no one should ration", 1)
     assert edited != text
-    stages, again, loudness = _edited_run(tmp_path, monkeypatch, edited)
-    assert "loudness" not in stages and again == gains  # no planning passes: the same gain, one encode
+    stages, encodes, again, loudness = _edited_run(tmp_path, monkeypatch, edited)
+    assert "loudness" not in stages and encodes == 1 and again == gain  # no planning: the same gain
     assert loudness == pytest.approx(-19.0, abs=0.3)
     assert first == pytest.approx(-19.0, abs=0.3)
     # --force is a clean remake: it plans again
-    stages, _, _ = _edited_run(tmp_path, monkeypatch, edited, force=True)
+    stages, _, _, _ = _edited_run(tmp_path, monkeypatch, edited, force=True)
     assert "loudness" in stages
 
 
@@ -283,16 +284,16 @@ def test_a_reused_gain_that_misses_is_replanned(tmp_path: Path, monkeypatch: pyt
     from mutagen.id3 import TXXX
 
     text = SAMPLE.read_text(encoding="utf-8")
-    _, gains, _ = _edited_run(tmp_path, monkeypatch, text)
+    _, _, gain, _ = _edited_run(tmp_path, monkeypatch, text)
     tag = ID3(tmp_path / "ep.mp3")
     context = tag.getall("TXXX:narrate-render")[0].text[0].split()[0]
     # same voice and profile, but the stored gain is 6 dB off (as if the article had been rewritten)
     tag.delall("TXXX:narrate-render")
-    tag.add(TXXX(encoding=1, desc="narrate-render", text=[f"{context} {gains[0] + 6.0}"]))
+    tag.add(TXXX(encoding=1, desc="narrate-render", text=[f"{context} {gain + 6.0}"]))
     tag.save(v2_version=3)
     edited = text.replace("nobody should ration", "no one should ration", 1)
-    stages, tried, loudness = _edited_run(tmp_path, monkeypatch, edited)
-    assert tried[0] == pytest.approx(gains[0] + 6.0) and len(tried) == 2 and "loudness" in stages
+    stages, encodes, replanned, loudness = _edited_run(tmp_path, monkeypatch, edited)
+    assert encodes == 2 and "loudness" in stages and replanned == pytest.approx(gain, abs=0.5)
     assert loudness == pytest.approx(-19.0, abs=0.3)
 
 
@@ -308,6 +309,60 @@ def test_a_gain_from_another_voice_or_profile_is_not_reused(
     profile = load_profile()
     target = dataclasses.replace(profile.loudness, integrated_lufs=-18.0)
     louder = dataclasses.replace(profile, loudness=target)
-    stages, gains, loudness = _edited_run(tmp_path, monkeypatch, text, profile=louder)
-    assert "loudness" in stages and len(gains) == 1
+    stages, encodes, _, loudness = _edited_run(tmp_path, monkeypatch, text, profile=louder)
+    assert "loudness" in stages and encodes == 1
     assert loudness == pytest.approx(-18.0, abs=0.3)
+
+
+def test_encoding_starts_while_later_sentences_are_synthesised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the gain is planned on the first third; from then on synthesis and encoding overlap
+    from narrate import encode, pipeline
+
+    synth = FakeSynthesizer()
+    at_first_block: list[int] = []
+    real_encode = encode.encode_stream
+
+    def spy(blocks, *args, **kw):  # type: ignore[no-untyped-def]
+        def watched():  # type: ignore[no-untyped-def]
+            for block in blocks:
+                if not at_first_block:
+                    at_first_block.append(len(synth.calls))
+                yield block
+
+        return real_encode(watched(), *args, **kw)
+
+    monkeypatch.setattr(pipeline, "encode_stream", spy)
+    result = narrate_article(SAMPLE, output=tmp_path / "ep.mp3", synthesizer=synth, cache_dir=tmp_path / "c")
+    n = len(result.script.sentences)
+    assert n > 12 and len(synth.calls) == n
+    assert at_first_block and -(-n // 3) <= at_first_block[0] < n
+    # and what streamed out is the exact programme: chapters where layout_programme puts them
+    from narrate.assemble import layout_programme
+    from narrate.cache import SentenceCache
+    from narrate.profile import load_profile
+
+    cache = SentenceCache(tmp_path / "c")
+    from narrate.assemble import trim_silence
+
+    lengths = [trim_silence(cache.get(cache.key(synth.identity(), s.spoken)), synth.rate).size  # type: ignore[arg-type]
+               for s in result.script.sentences]
+    layout = layout_programme(result.script, lengths, load_profile().pauses, synth.rate)
+    assert result.chapters == layout.chapters and result.cues == layout.cues
+    assert result.total_samples == layout.total_samples
+
+
+def test_a_synthesis_failure_after_encoding_began_leaves_nothing(tmp_path: Path) -> None:
+    from narrate.errors import SynthesisError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "ep.mp3"
+    target.write_bytes(b"old")
+    synth = FakeSynthesizer(fail_on="The Consumer Council for Water")  # the third from the end
+    with pytest.raises(SynthesisError, match="sentence 19 of 21"):
+        narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=tmp_path / "c")
+    assert target.read_bytes() == b"old"
+    assert os.listdir(out) == ["ep.mp3"]
+    assert len(synth.calls) == 19  # the sentences before it were made (and cached), then it failed
