@@ -74,7 +74,7 @@ class Biquad:
         b0, b1, b2, a0, a1, a2 = (float(v) for v in section)
         if a0 != 1.0:
             b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
-        self._b = (b0, b1, b2)
+        self._b = np.array([b0, b1, b2])
         disc = a1 * a1 - 4.0 * a2
         if disc >= -1e-12:
             # real poles (a repeated pole, as in a Q = 0.5 high-pass, included): two real one-pole stages
@@ -93,9 +93,8 @@ class Biquad:
         x = np.asarray(x, dtype=np.float64)
         if x.size == 0:
             return x.copy()
-        b0, b1, b2 = self._b
         ext = np.concatenate([self._history, x])
-        w = b0 * ext[2:] + b1 * ext[1:-1] + b2 * ext[:-2]
+        w = np.convolve(ext, self._b, mode="valid")  # b0 x[n] + b1 x[n-1] + b2 x[n-2]
         self._history = ext[-2:].copy()
         if self._real is not None:
             p1, p2 = self._real
@@ -107,8 +106,8 @@ class Biquad:
         p = self._pole
         s = one_pole(w, p, self._state[0])
         self._state[0] = complex(s[-1])
-        residue = p / (p - p.conjugate())
-        return 2.0 * (residue * s).real
+        twice = 2.0 * p / (p - p.conjugate())
+        return s.real * twice.real - s.imag * twice.imag
 
 
 def _windows(x: np.ndarray, size: int, mode: str, cval: float) -> np.ndarray:
