@@ -233,7 +233,8 @@ def narrate_script(
         # sentences; the programme is then processed and encoded while the rest is synthesised. The
         # final pass is metered: a miss of more than 0.3 LU is planned on the whole programme and
         # encoded again.
-        dynamics = dynamics_at(reused, rate, aim) if reused is not None else plan(_planning_prefix(n))
+        planned_on = 0 if reused is not None else _planning_prefix(n)
+        dynamics = dynamics_at(reused, rate, aim) if reused is not None else plan(planned_on)
         kernel: Kernel = "numpy" if reused is not None else "scipy"  # scipy is loaded when we planned
         report("encode", 0, 1)
         for attempt in range(3):
@@ -254,7 +255,10 @@ def narrate_script(
             fix = corrected(dynamics, measured, aim)
             if fix is None or attempt == 2:
                 break
-            dynamics = plan(n) if attempt == 0 else fix
+            if planned_on < n:  # the gain came from part of the programme, or from its last version
+                dynamics, planned_on = plan(n), n
+            else:
+                dynamics = fix
             kernel = "scipy"
         report("encode", 1, 1)
     return _result(path, script, layout, started, clips.stats.synthesised, measured + ENCODER_GAIN_DB)

@@ -366,3 +366,27 @@ def test_a_synthesis_failure_after_encoding_began_leaves_nothing(tmp_path: Path)
     assert target.read_bytes() == b"old"
     assert os.listdir(out) == ["ep.mp3"]
     assert len(synth.calls) == 19  # the sentences before it were made (and cached), then it failed
+
+
+@pytest.mark.parametrize(("paragraphs", "plans"), [(None, 2), (1, 1)])
+def test_a_missed_final_pass_is_replanned_on_everything_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paragraphs: int | None, plans: int
+) -> None:
+    # a first-third plan that misses is planned again on the whole programme; a plan that already
+    # covered everything (12 sentences or fewer) is corrected instead of planned twice
+    import dataclasses
+
+    from narrate import pipeline
+
+    text = SAMPLE.read_text(encoding="utf-8")
+    if paragraphs is not None:  # front matter, title and the first paragraph: 6 sentences with intro/outro
+        text = "\n\n".join(text.split("\n\n")[:3]) + "\n"
+    calls = []
+
+    def miss_once(dynamics, measured, target):  # type: ignore[no-untyped-def]
+        calls.append(measured)
+        return dataclasses.replace(dynamics, gain_db=dynamics.gain_db + 0.01) if len(calls) == 1 else None
+
+    monkeypatch.setattr(pipeline, "corrected", miss_once)
+    stages, encodes, _, _ = _edited_run(tmp_path, monkeypatch, text)
+    assert encodes == 2 and stages.count("loudness") == plans
