@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import math
 import threading
-import warnings
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -149,7 +148,7 @@ def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
 class LoudnessMeter:
     """Streaming ITU-R BS.1770-4 integrated loudness (mono) with a 4x true-peak tracker.
 
-    Per 100 ms hop only one float is kept, so memory grows by 80 bytes per second of programme.
+    Per 100 ms hop only one float32 is kept, so memory grows by 40 bytes per second of programme.
     """
 
     def __init__(self, rate: int, *, track_true_peak: bool = False, kernel: Kernel = "numpy") -> None:
@@ -165,7 +164,7 @@ class LoudnessMeter:
         self._hop = 0  # index of the hop being filled
         self._hop_end = self._bound(1)
         self._partial = 0.0
-        self._hops = array("d")  # one energy per 100 ms: 80 bytes a second of programme
+        self._hops = array("f")  # one energy per 100 ms: 40 bytes a second of programme
         self._tp_tail = np.zeros(2 * _OS_HALF, dtype=np.float32)
         self._tp = 0.0
 
@@ -230,23 +229,48 @@ class LoudnessMeter:
             return float("-inf")
         # Block count and the zero-extended last block follow pyloudnorm so short tails agree too.
         n_blocks = int(np.round((n / rate - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
-        hops = np.zeros(n_blocks + 3)
-        have = np.append(np.frombuffer(self._hops, dtype=np.float64), self._partial)[: hops.size]
-        hops[: have.size] = have
-        csum = np.concatenate([[0.0], np.cumsum(hops)])
-        z = (csum[4 : 4 + n_blocks] - csum[:n_blocks]) / (_BLOCK_S * rate)
-        z = np.maximum(z, 0.0)  # cumsum differences can go a hair negative on silence
-        with np.errstate(divide="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lb = -0.691 + 10.0 * np.log10(z)
-            gated = z[lb >= _ABS_GATE]
-            if gated.size == 0:
-                return float("-inf")
-            rel = -0.691 + 10.0 * np.log10(gated.mean()) + _REL_GATE
-            keep = z[(lb > rel) & (lb > _ABS_GATE)]
-            if keep.size == 0:
-                return float("-inf")
-            return float(-0.691 + 10.0 * np.log10(keep.mean()))
+        # Gated in two streaming passes over chunks of blocks, so a book-length programme (a million
+        # blocks) needs no per-block arrays: first the absolute gate, then the relative one.
+        abs_gate = _mean_square(_ABS_GATE)
+        count, total = 0, 0.0
+        for z in self._block_mean_squares(n_blocks):
+            loud = z >= abs_gate
+            count += int(loud.sum())
+            total += float(z.sum(where=loud))
+        if count == 0:
+            return float("-inf")
+        rel_gate = _mean_square(_lufs(total / count) + _REL_GATE)
+        count, total = 0, 0.0
+        for z in self._block_mean_squares(n_blocks):
+            keep = (z > rel_gate) & (z > abs_gate)
+            count += int(keep.sum())
+            total += float(z.sum(where=keep))
+        if count == 0:
+            return float("-inf")
+        return _lufs(total / count)
+
+    def _block_mean_squares(self, n_blocks: int, chunk: int = 1 << 15) -> Iterator[np.ndarray]:
+        """Each 400 ms block's mean square (four hops), `chunk` blocks at a time; zeros past the end."""
+        hops = np.frombuffer(self._hops, dtype=np.float32)
+        for start in range(0, n_blocks, chunk):
+            end = min(n_blocks, start + chunk)
+            window = np.zeros(end - start + 3)  # the hops blocks start..end-1 span
+            have = hops[start : end + 3]
+            window[: have.size] = have
+            if have.size < window.size and start + have.size == len(hops):
+                window[have.size] = self._partial  # the hop still being filled counts too
+            c = np.concatenate([[0.0], np.cumsum(window)])
+            z = (c[4:] - c[:-4]) / (_BLOCK_S * self.rate)
+            yield np.maximum(z, 0.0)  # cumsum differences can go a hair negative on silence
+
+
+def _lufs(mean_square: float) -> float:
+    return -0.691 + 10.0 * math.log10(mean_square) if mean_square > 0 else float("-inf")
+
+
+def _mean_square(lufs: float) -> float:
+    """The block mean square that reads `lufs`: the gates compare these rather than logarithms."""
+    return float(10.0 ** ((lufs + 0.691) / 10.0))
 
 
 @dataclass(frozen=True)
