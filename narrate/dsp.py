@@ -138,16 +138,8 @@ def uniform_filter1d(x: np.ndarray, size: int, mode: str = "constant", cval: flo
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0 or size <= 1:
         return x.copy()
-    left = size // 2
-    right = size - left - 1
-    if mode == "constant":
-        padded = np.concatenate([np.full(left, cval), x, np.full(right, cval)])
-    elif mode == "nearest":
-        padded = np.concatenate([np.full(left, x[0]), x, np.full(right, x[-1])])
-    else:
-        raise ValueError(f"unsupported mode {mode!r}")
-    # sums of the window by direct addition: a running cumsum would drift on long inputs
-    return np.lib.stride_tricks.sliding_window_view(padded, size).sum(axis=1) / size
+    # each window summed directly: a running cumsum would drift on long inputs
+    return _windows(x, size, mode, cval).sum(axis=1) / size
 
 
 def lfilter_one_pole(x: np.ndarray, a: float) -> np.ndarray:

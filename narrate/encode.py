@@ -308,11 +308,6 @@ def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_sample
     return b"ID3" + bytes([3, 0, 0]) + size + body + padding
 
 
-def existing_key(path: Path) -> str | None:
-    """The narrate-key of an MP3 narrate made earlier at path, or None."""
-    return previous_tags(path).get(KEY_DESC)
-
-
 def previous_tags(path: Path) -> dict[str, str]:
     """narrate's own TXXX values (narrate-key, narrate-render) in the MP3 at path; empty if none."""
     from mutagen import MutagenError

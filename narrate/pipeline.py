@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
 from . import __version__
 from .assemble import (
     ClipRef,
@@ -25,7 +23,6 @@ from .assemble import (
     Layout,
     layout_programme,
     place,
-    render,
     render_items,
     seconds_to_samples,
     trim_silence,
@@ -424,8 +421,3 @@ def episode_tags(script: Script, profile: Profile) -> Tags:
         cover=profile.cover_path,
     )
 
-
-def programme_samples(layout: Layout, read_clip: Callable[[int], np.ndarray], fade: int) -> np.ndarray:
-    """The whole unprocessed programme in one array: for tests and previews of short texts only."""
-    blocks = list(render(layout, read_clip, fade))
-    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
