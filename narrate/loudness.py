@@ -396,6 +396,9 @@ class Dynamics:
         return _slow_release(g, self._frames(self._LIM_RELEASE_MS))
 
 
+_MERGE_FRAMES = 64
+
+
 def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Per-frame 4x true peak where ``hot(upper_bound)`` says it matters, else the upper bound.
 
@@ -409,8 +412,10 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
     idx = np.flatnonzero(hot(bound))
     if idx.size == 0:
         return out
-    # Merge runs a few frames apart: fewer, longer convolutions are cheaper than many tiny ones.
-    breaks = np.flatnonzero(np.diff(idx) > 2 * reach + 4)
+    # Merge runs up to _MERGE_FRAMES apart: interpolating the gap costs less than the Python and call
+    # overhead of separate convolutions (limiting a 6.7-minute programme: 1.9 s with runs 8 frames
+    # apart, 1.3 s at 64). Frames in a merged gap get their exact peak instead of the bound.
+    breaks = np.flatnonzero(np.diff(idx) > max(_MERGE_FRAMES, 2 * reach + 4))
     starts = np.concatenate([[idx[0]], idx[breaks + 1]])
     ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
     for a, b in zip(starts, ends, strict=True):

@@ -317,7 +317,7 @@ def _digest(parts: tuple[str, ...]) -> str:
 
 # Bump when assembly, loudness or encoding changes the audio for the same inputs, so that MP3s made by
 # the previous code are not taken as unchanged (the package version alone moves only at releases).
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 
 def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
