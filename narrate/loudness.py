@@ -188,8 +188,7 @@ class LoudnessMeter:
         # In silence the filter state would decay into subnormal floats, which are several times slower
         # to compute with; a +-1e-15 Nyquist-rate dither (about -290 LUFS) keeps it normal without
         # moving any reading.
-        dither = np.where((np.arange(self._pos, self._pos + x.size) & 1) == 0, 1e-15, -1e-15)
-        y = self._filter(x + dither)
+        y = self._filter(x + _dither(self._pos, x.size))
         self._accumulate(y * y)
         if self._track:
             self._track_peak(x.astype(np.float32))
@@ -262,6 +261,17 @@ class LoudnessMeter:
             c = np.concatenate([[0.0], np.cumsum(window)])
             z = (c[4:] - c[:-4]) / (_BLOCK_S * self.rate)
             yield np.maximum(z, 0.0)  # cumsum differences can go a hair negative on silence
+
+
+_DITHER = np.tile([1e-15, -1e-15], 1 << 17)
+
+
+def _dither(start: int, n: int) -> np.ndarray:
+    """+1e-15 on even sample positions, -1e-15 on odd ones, for samples start..start+n-1."""
+    global _DITHER
+    if n + 1 > _DITHER.size:
+        _DITHER = np.tile([1e-15, -1e-15], n // 2 + 1)
+    return _DITHER[start & 1 : (start & 1) + n]
 
 
 def _lufs(mean_square: float) -> float:
