@@ -42,8 +42,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
+    from narrate.audio.synth import FakeSynthesizer
     from narrate.pipeline import narrate_article
-    from narrate.synth import FakeSynthesizer
 
     with tempfile.TemporaryDirectory(prefix="narrate-bench-mem-") as work:
         source = Path(work) / "long.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Names load on first use (PEP 562), so `narrate say` and `narrate --help` start fast.
 _EXPORTS = {
@@ -21,9 +21,9 @@ _EXPORTS = {
     "narrate_article": "pipeline",
     "Profile": "profile",
     "load_profile": "profile",
-    "FakeSynthesizer": "synth",
-    "PiperSynthesizer": "synth",
-    "Synthesizer": "synth",
+    "FakeSynthesizer": "audio.synth",
+    "PiperSynthesizer": "audio.synth",
+    "Synthesizer": "audio.synth",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -37,8 +37,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .audio.synth import FakeSynthesizer, PiperSynthesizer, Synthesizer
     from .errors import NarrateError
     from .models import Article, Chapter, Paragraph, Script, Sentence
     from .pipeline import NarrationResult, load_article, load_script, narrate_article
     from .profile import Profile, load_profile
-    from .synth import FakeSynthesizer, PiperSynthesizer, Synthesizer

@@ -14,13 +14,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
-from . import __version__
+from ._version import __version__
 from .atomic import write_bytes_atomic, write_text_atomic
 from .errors import InputError, NarrateError, OutputError
-from .feed import FEED_NAME, FeedEpisode, build_feed, check_base_url, episode_guid, file_url, published_at
-from .lexicon import Lexicon
 from .profile import DEFAULT_PROFILE, Profile, load_profile
-from .sidecars import write_sidecars
+from .publish.feed import (
+    FEED_NAME,
+    FeedEpisode,
+    build_feed,
+    check_base_url,
+    episode_guid,
+    file_url,
+    published_at,
+)
+from .publish.sidecars import write_sidecars
+from .text.lexicon import Lexicon
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MANIFEST_NAME = ".narrate-manifest.json"
@@ -151,7 +159,7 @@ class ProcessExecutor:
     def map(
         self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
     ) -> Iterator[tuple[_J, _R]]:
-        from .workers import _context
+        from .audio.workers import _context
 
         waiting = list(jobs)
         waiting.reverse()
@@ -316,7 +324,7 @@ def run_batch(
 ) -> BatchReport:
     """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed."""
     from . import pipeline
-    from .workers import available_cores
+    from .audio.workers import available_cores
 
     report = progress or (lambda article, state, detail: None)
     folder = Path(output_dir)

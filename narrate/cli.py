@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from . import __version__
+from ._version import __version__
 from .errors import NarrateError
-from .lexicon import Lexicon
 from .models import Script
 from .profile import Profile, load_profile
+from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
     from .preview import ClipSource
@@ -112,7 +112,7 @@ def _cache_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_cache(args: argparse.Namespace, err: Console) -> int:
-    from .cache import SentenceCache
+    from .audio.cache import SentenceCache
 
     cache = SentenceCache(args.cache_dir)
     if args.clear:
@@ -322,9 +322,9 @@ def script_text(script: Script) -> str:
 
 
 def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from .clean import clean_html, clean_text
-    from .ingest import read_source
     from .pipeline import load_article
+    from .text.clean import clean_html, clean_text
+    from .text.ingest import read_source
 
     profile, _ = _profile_and_lexicon(args)
     source = read_source(args.article)
@@ -354,7 +354,7 @@ def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
 def _cmd_voices(args: argparse.Namespace, err: Console) -> int:
     from rich.table import Table
 
-    from .voices import list_voices, voices_dir
+    from .audio.voices import list_voices, voices_dir
 
     table = Table(title=f"Voices (bundled, and {voices_dir()}/)")
     for column in ("name", "language", "quality", "sample rate", "source"):
@@ -464,7 +464,7 @@ def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
     cache = None
     if not getattr(args, "no_cache", False):
         try:
-            from .cache import SentenceCache
+            from .audio.cache import SentenceCache
         except ImportError:  # pragma: no cover - the cache module is optional for preview
             cache = None
         else:
@@ -481,7 +481,7 @@ def _run_preview(
     profile: Profile,
     source: ClipSource,
 ) -> int:
-    from .playback import find_player
+    from .audio.playback import find_player
     from .preview import preview_audio
 
     player = None
@@ -667,7 +667,7 @@ def _cmd_feed(args: argparse.Namespace, err: Console) -> int:
 def _write_requested_sidecars(args: argparse.Namespace, result: object) -> None:
     """--transcript and --chapters-json for a single article: only when asked, beside the MP3."""
     from .pipeline import NarrationResult
-    from .sidecars import write_sidecars
+    from .publish.sidecars import write_sidecars
 
     if not (args.transcript or args.chapters_json):
         return

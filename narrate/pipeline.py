@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from . import __version__
-from .assemble import (
+from ._version import __version__
+from .audio.assemble import (
     ClipRef,
     ClipSpool,
     Item,
@@ -27,9 +27,8 @@ from .assemble import (
     seconds_to_samples,
     trim_silence,
 )
-from .cache import SentenceCache
-from .clean import clean_html, clean_text
-from .encode import (
+from .audio.cache import SentenceCache
+from .audio.encode import (
     ENCODER_GAIN_DB,
     KEY_DESC,
     MAX_CHAPTERS,
@@ -41,18 +40,19 @@ from .encode import (
     previous_tags,
     read_cover,
 )
+from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
+from .audio.loudness import prefetch as prefetch_scipy
+from .audio.synth import PiperSynthesizer, Synthesizer, SynthSettings
+from .audio.voices import find_voice
+from .audio.workers import SynthesisStats, default_jobs, synthesize_all
 from .errors import EncodeError, InputError
-from .ingest import Source, read_source
-from .lexicon import Lexicon
-from .loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
-from .loudness import prefetch as prefetch_scipy
 from .models import Article, ChapterMark, Cue, Script
 from .profile import Profile, load_profile
-from .script import build_script
-from .structure import parse_markdown, parse_text
-from .synth import PiperSynthesizer, Synthesizer, SynthSettings
-from .voices import find_voice
-from .workers import SynthesisStats, default_jobs, synthesize_all
+from .text.clean import clean_html, clean_text
+from .text.ingest import Source, read_source
+from .text.lexicon import Lexicon
+from .text.script import build_script
+from .text.structure import parse_markdown, parse_text
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .assemble import ClipRef, Silence, apply_fades, layout_programme, seconds_to_samples, trim_silence
+from .audio.assemble import ClipRef, Silence, apply_fades, layout_programme, seconds_to_samples, trim_silence
+from .audio.playback import Player, PlayerStream, play_file, write_wav
 from .errors import InputError
 from .models import Article, Chapter, Paragraph, Script, Section
-from .playback import Player, PlayerStream, play_file, write_wav
 
 if TYPE_CHECKING:
-    from .cache import SentenceCache
-    from .lexicon import Lexicon
-    from .loudness import Dynamics
+    from .audio.cache import SentenceCache
+    from .audio.loudness import Dynamics
+    from .audio.synth import Synthesizer
     from .profile import Profile
-    from .synth import Synthesizer
+    from .text.lexicon import Lexicon
 
 _PLAN_MIN_SECONDS = 1.0  # BS.1770 needs 0.4 s blocks; a short first sentence is repeated up to this
 
@@ -111,7 +111,7 @@ def _fold(text: str) -> str:
 def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> Script:
     """A typed line (blank lines part paragraphs) through the same speech rules as an article."""
     from .profile import Bookend
-    from .script import build_script
+    from .text.script import build_script
 
     paragraphs = tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
     if not paragraphs:
@@ -332,7 +332,7 @@ def _blocks(
 
 def _plan(blocks: list[np.ndarray], profile: Profile, rate: int) -> Dynamics:
     """The episode's gain, compressor and limiter, planned on what is at hand (a short clip is repeated)."""
-    from .loudness import plan_dynamics
+    from .audio.loudness import plan_dynamics
 
     length = sum(b.size for b in blocks)
     if 0 < length < _PLAN_MIN_SECONDS * rate:

@@ -9,11 +9,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from .clean import CleanRules
+from .audio.loudness import LoudnessTarget
 from .errors import ProfileError
-from .lexicon import Lexicon
-from .loudness import LoudnessTarget
-from .speech import SpeechRules
+from .text.clean import CleanRules
+from .text.lexicon import Lexicon
+from .text.speech import SpeechRules
 
 if sys.version_info >= (3, 11):
     import tomllib

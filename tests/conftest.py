@@ -15,7 +15,7 @@ SHARED_SAMPLE = ROOT.parent / "shared" / "samples" / "byline-putin-negotiations.
 
 @pytest.fixture
 def fake_synth():  # type: ignore[no-untyped-def]
-    from narrate.synth import FakeSynthesizer
+    from narrate.audio.synth import FakeSynthesizer
 
     return FakeSynthesizer()
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrate.assemble import (
+from narrate.audio.assemble import (
     ClipRef,
     ClipSpool,
     Silence,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from narrate import cli
-from narrate.synth import FakeSynthesizer
+from narrate.audio.synth import FakeSynthesizer
 
 LIMIT = 350
 
@@ -19,7 +19,6 @@ LIMIT = 350
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     synth = FakeSynthesizer(per_char=0.002)
     from narrate import pipeline
-
     monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 

@@ -18,6 +18,7 @@ from lxml import etree
 from mutagen.id3 import ID3
 
 from narrate import cli
+from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import (
     MANIFEST_NAME,
     EpisodeJob,
@@ -28,8 +29,7 @@ from narrate.batch import (
     run_batch,
     run_episode,
 )
-from narrate.feed import PODCAST_NS
-from narrate.synth import FakeSynthesizer
+from narrate.publish.feed import PODCAST_NS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -45,7 +45,6 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Every episode job builds this fake instead of Piper; it fails on the word 'kaboom'."""
     synth = FakeSynthesizer(per_char=0.008, base=0.1, fail_on="kaboom")  # short clips: fast encodes
     from narrate import pipeline
-
     monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.cache import SentenceCache, default_cache_dir
+from narrate.audio.cache import SentenceCache, default_cache_dir
+from narrate.audio.synth import FakeSynthesizer
 from narrate.cli import main
 from narrate.errors import OutputError
 from narrate.pipeline import narrate_article
-from narrate.synth import FakeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

@@ -1,4 +1,4 @@
-"""Tests for narrate.clean: scraped pages and saved HTML become title, author, date and body blocks."""
+"""Tests for narrate.text.clean: scraped pages and saved HTML become title, author, date and body blocks."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrate.clean import CleanedArticle, CleanRules, clean_html, clean_text
 from narrate.errors import ProfileError
+from narrate.text.clean import CleanedArticle, CleanRules, clean_html, clean_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = Path(__file__).parents[2] / "shared" / "samples" / "byline-putin-negotiations.txt"

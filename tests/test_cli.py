@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from narrate import cli
-from narrate.synth import FakeSynthesizer
+from narrate.audio.synth import FakeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -22,7 +22,6 @@ def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Route the CLI's synthesiser to the fake one (the real voice is tested in test_voice.py)."""
     synth = FakeSynthesizer()
     from narrate import pipeline
-
     monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 

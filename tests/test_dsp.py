@@ -1,4 +1,4 @@
-"""narrate.dsp against scipy, which it stands in for at run time (scipy stays a test dependency)."""
+"""narrate.audio.dsp against scipy, which it stands in for at run time (scipy stays a test dependency)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrate import dsp
-from narrate.loudness import LoudnessMeter, _k_weighting_sos
+from narrate.audio import dsp
+from narrate.audio.loudness import LoudnessMeter, _k_weighting_sos
 
 RNG = np.random.default_rng(7)
 NOISE = RNG.standard_normal(50_000)
@@ -85,13 +85,13 @@ def test_both_meter_kernels_read_the_same() -> None:
 
 
 def test_running_narrate_does_not_import_scipy_signal() -> None:
-    # the point of narrate.dsp: an edit's re-run must not pay scipy.signal's second of import
+    # the point of narrate.audio.dsp: an edit's re-run must not pay scipy.signal's second of import
     import subprocess
     import sys
 
     code = (
         "import sys, numpy as np\n"
-        "from narrate.loudness import LoudnessMeter, dynamics_at, LoudnessTarget\n"
+        "from narrate.audio.loudness import LoudnessMeter, dynamics_at, LoudnessTarget\n"
         "m = LoudnessMeter(22050)\n"
         "x = np.sin(np.arange(22050 * 2) * 0.05).astype('float32') * 0.3\n"
         "m.add(dynamics_at(3.0, 22050, LoudnessTarget()).process(x))\n"

@@ -15,7 +15,7 @@ from audio_tools import decode, ffmpeg_chapters, ffmpeg_tags
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrate.encode import Mp3Format, Tags, encode_mp3, encoder_args, id3_tag
+from narrate.audio.encode import Mp3Format, Tags, encode_mp3, encoder_args, id3_tag
 from narrate.errors import EncodeError
 from narrate.models import ChapterMark
 
@@ -160,7 +160,7 @@ def test_tag_size_is_syncsafe() -> None:
 
 @pytest.mark.parametrize("freq", [300.0, 1000.0, 4000.0])
 def test_encoder_gain_is_what_the_loudness_stage_allows_for(tmp_path: Path, freq: float) -> None:
-    from narrate.encode import ENCODER_GAIN_DB
+    from narrate.audio.encode import ENCODER_GAIN_DB
 
     t = np.arange(RATE * 4) / RATE
     tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -20,7 +20,7 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 _SLOW_RUN = """
 import sys, time
 from narrate import cli, pipeline
-from narrate.synth import FakeSynthesizer
+from narrate.audio.synth import FakeSynthesizer
 
 class Slow(FakeSynthesizer):
     def synthesize(self, text):
@@ -86,10 +86,10 @@ def test_stale_partials_from_dead_processes_are_swept(tmp_path: Path) -> None:
 
 # --- ffmpeg and the output folder failing ------------------------------------------------------
 
-from narrate import encode  # noqa: E402
+from narrate.audio import encode  # noqa: E402
+from narrate.audio.synth import FakeSynthesizer  # noqa: E402
 from narrate.errors import EncodeError, OutputError  # noqa: E402
 from narrate.pipeline import narrate_article  # noqa: E402
-from narrate.synth import FakeSynthesizer  # noqa: E402
 
 
 def _fake_ffmpeg(tmp_path: Path, body: str) -> Path:

@@ -10,7 +10,8 @@ import pytest
 from lxml import etree
 
 from narrate.errors import ProfileError
-from narrate.feed import (
+from narrate.profile import PodcastInfo, load_profile
+from narrate.publish.feed import (
     ITUNES_NS,
     PODCAST_NS,
     FeedEpisode,
@@ -20,7 +21,6 @@ from narrate.feed import (
     file_url,
     published_at,
 )
-from narrate.profile import PodcastInfo, load_profile
 
 BASE = "https://audio.example.com/byline/"
 UTC = dt.timezone.utc

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from narrate.errors import InputError
-from narrate.ingest import decode, detect_format, read_source
+from narrate.text.ingest import decode, detect_format, read_source
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from narrate.errors import ProfileError
-from narrate.lexicon import Lexicon
-from narrate.speech import SpeechRules, speak
+from narrate.text.lexicon import Lexicon
+from narrate.text.speech import SpeechRules, speak
 
 USHAKOV_IPA = "[[ uːʃˈɑːkɔf ]]"
 

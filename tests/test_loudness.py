@@ -1,4 +1,4 @@
-"""Tests for narrate.loudness: streaming meter vs pyloudnorm, dynamics planning and processing."""
+"""Tests for narrate.audio.loudness: streaming meter vs pyloudnorm, dynamics planning and processing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pyloudnorm
 import pytest
 import scipy.signal
 
-from narrate.loudness import Dynamics, LoudnessMeter, LoudnessTarget, plan_dynamics, true_peak_dbtp
+from narrate.audio.loudness import Dynamics, LoudnessMeter, LoudnessTarget, plan_dynamics, true_peak_dbtp
 
 RATES = (22050, 44100, 48000)
 
@@ -225,7 +225,7 @@ def test_process_handles_degenerate_clips() -> None:
 
 
 def test_corrected_replans_only_a_real_miss() -> None:
-    from narrate.loudness import Dynamics, LoudnessTarget, corrected
+    from narrate.audio.loudness import Dynamics, LoudnessTarget, corrected
 
     dyn = Dynamics(gain_db=6.0, rate=22050)
     target = LoudnessTarget()
@@ -236,7 +236,7 @@ def test_corrected_replans_only_a_real_miss() -> None:
 
 
 def test_metered_passes_blocks_through_and_measures_them() -> None:
-    from narrate.loudness import LoudnessMeter, metered
+    from narrate.audio.loudness import LoudnessMeter, metered
 
     rng = np.random.default_rng(3)
     blocks = [rng.normal(0, 0.05, 5000).astype(np.float32) for _ in range(20)]

@@ -11,7 +11,7 @@ _RUN = """
 import sys
 from pathlib import Path
 from narrate.pipeline import narrate_article
-from narrate.synth import FakeSynthesizer
+from narrate.audio.synth import FakeSynthesizer
 fake = FakeSynthesizer(per_char=0.065, base=0.1)
 narrate_article(Path(sys.argv[1]), output=Path(sys.argv[2]), synthesizer=fake, jobs=1, use_cache=False)
 print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1])

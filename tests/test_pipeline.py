@@ -10,9 +10,9 @@ import pytest
 from audio_tools import decode, ffmpeg_chapters, true_peak_dbtp
 from mutagen.id3 import ID3
 
+from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError
 from narrate.pipeline import load_script, narrate_article, slugify
-from narrate.synth import FakeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -237,8 +237,8 @@ def _edited_run(
     """Narrate `text` to tmp_path/ep.mp3: (stages reported, encodes, gain recorded, pyloudnorm reading)."""
     import pyloudnorm
 
-    from narrate import encode, pipeline
-
+    from narrate import pipeline
+    from narrate.audio import encode
     article = tmp_path / "a.md"
     article.write_text(text, encoding="utf-8")
     stages: list[str] = []
@@ -318,8 +318,8 @@ def test_encoding_starts_while_later_sentences_are_synthesised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the gain is planned on the first third; from then on synthesis and encoding overlap
-    from narrate import encode, pipeline
-
+    from narrate import pipeline
+    from narrate.audio import encode
     synth = FakeSynthesizer()
     at_first_block: list[int] = []
     real_encode = encode.encode_stream
@@ -339,12 +339,12 @@ def test_encoding_starts_while_later_sentences_are_synthesised(
     assert n > 12 and len(synth.calls) == n
     assert at_first_block and -(-n // 3) <= at_first_block[0] < n
     # and what streamed out is the exact programme: chapters where layout_programme puts them
-    from narrate.assemble import layout_programme
-    from narrate.cache import SentenceCache
+    from narrate.audio.assemble import layout_programme
+    from narrate.audio.cache import SentenceCache
     from narrate.profile import load_profile
 
     cache = SentenceCache(tmp_path / "c")
-    from narrate.assemble import trim_silence
+    from narrate.audio.assemble import trim_silence
 
     lengths = [trim_silence(cache.get(cache.key(synth.identity(), s.spoken)), synth.rate).size  # type: ignore[arg-type]
                for s in result.script.sentences]
@@ -377,7 +377,6 @@ def test_a_missed_final_pass_is_replanned_on_everything_once(
     import dataclasses
 
     from narrate import pipeline
-
     text = SAMPLE.read_text(encoding="utf-8")
     if paragraphs is not None:  # front matter, title and the first paragraph: 6 sentences with intro/outro
         text = "\n\n".join(text.split("\n\n")[:3]) + "\n"

@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from narrate import cli
-from narrate.assemble import layout_programme
-from narrate.cache import SentenceCache
+from narrate.audio.assemble import layout_programme
+from narrate.audio.cache import SentenceCache
+from narrate.audio.loudness import LoudnessMeter, true_peak_dbtp
+from narrate.audio.playback import Player, find_player, write_wav
+from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, VoiceError
-from narrate.lexicon import Lexicon
-from narrate.loudness import LoudnessMeter, true_peak_dbtp
 from narrate.pipeline import load_script
-from narrate.playback import Player, find_player, write_wav
 from narrate.preview import ClipSource, numbered_paragraphs, preview_audio, say_script, select_part
 from narrate.profile import load_profile
-from narrate.synth import FakeSynthesizer
+from narrate.text.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -36,7 +36,6 @@ def script():  # type: ignore[no-untyped-def]
 def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     synth = FakeSynthesizer()
     from narrate import pipeline
-
     monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 
@@ -175,7 +174,7 @@ def test_wav_has_the_episode_pauses_and_loudness(script, tmp_path: Path) -> None
     data, rate, channels, width = _wav(result.path)
     assert (rate, channels, width) == (22050, 1, 2)
     clips = [synth.synthesize(s.spoken) for s in part.script.sentences]
-    from narrate.assemble import trim_silence
+    from narrate.audio.assemble import trim_silence
 
     layout = layout_programme(part.script, [trim_silence(c, rate).size for c in clips], profile.pauses, rate)
     assert data.size == layout.total_samples
@@ -388,8 +387,8 @@ def test_say_script_has_no_intro_or_outro() -> None:
 
 @pytest.mark.voice
 def test_real_voice_say_writes_a_plausible_wav(tmp_path: Path) -> None:
-    from narrate.synth import PiperSynthesizer, SynthSettings
-    from narrate.voices import find_voice
+    from narrate.audio.synth import PiperSynthesizer, SynthSettings
+    from narrate.audio.voices import find_voice
 
     synth = PiperSynthesizer(find_voice(None), SynthSettings(noise_scale=0.0, noise_w_scale=0.0))
     profile = load_profile()

@@ -8,7 +8,7 @@ import pytest
 
 from narrate.errors import ProfileError
 from narrate.profile import load_profile, parse_profile
-from narrate.script import fill_line
+from narrate.text.script import fill_line
 
 
 def test_bundled_profile_is_complete() -> None:

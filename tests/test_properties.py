@@ -12,8 +12,8 @@ from narrate.errors import InputError
 from narrate.models import Article, Section
 from narrate.pipeline import slugify
 from narrate.profile import load_profile
-from narrate.script import build_script
-from narrate.structure import parse_markdown, parse_text
+from narrate.text.script import build_script
+from narrate.text.structure import parse_markdown, parse_text
 
 PROFILE = load_profile()
 WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from test_clean import BYLINE_RULES, FIXTURE_RULES
 
-from narrate.clean import CleanRules
 from narrate.pipeline import load_script
 from narrate.profile import load_profile
+from narrate.text.clean import CleanRules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = FIXTURES / "script"

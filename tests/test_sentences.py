@@ -1,4 +1,4 @@
-"""Tests for narrate.sentences: fixture paragraphs, chunking, and properties over arbitrary text."""
+"""Tests for narrate.text.sentences: fixture paragraphs, chunking, and properties over arbitrary text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrate.sentences import DEFAULT_CHUNK_LIMIT, speakable_chunks, split_paragraph, split_sentences
+from narrate.text.sentences import DEFAULT_CHUNK_LIMIT, speakable_chunks, split_paragraph, split_sentences
 
 _FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "sentences.json").read_text(encoding="utf-8"))
 _CASES = _FIXTURES["cases"]

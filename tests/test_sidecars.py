@@ -12,12 +12,12 @@ import pytest
 from audio_tools import ffmpeg_chapters
 from mutagen.id3 import ID3
 
-from narrate.assemble import seconds_to_samples, trim_silence
+from narrate.audio.assemble import seconds_to_samples, trim_silence
+from narrate.audio.synth import FakeSynthesizer
 from narrate.models import ChapterMark, Cue
 from narrate.pipeline import narrate_article
 from narrate.profile import load_profile
-from narrate.sidecars import chapters_json, ms, sidecar_paths, srt, webvtt, write_sidecars
-from narrate.synth import FakeSynthesizer
+from narrate.publish.sidecars import chapters_json, ms, sidecar_paths, srt, webvtt, write_sidecars
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

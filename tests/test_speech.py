@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrate.speech import SpeechRules, _speak, speak
+from narrate.text.speech import SpeechRules, _speak, speak
 
 GB = "en-GB"
 US = "en-US"

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.cache import SentenceCache
+from narrate.audio.cache import SentenceCache
+from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, SynthSettings
+from narrate.audio.workers import SynthesisStats, synthesize_all, worker_spec
 from narrate.errors import SynthesisError
 from narrate.pipeline import narrate_article
-from narrate.synth import FakeSynthesizer, PiperSynthesizer, SynthSettings
-from narrate.workers import SynthesisStats, synthesize_all, worker_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -80,7 +80,7 @@ def test_failure_names_the_sentence_and_keeps_finished_work(tmp_path: Path, jobs
 def test_piper_spec_is_unloaded_and_picklable() -> None:
     import pickle
 
-    from narrate.voices import bundled_voice
+    from narrate.audio.voices import bundled_voice
 
     loaded = PiperSynthesizer(bundled_voice(), SynthSettings(), threads=2)
     loaded._piper = object()  # stands for a live ONNX session, which cannot cross a process boundary
@@ -101,7 +101,7 @@ def test_pipeline_jobs_1_and_jobs_3_write_identical_mp3s(tmp_path: Path) -> None
 
 @pytest.mark.voice
 def test_real_voice_jobs_1_and_jobs_2_are_bit_identical() -> None:
-    from narrate.voices import bundled_voice
+    from narrate.audio.voices import bundled_voice
 
     texts = ["The bridge closed on Tuesday.", "Nobody wanted to pay for it.", "Repairs will take a year."]
     settings = SynthSettings(noise_scale=0.0, noise_w_scale=0.0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from narrate.errors import ProfileError
+from ..errors import ProfileError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,8 +13,8 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from .errors import ProfileError
-from .profile import PodcastInfo
+from ..errors import ProfileError
+from ..profile import PodcastInfo
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import NarrateError, SynthesisError
 from .cache import SentenceCache
-from .errors import NarrateError, SynthesisError
 from .synth import PiperSynthesizer, Synthesizer
 
 ClipProgress = Callable[[int, int], None]

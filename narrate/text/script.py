@@ -8,10 +8,10 @@ import string
 import unicodedata
 from collections.abc import Callable
 
-from .errors import InputError
+from ..errors import InputError
+from ..models import Article, Chapter, Paragraph, Script, Sentence
+from ..profile import Bookend, Profile, TemplateLine
 from .lexicon import Lexicon
-from .models import Article, Chapter, Paragraph, Script, Sentence
-from .profile import Bookend, Profile, TemplateLine
 from .sentences import split_paragraph
 from .speech import SpeechRules, speak
 

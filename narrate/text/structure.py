@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import yaml
 
-from .errors import InputError
-from .models import Article, Section
+from ..errors import InputError
+from ..models import Article, Section
 
 _HEADER = re.compile(r"^(title|author|by|date|standfirst|summary)\s*:\s*(.*)$", re.IGNORECASE)
 _BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)

@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .atomic import write_text_atomic
-from .encode import _ms as _id3_ms
-from .models import ChapterMark, Cue
+from ..atomic import write_text_atomic
+from ..audio.encode import _ms as _id3_ms
+from ..models import ChapterMark, Cue
 
 CHAPTERS_VERSION = "1.2.0"
 VTT_SUFFIX = ".vtt"

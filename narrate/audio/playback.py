@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import writing
-from .errors import OutputError
+from ..atomic import writing
+from ..errors import OutputError
 
 # Players that read raw PCM on stdin come first: they can start on the first sentence while the
 # rest is still being synthesised. afplay (macOS) only plays files, so it gets a finished WAV.

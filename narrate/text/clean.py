@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from narrate.errors import ProfileError
-from narrate.structure import MONTHS
+from ..errors import ProfileError
+from .structure import MONTHS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OutputError
+from ..errors import OutputError
 
 FORMAT_VERSION = 1
 """Bump when the entry layout or what is stored changes: old entries then simply stop matching."""

@@ -44,9 +44,9 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame
 from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 
-from .atomic import ensure_folder, remove_stale_partials, writing
-from .errors import EncodeError, ProfileError
-from .models import ChapterMark
+from ..atomic import ensure_folder, remove_stale_partials, writing
+from ..errors import EncodeError, ProfileError
+from ..models import ChapterMark
 
 KEY_DESC = "narrate-key"
 RENDER_DESC = "narrate-render"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import ChapterMark, Cue, Script, Sentence
-from .profile import Pauses
+from ..models import ChapterMark, Cue, Script, Sentence
+from ..profile import Pauses
 
 SILENCE_BLOCK = 1 << 15  # render long silences in bounded blocks, never as one big array
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import SynthesisError, VoiceError
+from ..errors import SynthesisError, VoiceError
 from .voices import VoiceInfo
 
 

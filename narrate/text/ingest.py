@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from .errors import InputError
+from ..errors import InputError
 
 Format = Literal["text", "markdown", "html"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import VoiceError
+from ..errors import VoiceError
 
 BUNDLED_VOICE = "en_US-joe-medium"
 

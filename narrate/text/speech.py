@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
-from narrate.lexicon import Lexicon
+from .lexicon import Lexicon
 
 # --------------------------------------------------------------------------- public API
 
