@@ -11,7 +11,8 @@ from pathlib import Path
 def main() -> int:
     import onnxruntime
 
-    from narrate.pipeline import make_synthesizer, narrate_article
+    from narrate.audio.synth import piper_synthesizer
+    from narrate.pipeline import narrate_article
     from narrate.profile import load_profile
 
     inside = [0.0]
@@ -26,7 +27,7 @@ def main() -> int:
             inside[0] += time.thread_time() - start
 
     onnxruntime.InferenceSession.run = timed  # type: ignore[method-assign]
-    synth = make_synthesizer(load_profile(), threads=1)
+    synth = piper_synthesizer(load_profile().voice, threads=1)
     narrate_article(Path(sys.argv[1]), output=Path(sys.argv[2]), synthesizer=synth, jobs=1, use_cache=False)
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)

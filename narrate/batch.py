@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from ._version import __version__
 from .atomic import write_bytes_atomic, write_text_atomic
+from .audio.synth import SynthesizerFactory, piper_synthesizer
 from .errors import InputError, NarrateError, OutputError
 from .profile import DEFAULT_PROFILE, Profile, load_profile
 from .publish.feed import (
@@ -63,6 +64,7 @@ class EpisodeJob:
     threads: int = 0
     cache_dir: str | None = None  # None: the user cache; shared safely by concurrent jobs
     use_cache: bool = True
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer  # picklable: it travels with the job
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,12 @@ class EpisodeOutcome:
 
 def run_episode(job: EpisodeJob) -> EpisodeOutcome:
     """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
-    from . import pipeline  # looked up at run time, so tests can swap in a fake synthesiser
+    from . import pipeline
 
     try:
         profile = load_profile(job.profile)
         lexicon = Lexicon.load(Path(job.lexicon)) if job.lexicon else None
-        synth = pipeline.make_synthesizer(profile, job.voice, job.speed, threads=job.threads)
+        synth = job.synthesizer_factory(profile.voice.at(job.voice, job.speed), threads=job.threads)
         result = pipeline.narrate_article(
             job.source,
             output=job.mp3,
@@ -321,9 +323,9 @@ def run_batch(
     use_cache: bool = True,
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
 ) -> BatchReport:
     """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed."""
-    from . import pipeline
     from .audio.workers import available_cores
 
     report = progress or (lambda article, state, detail: None)
@@ -341,7 +343,7 @@ def run_batch(
     if not files and not statuses:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     # Everything that changes the audio apart from the article itself; checked once, before any work.
-    settings_key = _settings_key(loaded, profile_path, lexicon_path, voice, speed, pipeline)
+    settings_key = _settings_key(loaded, profile_path, lexicon_path, voice, speed, synthesizer_factory)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -369,6 +371,7 @@ def run_batch(
                 threads,
                 cache,
                 use_cache,
+                synthesizer_factory,
             )
             for p in planned
         ]
@@ -526,7 +529,7 @@ def _settings_key(
     lexicon_path: str | None,
     voice: str | None,
     speed: float | None,
-    pipeline: Any,
+    synthesizer_factory: SynthesizerFactory,
 ) -> str:
     digest = hashlib.sha256()
     digest.update(f"narrate {__version__}\n".encode())
@@ -540,7 +543,7 @@ def _settings_key(
     if cover is not None and cover.is_file():
         digest.update(b"\0cover\0" + cover.read_bytes())
     # the voice's identity hashes the model and its settings; building the synthesiser loads nothing
-    identity = pipeline.make_synthesizer(profile, voice, speed).identity()
+    identity = synthesizer_factory(profile.voice.at(voice, speed)).identity()
     digest.update(f"\0voice\0{identity}\0speed\0{speed or 1.0}".encode())
     return digest.hexdigest()
 

@@ -22,6 +22,7 @@ from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from .audio.synth import SynthesizerFactory
     from .preview import ClipSource
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
@@ -202,7 +203,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerFactory | None = None) -> int:
+    """Run one command; returns the exit code. synthesizer_factory builds the voice (default: Piper)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if threading.current_thread() is threading.main_thread():
@@ -215,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             args = _main_parser().parse_args(args_list)
             handler = _cmd_narrate
+        args.synthesizer_factory = synthesizer_factory or _piper_factory()
         return handler(args, err)
     except NarrateError as exc:
         err.print(f"narrate: error: {exc}", markup=False)
@@ -225,6 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         err.print("narrate: terminated; nothing was written at the output path", markup=False)
         return 143
+
+
+def _piper_factory() -> SynthesizerFactory:
+    from .audio.synth import piper_synthesizer
+
+    return piper_synthesizer
 
 
 def _profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | None]:
@@ -268,6 +277,7 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             voice=args.voice,
             speed=args.speed,
             lexicon=lexicon,
+            synthesizer_factory=args.synthesizer_factory,
             progress=progress,
             jobs=args.jobs,
             cache_dir=args.cache_dir,
@@ -458,7 +468,6 @@ def _cmd_say(args: argparse.Namespace, err: Console) -> int:
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
-    from .pipeline import make_synthesizer
     from .preview import ClipSource
 
     cache = None
@@ -469,7 +478,7 @@ def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
             cache = None
         else:
             cache = SentenceCache(getattr(args, "cache_dir", None))
-    return ClipSource(make_synthesizer(profile, args.voice, args.speed), cache)
+    return ClipSource(args.synthesizer_factory(profile.voice.at(args.voice, args.speed)), cache)
 
 
 def _run_preview(
@@ -620,6 +629,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
             progress=display,
+            synthesizer_factory=args.synthesizer_factory,
         )
     columns = ("article", "result", "duration", "chapters", "episode")
     rows = []

@@ -42,8 +42,7 @@ from .audio.encode import (
 )
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
-from .audio.synth import PiperSynthesizer, Synthesizer, SynthSettings
-from .audio.voices import find_voice
+from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from .audio.workers import SynthesisStats, default_jobs, synthesize_all
 from .errors import EncodeError, InputError
 from .models import Article, ChapterMark, Cue, Script
@@ -123,23 +122,6 @@ def slugify(title: str, limit: int = 80) -> str:
     return f"{slug}-episode" if slug in _RESERVED else slug
 
 
-def make_synthesizer(
-    profile: Profile, voice: str | None = None, speed: float | None = None, threads: int = 0
-) -> PiperSynthesizer:
-    settings = synth_settings(profile, speed)
-    return PiperSynthesizer(find_voice(voice or profile.voice.name), settings, threads=threads)
-
-
-def synth_settings(profile: Profile, speed: float | None = None) -> SynthSettings:
-    scale = profile.voice.length_scale / (speed or 1.0)
-    return SynthSettings(
-        length_scale=scale,
-        noise_scale=profile.voice.noise_scale,
-        noise_w_scale=profile.voice.noise_w_scale,
-        speaker=profile.voice.speaker,
-    )
-
-
 def narrate_article(
     path: str | Path,
     *,
@@ -150,6 +132,7 @@ def narrate_article(
     speed: float | None = None,
     lexicon: Lexicon | None = None,
     synthesizer: Synthesizer | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     progress: ProgressCallback | None = None,
     stdin: BinaryIO | None = None,
     jobs: int | None = None,
@@ -159,15 +142,16 @@ def narrate_article(
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
-    jobs: synthesis worker processes (default: the cores available; 1 when a synthesizer is passed in,
-    which then runs in this process). Sentence audio is cached in cache_dir (default: the user cache)
-    unless use_cache is False.
+    synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
+    with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
+    synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
+    (default: the user cache) unless use_cache is False.
     """
     started = time.perf_counter()
     profile = profile or load_profile()
     script = load_script(path, profile, lexicon, stdin)
     target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
-    synth = synthesizer or make_synthesizer(profile, voice, speed)
+    synth = synthesizer or synthesizer_factory(profile.voice.at(voice, speed))
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None

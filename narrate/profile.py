@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -9,11 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from .audio.loudness import LoudnessTarget
 from .errors import ProfileError
-from .text.clean import CleanRules
-from .text.lexicon import Lexicon
-from .text.speech import SpeechRules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,11 +63,39 @@ class Pauses:
 
 @dataclass(frozen=True)
 class VoiceSettings:
+    """The voice, and the Piper settings that change its audio (part of each sentence's cache key)."""
+
     name: str = "en_US-joe-medium"
     length_scale: float = 1.0
     noise_scale: float = 0.667
     noise_w_scale: float = 0.8
     speaker: int = 0
+
+    def at(self, voice: str | None = None, speed: float | None = None) -> VoiceSettings:
+        """These settings with another voice and/or pace (--voice, --speed: 1.1 is 10 % faster)."""
+        return dataclasses.replace(
+            self, name=voice or self.name, length_scale=self.length_scale / (speed or 1.0)
+        )
+
+    def key(self) -> str:
+        """The settings that change a voice's audio for the same text (the voice file is hashed apart)."""
+        return (
+            f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};"
+            f"nw={self.noise_w_scale:.4f};sp={self.speaker}"
+        )
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """The programme's loudness: integrated (mono, on its one channel) and true-peak ceiling.
+
+    tolerance_lu: how far the final pass may measure from the target before the gain is planned again
+    on the whole programme and the MP3 encoded again.
+    """
+
+    integrated_lufs: float = -19.0
+    true_peak_dbtp: float = -1.0
+    tolerance_lu: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,17 @@ class SpeechSettings:
 
 
 @dataclass(frozen=True)
+class CleanRules:
+    """A publication's own page furniture for the cleaner; generic page and player chrome is in the code."""
+
+    card_labels: tuple[str, ...] = ()
+    promo_patterns: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()
+    # Whole-line regexes for a publication's own chrome that is neither promo nor card.
+    chrome_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything publication-specific, as read from a profile TOML file."""
 
@@ -100,7 +136,7 @@ class Profile:
     loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
     mp3: Mp3Settings = field(default_factory=Mp3Settings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
-    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
+    lexicon: Mapping[str, str] = field(default_factory=dict)  # checked entries; text.lexicon compiles them
     clean: CleanRules = field(default_factory=CleanRules)
     source: str = "<defaults>"
 
@@ -110,15 +146,6 @@ class Profile:
             return None
         base = Path(self.source).parent if self.source.endswith(".toml") else Path.cwd()
         return (base / self.podcast.cover).resolve()
-
-    def speech_rules(self, extra_lexicon: Lexicon | None = None) -> SpeechRules:
-        lexicon = self.lexicon.merged(extra_lexicon) if extra_lexicon else self.lexicon
-        return SpeechRules(
-            locale=self.speech.locale,
-            spell=frozenset(self.speech.spell),
-            words=frozenset(self.speech.words),
-            lexicon=lexicon,
-        )
 
 
 _SECTIONS: dict[str, type] = {
@@ -164,7 +191,7 @@ def parse_profile(text: str, source: str) -> Profile:
         if key == "lexicon":
             if not isinstance(table, Mapping):
                 raise ProfileError(f'profile {source}: [lexicon] must be a table of word = "respelling"')
-            values["lexicon"] = Lexicon.from_mapping(table, source)
+            values["lexicon"] = lexicon_entries(table, f"profile {source} [lexicon]")
             continue
         cls = _SECTIONS.get(key)
         if cls is None:
@@ -176,6 +203,32 @@ def parse_profile(text: str, source: str) -> Profile:
     profile = Profile(**values)
     _validate(profile)
     return profile
+
+
+def lexicon_entries(data: object, source: str) -> dict[str, str]:
+    """Check a lexicon table (word or phrase = "respelling" or "[[ IPA ]]"); errors name `source` and key."""
+    if not isinstance(data, Mapping):
+        raise ProfileError(f'{source}: the lexicon must be a table of word = "respelling" entries')
+    entries: dict[str, str] = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ProfileError(f"{source}: lexicon key {key!r} must be a non-empty word or phrase")
+        if not isinstance(value, str):
+            raise ProfileError(
+                f'{source}: lexicon entry {key!r} must be a string (a respelling or "[[ IPA ]]"), '
+                f"not {type(value).__name__}"
+            )
+        spoken = value.strip()
+        if not spoken:
+            raise ProfileError(f"{source}: lexicon entry {key!r} is empty")
+        phonemes = spoken.count("[[") == 1 and spoken.count("]]") == 1
+        phonemes = phonemes and spoken.startswith("[[") and spoken.endswith("]]")
+        if ("[[" in spoken or "]]" in spoken) and not phonemes:
+            raise ProfileError(
+                f'{source}: lexicon entry {key!r} must be either a respelling or one "[[ IPA ]]" block'
+            )
+        entries[key] = spoken
+    return entries
 
 
 def _build(cls: type[_T], table: Mapping[str, Any], where: str) -> _T:

@@ -18,13 +18,18 @@ LIMIT = 350
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     synth = FakeSynthesizer(per_char=0.002)
-    from narrate import pipeline
-    monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 
 
-def _narrate(path: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
-    code = cli.main([str(path), "--output-dir", str(out), "--quiet", "--jobs", "1", *extra])
+def _narrate(
+    path: Path,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+    synth: FakeSynthesizer | None = None,
+) -> tuple[int, str]:
+    args = [str(path), "--output-dir", str(out), "--quiet", "--jobs", "1", *extra]
+    code = cli.main(args, synthesizer_factory=synth.factory if synth else None)
     return code, capsys.readouterr().err
 
 
@@ -75,7 +80,7 @@ def test_unreadable_inputs(
     path = tmp_path / name
     path.write_bytes(data)
     out = tmp_path / "out"
-    code, err = _narrate(path, out, capsys)
+    code, err = _narrate(path, out, capsys, synth=fake)
     _assert_failed_cleanly(code, err, out, *words)
     assert fake.calls == []
 
@@ -92,7 +97,7 @@ def test_windows_1252_smart_quotes_narrate(
         "It’s over" in s["text"] for c in script["chapters"] for p in c["paragraphs"] for s in p["sentences"]
     )
     assert not any(q in s for s in _spoken(script) for q in "“”\ufffd")
-    code, err = _narrate(path, tmp_path / "out", capsys)
+    code, err = _narrate(path, tmp_path / "out", capsys, synth=fake)
     assert code == 0, err
     assert len(list((tmp_path / "out").glob("*.mp3"))) == 1
 
@@ -103,7 +108,7 @@ def test_utf16_with_bom_narrates(
     path = tmp_path / "utf16.txt"
     path.write_bytes("Title: Ünïcode Headline\n\nA paragraph in UTF-16.\n".encode("utf-16"))
     assert _script(path, capsys)["title"] == "Ünïcode Headline"
-    code, err = _narrate(path, tmp_path / "out", capsys)
+    code, err = _narrate(path, tmp_path / "out", capsys, synth=fake)
     assert code == 0, err
     assert (tmp_path / "out" / "unicode-headline.mp3").is_file()
 
@@ -123,7 +128,7 @@ def test_one_50000_character_line(
     assert all(len(s["text"]) <= LIMIT for s in body)
     written = " ".join(s["text"] for s in body).split()
     assert written == text.split()  # every word kept, in order
-    code, err = _narrate(path, tmp_path / "out", capsys)
+    code, err = _narrate(path, tmp_path / "out", capsys, synth=fake)
     assert code == 0, err
 
 
@@ -160,7 +165,7 @@ def test_mixed_scripts_warn_and_narrate(
 ) -> None:
     path = tmp_path / "mixed.txt"
     path.write_text("Title: Summit\n\nThe leaders met in 東京 to talk trade. 😀\n", encoding="utf-8")
-    code, err = _narrate(path, tmp_path / "out", capsys)
+    code, err = _narrate(path, tmp_path / "out", capsys, synth=fake)
     assert code == 0
     assert "warning: left out 2 characters" in err
     assert not any("東" in call for call in fake.calls)

@@ -44,8 +44,6 @@ _R = TypeVar("_R")
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Every episode job builds this fake instead of Piper; it fails on the word 'kaboom'."""
     synth = FakeSynthesizer(per_char=0.008, base=0.1, fail_on="kaboom")  # short clips: fast encodes
-    from narrate import pipeline
-    monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 
 
@@ -64,8 +62,10 @@ def articles(tmp_path: Path) -> Path:
     return folder
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(args)
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], synth: FakeSynthesizer | None = None
+) -> tuple[int, str, str]:
+    code = cli.main(args, synthesizer_factory=synth.factory if synth else None)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -88,7 +88,7 @@ def test_batch_makes_the_good_reports_the_broken_and_fails(
 ) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = run(
-        ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys
+        ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake
     )
     assert code == 1
     for slug in GOOD:
@@ -115,11 +115,11 @@ def test_rerun_does_no_synthesis_and_force_redoes(
     (articles / "boom.txt").unlink()
     out = tmp_path / "out"
     args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
-    assert run(args, capsys)[0] == 0
+    assert run(args, capsys, fake)[0] == 0
     assert fake.calls
     inodes = {p.name: p.stat().st_ino for p in out.glob("*.mp3")}
     fake.calls.clear()
-    code, stdout, _ = run(args, capsys)
+    code, stdout, _ = run(args, capsys, fake)
     assert code == 0 and stdout.count("unchanged") == 3
     assert fake.calls == []
     assert {p.name: p.stat().st_ino for p in out.glob("*.mp3")} == inodes  # not rewritten either
@@ -129,12 +129,12 @@ def test_rerun_does_no_synthesis_and_force_redoes(
     path.write_text(
         path.read_text(encoding="utf-8").replace("forty minutes", "half an hour"), encoding="utf-8"
     )
-    code, stdout, _ = run(args, capsys)
+    code, stdout, _ = run(args, capsys, fake)
     assert code == 0 and stdout.count("unchanged") == 2 and stdout.count("made") == 1
     # only the edited sentence is spoken again (the rest of that episode comes from the sentence cache)
     assert fake.calls and all("half an hour" in call for call in fake.calls)
 
-    code, stdout, _ = run([*args, "--force"], capsys)
+    code, stdout, _ = run([*args, "--force"], capsys, fake)
     assert code == 0 and stdout.count("made") == 3
     assert all(p.stat().st_ino != inodes[p.name] for p in out.glob("*.mp3"))
 
@@ -145,9 +145,22 @@ def test_settings_change_remakes_but_guid_and_names_stay(
     for name in ("empty.txt", "boom.txt", "library-hours.txt", "night-buses.md"):
         (articles / name).unlink()
     out = tmp_path / "out"
-    first = run_batch([articles], out, base_url=BASE, executor=InlineExecutor())
+    first = run_batch(
+        [articles],
+        out,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     before = manifest(out)
-    second = run_batch([articles], out, speed=1.2, base_url=BASE, executor=InlineExecutor())
+    second = run_batch(
+        [articles],
+        out,
+        speed=1.2,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     after = manifest(out)
     assert [e.state for e in first.episodes] == ["made"] and [e.state for e in second.episodes] == ["made"]
     (record_before,) = before.values()
@@ -161,7 +174,7 @@ def test_feed_parses_and_carries_every_field(
     articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys)
+    run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)
     xml = (out / "feed.xml").read_bytes()
     parsed = feedparser.parse(xml)
     assert not parsed.bozo, parsed.bozo_exception
@@ -202,14 +215,26 @@ def test_same_headline_twice_never_overwrites(tmp_path: Path, fake: FakeSynthesi
     for name, body in (("a.txt", "First body."), ("b.txt", "Second, longer body text here.")):
         (folder / name).write_text(f"Title: Same Headline\nDate: 2 March 2026\n\n{body}\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = run_batch([folder], out, base_url=BASE, executor=InlineExecutor())
+    report = run_batch(
+        [folder],
+        out,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     names = sorted(e.mp3.name for e in report.episodes if e.mp3)
     assert names == ["same-headline-2.mp3", "same-headline.mp3"]
     guids = {r["guid"] for r in manifest(out).values()}
     assert len(guids) == 2
     assert len(feedparser.parse((out / "feed.xml").read_bytes()).entries) == 2
     # a re-run keeps each article on its own name
-    again = run_batch([folder], out, base_url=BASE, executor=InlineExecutor())
+    again = run_batch(
+        [folder],
+        out,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     assert {e.source: e.mp3 for e in again.episodes} == {e.source: e.mp3 for e in report.episodes}
 
 
@@ -222,7 +247,13 @@ def test_hostile_title_survives_in_feed_tags_and_file_name(tmp_path: Path, fake:
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = run_batch([folder], out, base_url=BASE, executor=InlineExecutor())
+    report = run_batch(
+        [folder],
+        out,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     (episode,) = report.episodes
     assert episode.state == "made", episode.message
     assert episode.mp3 is not None and episode.mp3.name == "cats-dogs-live-quoted-it-s-zoe-s-cafe.mp3"
@@ -264,10 +295,22 @@ def test_interrupted_batch_resumes_where_it_stopped(
     (articles / "boom.txt").unlink()
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        run_batch([articles], out, base_url=BASE, executor=_Interrupting(after=1))
+        run_batch(
+            [articles],
+            out,
+            base_url=BASE,
+            executor=_Interrupting(after=1),
+            synthesizer_factory=fake.factory,
+        )
     done = [r for r in manifest(out).values() if r.get("status") == "done"]
     assert len(done) == 1
-    report = run_batch([articles], out, base_url=BASE, executor=InlineExecutor())
+    report = run_batch(
+        [articles],
+        out,
+        base_url=BASE,
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
+    )
     assert sorted(e.state for e in report.episodes) == ["made", "made", "unchanged"]
     assert sorted(p.stem for p in out.glob("*.mp3")) == sorted(GOOD)
 
@@ -285,6 +328,7 @@ def test_process_executor_runs_jobs_in_worker_processes(
         out,
         base_url=BASE,
         executor=ProcessExecutor(2),
+        synthesizer_factory=fake.factory,
         progress=lambda a, s, d: seen.append((a, s)),
     )
     states = {Path(e.source).name: e.state for e in report.episodes}
@@ -309,12 +353,12 @@ def test_feed_command_rebuilds_without_synthesis(
     articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys)
+    run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)
     before = feedparser.parse((out / "feed.xml").read_bytes())
     (out / "feed.xml").unlink()
     (out / "night-buses-return-to-the-harbour-route.mp3").unlink()  # removed by hand: leaves the feed
     fake.calls.clear()
-    code, stdout, _ = run(["feed", str(out)], capsys)  # the base URL is remembered
+    code, stdout, _ = run(["feed", str(out)], capsys, fake)  # the base URL is remembered
     assert code == 0 and "2 episodes" in stdout
     assert fake.calls == []
     after = feedparser.parse((out / "feed.xml").read_bytes())
@@ -347,7 +391,7 @@ def test_without_base_url_the_feed_points_at_the_folder(
 ) -> None:
     out = tmp_path / "out"
     code, _, err = run(
-        ["batch", str(EXAMPLES / "night-buses.md"), "-o", str(out), "--jobs", "1", "-q"], capsys
+        ["batch", str(EXAMPLES / "night-buses.md"), "-o", str(out), "--jobs", "1", "-q"], capsys, fake
     )
     assert code == 0 and "--base-url" in err
     href = feedparser.parse((out / "feed.xml").read_bytes()).entries[0].enclosures[0]["href"]
@@ -371,7 +415,7 @@ def test_single_article_sidecars_only_when_asked(
     tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sample = str(EXAMPLES / "night-buses.md")
-    code, out, _ = run([sample, "--output-dir", str(tmp_path / "a"), "-q"], capsys)
+    code, out, _ = run([sample, "--output-dir", str(tmp_path / "a"), "-q"], capsys, fake)
     assert code == 0 and sorted(os.listdir(tmp_path / "a")) == ["night-buses-return-to-the-harbour-route.mp3"]
     code, out, _ = run(
         [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys
@@ -379,7 +423,7 @@ def test_single_article_sidecars_only_when_asked(
     assert code == 0
     assert sorted(os.listdir(tmp_path / "b")) == ["ep.chapters.json", "ep.mp3", "ep.srt", "ep.vtt"]
     assert str(tmp_path / "b" / "ep.vtt") in out
-    code, out, _ = run([sample, "-o", str(tmp_path / "c" / "ep.mp3"), "-q", "--chapters-json"], capsys)
+    code, out, _ = run([sample, "-o", str(tmp_path / "c" / "ep.mp3"), "-q", "--chapters-json"], capsys, fake)
     assert sorted(os.listdir(tmp_path / "c")) == ["ep.chapters.json", "ep.mp3"]
 
 
@@ -397,8 +441,8 @@ def test_cache_options_reach_every_job(
     sample = str(EXAMPLES / "night-buses.md")
     cache = tmp_path / "cache"
     args = ["batch", sample, "-o", str(tmp_path / "out"), "-q", "--cache-dir", str(cache), "--force"]
-    assert run(args, capsys)[0] == 0
+    assert run(args, capsys, fake)[0] == 0
     assert any(cache.rglob("*.f32"))
     fake.calls.clear()
-    assert run([*args, "--no-cache"], capsys)[0] == 0
+    assert run([*args, "--no-cache"], capsys, fake)[0] == 0
     assert len(fake.calls) == len(set(fake.calls)) > 0  # spoken afresh, nothing read from the cache

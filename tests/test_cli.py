@@ -21,13 +21,13 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Route the CLI's synthesiser to the fake one (the real voice is tested in test_voice.py)."""
     synth = FakeSynthesizer()
-    from narrate import pipeline
-    monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(args)
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], synth: FakeSynthesizer | None = None
+) -> tuple[int, str, str]:
+    code = cli.main(args, synthesizer_factory=synth.factory if synth else None)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -35,7 +35,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_narrate_prints_a_summary_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer
 ) -> None:
-    code, out, err = run([str(SAMPLE), "--output-dir", str(tmp_path), "--quiet"], capsys)
+    code, out, err = run([str(SAMPLE), "--output-dir", str(tmp_path), "--quiet"], capsys, fake_piper)
     assert code == 0, err
     path = tmp_path / "water-bills-rise-again-as-leaks-go-unfixed.mp3"
     assert path.is_file()

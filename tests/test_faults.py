@@ -19,7 +19,7 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 # A narrate run through the CLI whose fake voice is slow, so we can stop it mid-synthesis.
 _SLOW_RUN = """
 import sys, time
-from narrate import cli, pipeline
+from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 
 class Slow(FakeSynthesizer):
@@ -28,8 +28,7 @@ class Slow(FakeSynthesizer):
         time.sleep(0.2)
         return super().synthesize(text)
 
-pipeline.make_synthesizer = lambda *a, **k: Slow()
-sys.exit(cli.main(sys.argv[1:]))
+sys.exit(cli.main(sys.argv[1:], synthesizer_factory=Slow().factory))
 """
 
 

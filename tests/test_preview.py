@@ -20,7 +20,7 @@ from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, VoiceError
 from narrate.pipeline import load_script
 from narrate.preview import ClipSource, numbered_paragraphs, preview_audio, say_script, select_part
-from narrate.profile import load_profile
+from narrate.profile import VoiceSettings, load_profile
 from narrate.text.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +35,11 @@ def script():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     synth = FakeSynthesizer()
-    from narrate import pipeline
-    monkeypatch.setattr(pipeline, "make_synthesizer", lambda *a, **k: synth)
     return synth
+
+
+def _cli(args: list[str], synth: FakeSynthesizer) -> int:
+    return cli.main(args, synthesizer_factory=synth.factory)
 
 
 def _script_listing(capsys: pytest.CaptureFixture[str]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -150,15 +152,15 @@ def test_cli_selection_errors_exit_2(
     script, fake_piper: FakeSynthesizer, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
     last = len(numbered_paragraphs(script))
-    assert cli.main(["preview", str(SAMPLE), "--paragraph", "99"]) == 2
+    assert _cli(["preview", str(SAMPLE), "--paragraph", "99"], fake_piper) == 2
     assert f"paragraphs 1-{last}" in capsys.readouterr().err
-    assert cli.main(["preview", str(SAMPLE), "--find", "zebra crossing"]) == 2
+    assert _cli(["preview", str(SAMPLE), "--find", "zebra crossing"], fake_piper) == 2
     err = capsys.readouterr().err
     assert "no paragraph contains 'zebra crossing'" in err and f"--paragraph 1-{last}" in err
     with pytest.raises(SystemExit):
-        cli.main(["preview", str(SAMPLE), "--paragraph", "0"])  # the parser: numbers start at 1
+        _cli(["preview", str(SAMPLE), "--paragraph", "0"], fake_piper)  # the parser: numbers start at 1
     with pytest.raises(SystemExit):
-        cli.main(["preview", str(SAMPLE), "-p", "1", "-c", "2"])  # one part at a time
+        _cli(["preview", str(SAMPLE), "-p", "1", "-c", "2"], fake_piper)  # one part at a time
     assert fake_piper.calls == []
 
 
@@ -253,7 +255,7 @@ def test_wav_written_when_no_player_is_found(
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.chdir(tmp_path)
-    code = cli.main(["preview", str(SAMPLE), "--paragraph", "3", "--play"])
+    code = _cli(["preview", str(SAMPLE), "--paragraph", "3", "--play"], fake_piper)
     out, err = capsys.readouterr()
     assert code == 0, err
     path = Path(out.strip())
@@ -273,11 +275,11 @@ def test_wav_written_with_o_or_without_a_terminal(
     _fake_player(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     target = tmp_path / "line.wav"
-    assert cli.main(["say", "The regulator, Ofwat, approved it.", "-o", str(target)]) == 0
+    assert _cli(["say", "The regulator, Ofwat, approved it.", "-o", str(target)], fake_piper) == 0
     out, err = capsys.readouterr()
     assert out.strip() == str(target) and "-o was given" in err
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["say", "Hello there."]) == 0  # pytest's stdout is not a terminal
+    assert _cli(["say", "Hello there."], fake_piper) == 0  # pytest's stdout is not a terminal
     out, err = capsys.readouterr()
     assert out.strip() == str(Path("output") / "say-hello-there.wav")
     assert "not a terminal" in err
@@ -294,14 +296,14 @@ def test_streams_to_a_player_found_on_path(
     _fake_player(bin_dir)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     line = "Yuri Ushakov commented on the plan."
-    assert cli.main(["say", line, "--play"]) == 0
+    assert _cli(["say", line, "--play"], fake_piper) == 0
     out, err = capsys.readouterr()
     assert out.startswith("played the line with aplay") and err == ""
     args = (bin_dir / "args.txt").read_text().splitlines()
     assert args[args.index("-r") + 1] == "22050" and args[-1] == "-"
     fed = np.frombuffer((bin_dir / "fed.raw").read_bytes(), dtype="<i2")
     # the stream holds what the WAV would; its gain is planned on the first sentence alone, so within 0.5 dB
-    assert cli.main(["say", line, "-o", str(tmp_path / "same.wav")]) == 0
+    assert _cli(["say", line, "-o", str(tmp_path / "same.wav")], fake_piper) == 0
     data, _, _, _ = _wav(tmp_path / "same.wav")
     assert fed.size == data.size
     ratio = float(np.abs(fed.astype(float)).sum() / np.abs(data.astype(float)).sum())
@@ -356,7 +358,7 @@ def test_write_wav_is_atomic(tmp_path: Path) -> None:
 def test_say_with_empty_text_is_a_clear_error(
     text: str, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer
 ) -> None:
-    assert cli.main(["say", text]) == 2
+    assert _cli(["say", text], fake_piper) == 2
     err = capsys.readouterr().err
     assert err.startswith("narrate: error: nothing to say: give the text in quotes")
     assert fake_piper.calls == []
@@ -373,7 +375,7 @@ def test_say_reads_stdin_and_uses_the_speech_rules_and_lexicon(
     import io
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("Ushakov paid £5.\n\nA second paragraph.\n"))
-    assert cli.main(["say", "-", "--lexicon", str(lexicon), "-o", str(tmp_path / "s.wav")]) == 0
+    assert _cli(["say", "-", "--lexicon", str(lexicon), "-o", str(tmp_path / "s.wav")], fake_piper) == 0
     assert fake_piper.calls == ["Oo-sha-kov paid five pounds.", "A second paragraph."]
 
 
@@ -387,10 +389,10 @@ def test_say_script_has_no_intro_or_outro() -> None:
 
 @pytest.mark.voice
 def test_real_voice_say_writes_a_plausible_wav(tmp_path: Path) -> None:
-    from narrate.audio.synth import PiperSynthesizer, SynthSettings
+    from narrate.audio.synth import PiperSynthesizer
     from narrate.audio.voices import find_voice
 
-    synth = PiperSynthesizer(find_voice(None), SynthSettings(noise_scale=0.0, noise_w_scale=0.0))
+    synth = PiperSynthesizer(find_voice(None), VoiceSettings(noise_scale=0.0, noise_w_scale=0.0))
     profile = load_profile()
     script = say_script("Yuri Ushakov commented on the plan.", profile)
     with ClipSource(synth) as source:

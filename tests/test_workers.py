@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, SynthSettings
+from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer
 from narrate.audio.workers import SynthesisStats, synthesize_all, worker_spec
 from narrate.errors import SynthesisError
 from narrate.pipeline import narrate_article
+from narrate.profile import VoiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -82,7 +83,7 @@ def test_piper_spec_is_unloaded_and_picklable() -> None:
 
     from narrate.audio.voices import bundled_voice
 
-    loaded = PiperSynthesizer(bundled_voice(), SynthSettings(), threads=2)
+    loaded = PiperSynthesizer(bundled_voice(), VoiceSettings(), threads=2)
     loaded._piper = object()  # stands for a live ONNX session, which cannot cross a process boundary
     spec = worker_spec(loaded, threads=1)
     assert isinstance(spec, PiperSynthesizer) and spec._piper is None and spec.threads == 1
@@ -104,7 +105,7 @@ def test_real_voice_jobs_1_and_jobs_2_are_bit_identical() -> None:
     from narrate.audio.voices import bundled_voice
 
     texts = ["The bridge closed on Tuesday.", "Nobody wanted to pay for it.", "Repairs will take a year."]
-    settings = SynthSettings(noise_scale=0.0, noise_w_scale=0.0)
+    settings = VoiceSettings(noise_scale=0.0, noise_w_scale=0.0)
     voice = bundled_voice()
     one = list(synthesize_all(texts, PiperSynthesizer(voice, settings, threads=1), cache=None, jobs=1))
     stats = SynthesisStats()

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..profile import LoudnessTarget
 from .dsp import Biquad, lfilter_one_pole, maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 # numpy only: the filters come from .dsp rather than scipy, whose signal package alone takes about a
@@ -41,13 +42,6 @@ _OS_H = _OS_H / _OS_H.sum() * _OS
 _OS_PHASES = np.stack([_OS_H[r::_OS][: 2 * _OS_HALF] for r in range(1, _OS)]).astype(np.float32)
 # Upper bound on |interpolated| / max|neighbouring samples|, used to skip frames that cannot be hot.
 _OS_L1 = float(np.abs(_OS_PHASES).sum(axis=1).max())
-
-
-@dataclass(frozen=True)
-class LoudnessTarget:
-    integrated_lufs: float = -19.0  # measured on the mono channel
-    true_peak_dbtp: float = -1.0
-    tolerance_lu: float = 1.0
 
 
 def _db(x: float) -> float:
@@ -537,8 +531,8 @@ def _secant(
 
 
 def corrected(dynamics: Dynamics, measured: float, target: LoudnessTarget) -> Dynamics | None:
-    """A re-planned Dynamics when the final pass measured off target by more than 0.3 LU, else None."""
-    if not math.isfinite(measured) or abs(measured - target.integrated_lufs) <= 0.3:
+    """A re-planned Dynamics when the final pass measured off target by more than its tolerance, else None."""
+    if not math.isfinite(measured) or abs(measured - target.integrated_lufs) <= target.tolerance_lu:
         return None
     # about 0.75 LU per dB of gain through a 2:1 compressor (see plan_dynamics)
     gain = dynamics.gain_db + (target.integrated_lufs - measured) / 0.75

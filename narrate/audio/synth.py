@@ -11,23 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import SynthesisError, VoiceError
-from .voices import VoiceInfo
-
-
-@dataclass(frozen=True)
-class SynthSettings:
-    """Piper settings that change the audio; part of the cache key."""
-
-    length_scale: float = 1.0
-    noise_scale: float = 0.667
-    noise_w_scale: float = 0.8
-    speaker: int = 0
-
-    def key(self) -> str:
-        return (
-            f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};"
-            f"nw={self.noise_w_scale:.4f};sp={self.speaker}"
-        )
+from ..profile import VoiceSettings
+from .voices import VoiceInfo, find_voice
 
 
 @runtime_checkable
@@ -44,10 +29,25 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str) -> np.ndarray: ...
 
 
+class SynthesizerFactory(Protocol):
+    """Builds the synthesiser for voice settings; `threads` is its ONNX thread count (0: the default).
+
+    Passed in wherever synthesisers are made (the CLI, batch jobs), so tests pass a fake one; a factory
+    that crosses process boundaries (batch workers) must be picklable.
+    """
+
+    def __call__(self, settings: VoiceSettings, threads: int = 0) -> Synthesizer: ...
+
+
+def piper_synthesizer(settings: VoiceSettings, threads: int = 0) -> PiperSynthesizer:
+    """The default factory: the named Piper voice (bundled, voices/ or a path); loads nothing yet."""
+    return PiperSynthesizer(find_voice(settings.name), settings, threads=threads)
+
+
 class PiperSynthesizer:
     """A Piper voice; the ONNX session is built on first use with a chosen thread count."""
 
-    def __init__(self, voice: VoiceInfo, settings: SynthSettings, threads: int = 0) -> None:
+    def __init__(self, voice: VoiceInfo, settings: VoiceSettings, threads: int = 0) -> None:
         self.voice = voice
         self.settings = settings
         self.threads = threads
@@ -115,6 +115,19 @@ class PiperSynthesizer:
         return int(getattr(getattr(self._piper, "config", None), "num_speakers", 1) or 1)
 
 
+@dataclass(frozen=True)
+class FakeVoice:
+    """A picklable factory of FakeSynthesizers: tests and benchmarks pass it where Piper would be built."""
+
+    rate: int = 22050
+    per_char: float = 0.06
+    base: float = 0.2
+    fail_on: str | None = None
+
+    def __call__(self, settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
+        return FakeSynthesizer(self.rate, self.per_char, self.base, self.fail_on)
+
+
 class FakeSynthesizer:
     """Deterministic tones whose length follows the text: exact, fast pipeline tests without a voice.
 
@@ -138,6 +151,10 @@ class FakeSynthesizer:
 
     def identity(self) -> str:
         return f"fake:{self._rate}:{self.per_char}:{self.base}"
+
+    def factory(self, settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
+        """This instance as a SynthesizerFactory: in one process, its `calls` stay visible to the test."""
+        return self
 
     def length_for(self, text: str) -> int:
         return int(self._rate * (self.base + len(text) * self.per_char))

@@ -11,18 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import ProfileError
+from ..profile import CleanRules
 from .structure import MONTHS
-
-
-@dataclass(frozen=True)
-class CleanRules:
-    """Publication-specific knowledge; generic page and player chrome is recognised in code."""
-
-    card_labels: tuple[str, ...] = ()
-    promo_patterns: tuple[str, ...] = ()
-    site_names: tuple[str, ...] = ()
-    # Whole-line regexes for a publication's own chrome that is neither promo nor card.
-    chrome_patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import ProfileError
+from ..profile import lexicon_entries
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,26 +65,7 @@ class Lexicon:
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], source: str) -> Lexicon:
         """Validate a mapping read from a profile or lexicon file; errors name `source` and the key."""
-        if not isinstance(data, Mapping):
-            raise ProfileError(f'{source}: the lexicon must be a table of word = "respelling" entries')
-        entries: dict[str, str] = {}
-        for key, value in data.items():
-            if not isinstance(key, str) or not _normalise_key(key):
-                raise ProfileError(f"{source}: lexicon key {key!r} must be a non-empty word or phrase")
-            if not isinstance(value, str):
-                raise ProfileError(
-                    f'{source}: lexicon entry {key!r} must be a string (a respelling or "[[ IPA ]]"), '
-                    f"not {type(value).__name__}"
-                )
-            spoken = value.strip()
-            if not spoken:
-                raise ProfileError(f"{source}: lexicon entry {key!r} is empty")
-            if ("[[" in spoken or "]]" in spoken) and not _is_phonemes(spoken):
-                raise ProfileError(
-                    f'{source}: lexicon entry {key!r} must be either a respelling or one "[[ IPA ]]" block'
-                )
-            entries[key] = spoken
-        return cls(entries)
+        return cls(lexicon_entries(data, source))
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -125,8 +107,3 @@ class Lexicon:
             return wrap(spoken)
 
         return self._pattern.sub(replace, text)
-
-
-def _is_phonemes(value: str) -> bool:
-    single = value.count("[[") == 1 and value.count("]]") == 1
-    return single and value.startswith("[[") and value.endswith("]]")

@@ -18,7 +18,7 @@ from .speech import SpeechRules, speak
 
 def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = None) -> Script:
     """Every sentence the voice will say, with its written form, grouped into chapters."""
-    rules = profile.speech_rules(lexicon)
+    rules = speech_rules(profile, lexicon)
     limit = profile.speech.chunk_limit
     dropped: dict[str, int] = {}
 
@@ -69,6 +69,14 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
         standfirst=article.standfirst,
         warnings=warnings,
     )
+
+
+def speech_rules(profile: Profile, lexicon: Lexicon | None = None) -> SpeechRules:
+    """The profile's speech rules, its lexicon merged with `lexicon` (whose entries win)."""
+    merged = Lexicon(profile.lexicon)
+    if lexicon is not None:
+        merged = merged.merged(lexicon)
+    return SpeechRules.from_settings(profile.speech, merged)
 
 
 def _as_statement(paragraph: Paragraph) -> Paragraph:

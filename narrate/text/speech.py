@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from ..profile import SpeechSettings
 from .lexicon import Lexicon
 
 # --------------------------------------------------------------------------- public API
@@ -45,6 +46,11 @@ class SpeechRules:
     spell: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     lexicon: Lexicon = Lexicon({})
+
+    @classmethod
+    def from_settings(cls, settings: SpeechSettings, lexicon: Lexicon) -> SpeechRules:
+        """The rules a profile's [speech] table and lexicon (profile's, merged with --lexicon) make."""
+        return cls(settings.locale, frozenset(settings.spell), frozenset(settings.words), lexicon)
 
 
 def speak(text: str, rules: SpeechRules = SpeechRules()) -> str:  # noqa: B008 - frozen, immutable default
