@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ._version import __version__
-from .errors import NarrateError
+from .errors import NarrateError, Terminated
 from .models import Script
 from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
@@ -24,6 +24,7 @@ from .text.lexicon import Lexicon
 if TYPE_CHECKING:
     from .audio.clips import ClipSource
     from .audio.synth import SynthesizerFactory
+    from .batch import BatchReport
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
 
@@ -195,12 +196,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     raise KeyError(command)
 
 
-class _Terminated(BaseException):
-    """SIGTERM, turned into an exception so temp files and the encoder are cleaned up."""
-
-
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
+    raise Terminated()
 
 
 def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerFactory | None = None) -> int:
@@ -225,7 +222,7 @@ def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerF
     except KeyboardInterrupt:
         err.print("narrate: interrupted; nothing was written at the output path", markup=False)
         return 130
-    except _Terminated:
+    except Terminated:
         err.print("narrate: terminated; nothing was written at the output path", markup=False)
         return 143
 
@@ -473,7 +470,7 @@ def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
     from .audio.clips import ClipSource
 
     cache = None if args.no_cache else SentenceCache(args.cache_dir)
-    return ClipSource(args.synthesizer_factory(profile.voice.at(args.voice, args.speed)), cache)
+    return ClipSource(args.synthesizer_factory(profile.with_voice(args.voice, args.speed).voice), cache)
 
 
 def _run_preview(
@@ -606,26 +603,36 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
 
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
+    from .batch import BatchInterrupted, run_batch
+
+    try:
+        with _batch_display(err, args.quiet) as display:
+            report = run_batch(
+                args.inputs,
+                args.output_dir,
+                profile=args.profile,
+                lexicon=args.lexicon,
+                voice=args.voice,
+                speed=args.speed,
+                jobs=args.jobs,
+                base_url=args.base_url,
+                force=args.force,
+                cache_dir=args.cache_dir,
+                use_cache=not args.no_cache,
+                progress=display,
+                synthesizer_factory=args.synthesizer_factory,
+            )
+    except BatchInterrupted as stopped:
+        _batch_summary(stopped.report, args.output_dir, err)
+        err.print(f"narrate: {stopped}", markup=False)
+        return stopped.exit_code
+    return _batch_summary(report, args.output_dir, err)
+
+
+def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
+    """The summary table (or tab-separated lines when piped), the feed line, and the exit code."""
     from rich.table import Table
 
-    from .batch import run_batch
-
-    with _batch_display(err, args.quiet) as display:
-        report = run_batch(
-            args.inputs,
-            args.output_dir,
-            profile=args.profile,
-            lexicon=args.lexicon,
-            voice=args.voice,
-            speed=args.speed,
-            jobs=args.jobs,
-            base_url=args.base_url,
-            force=args.force,
-            cache_dir=args.cache_dir,
-            use_cache=not args.no_cache,
-            progress=display,
-            synthesizer_factory=args.synthesizer_factory,
-        )
     columns = ("article", "result", "duration", "chapters", "episode")
     rows = []
     for e in report.episodes:
@@ -641,7 +648,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
         )
     out = Console(soft_wrap=True, highlight=False)
     if out.is_terminal:
-        table = Table(title=f"narrate batch -> {args.output_dir}")
+        table = Table(title=f"narrate batch -> {output_dir}")
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:

@@ -62,6 +62,7 @@ class NarrationResult:
     synthesised: int = 0
     loudness_lufs: float | None = None  # measured on the final pass; None when the file was unchanged
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
+    key: str = ""  # the recipe key the MP3 carries (see recipe.py)
 
     @property
     def seconds(self) -> float:
@@ -105,9 +106,9 @@ def narrate_article(
     (default: the user cache) unless use_cache is False.
     """
     started = time.perf_counter()
-    profile = profile or load_profile()
+    profile = (profile or load_profile()).with_voice(voice, speed)
     cover = read_cover(profile.cover_path) if profile.cover_path else None  # a bad cover fails first
-    synth = synthesizer or synthesizer_factory(profile.voice.at(voice, speed))
+    synth = synthesizer or synthesizer_factory(profile.voice)
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
@@ -155,9 +156,9 @@ def narrate_script(
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
         layout = layout_programme(script, lengths, profile.pauses, clips.rate)
-        return _result(target, script, layout, started, clips.synthesised, None, unchanged=True)
+        return _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
     path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
-    return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB)
+    return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
 
 
 class _Render:
@@ -255,6 +256,7 @@ def _result(
     started: float,
     synthesised: int,
     loudness: float | None,
+    key: str,
     unchanged: bool = False,
 ) -> NarrationResult:
     return NarrationResult(
@@ -268,6 +270,7 @@ def _result(
         synthesised=synthesised,
         loudness_lufs=loudness,
         unchanged=unchanged,
+        key=key,
     )
 
 

@@ -140,6 +140,10 @@ class Profile:
     clean: CleanRules = field(default_factory=CleanRules)
     source: str = "<defaults>"
 
+    def with_voice(self, voice: str | None = None, speed: float | None = None) -> Profile:
+        """This profile with another voice and/or pace in effect (--voice, --speed)."""
+        return dataclasses.replace(self, voice=self.voice.at(voice, speed)) if voice or speed else self
+
     @property
     def cover_path(self) -> Path | None:
         if not self.podcast.cover:
