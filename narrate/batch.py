@@ -65,6 +65,7 @@ class EpisodeJob:
     cache_dir: str | None = None  # None: the user cache; shared safely by concurrent jobs
     use_cache: bool = True
     synthesizer_factory: SynthesizerFactory = piper_synthesizer  # picklable: it travels with the job
+    speaker: str | None = None  # --speaker; None: the profile's
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
     try:
         profile = load_profile(job.profile)
         lexicon = Lexicon.load(Path(job.lexicon)) if job.lexicon else None
-        synth = job.synthesizer_factory(profile.voice.at(job.voice, job.speed), threads=job.threads)
+        settings = profile.voice.at(job.voice, job.speed, job.speaker)
+        synth = job.synthesizer_factory(settings, threads=job.threads)
         result = pipeline.narrate_article(
             job.source,
             output=job.mp3,
@@ -316,6 +318,7 @@ def run_batch(
     lexicon: str | Path | None = None,
     voice: str | None = None,
     speed: float | None = None,
+    speaker: str | None = None,
     jobs: int | None = None,
     base_url: str | None = None,
     force: bool = False,
@@ -343,7 +346,9 @@ def run_batch(
     if not files and not statuses:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     # Everything that changes the audio apart from the article itself; checked once, before any work.
-    settings_key = _settings_key(loaded, profile_path, lexicon_path, voice, speed, synthesizer_factory)
+    settings_key = _settings_key(
+        loaded, profile_path, lexicon_path, voice, speed, speaker, synthesizer_factory
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -372,6 +377,7 @@ def run_batch(
                 cache,
                 use_cache,
                 synthesizer_factory,
+                speaker=speaker,
             )
             for p in planned
         ]
@@ -529,6 +535,7 @@ def _settings_key(
     lexicon_path: str | None,
     voice: str | None,
     speed: float | None,
+    speaker: str | None,
     synthesizer_factory: SynthesizerFactory,
 ) -> str:
     digest = hashlib.sha256()
@@ -543,7 +550,7 @@ def _settings_key(
     if cover is not None and cover.is_file():
         digest.update(b"\0cover\0" + cover.read_bytes())
     # the voice's identity hashes the model and its settings; building the synthesiser loads nothing
-    identity = synthesizer_factory(profile.voice.at(voice, speed)).identity()
+    identity = synthesizer_factory(profile.voice.at(voice, speed, speaker)).identity()
     digest.update(f"\0voice\0{identity}\0speed\0{speed or 1.0}".encode())
     return digest.hexdigest()
 
