@@ -91,13 +91,14 @@ def remove_stale_partials(folder: Path) -> None:
         return
     for name in names:
         m = _PARTIAL.match(name)
-        if m is None or _alive(int(m[1])):
+        if m is None or process_alive(int(m[1])):
             continue
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (a leftover named with a live pid is not swept)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
