@@ -621,3 +621,22 @@ def test_a_bad_speaker_option_fails_in_the_parser(capsys: pytest.CaptureFixture[
         cli.main(["say", "Hi.", "--speaker", ""])
     assert exc.value.code == 2
     assert "takes a speaker number (0, 1, ...) or a name" in capsys.readouterr().err
+
+
+def test_a_mirror_on_disk_works_through_file_urls(tmp_path: Path, voices: Path) -> None:
+    root = tmp_path / "usb" / "piper-voices"
+    files = {f"{KEY}.onnx": _joe()[0].read_bytes(), f"{KEY}.onnx.json": _british_config()}
+    records = {}
+    for name, data in files.items():
+        path = root / FOLDER / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".onnx"):
+            path.symlink_to(_joe()[0])  # the bundled model, not a 63 MB copy
+        else:
+            path.write_bytes(data)
+        records[f"{FOLDER}/{name}"] = {"size_bytes": len(data), "md5_digest": hashlib.md5(data).hexdigest()}
+    (root / "voices.json").write_text(json.dumps({KEY: {"files": records, "language": {"code": "en_GB"}}}))
+    result = download_voice(KEY, read_catalogue(root.as_uri()))
+    assert result.state == "installed" and result.voice.language == "en_GB"
+    assert (voices / KEY / f"{KEY}.onnx").stat().st_size == len(files[f"{KEY}.onnx"])
+    assert not (voices / KEY / f"{KEY}.onnx").is_symlink() and result.voice.card is None
