@@ -436,7 +436,8 @@ def _plan(
     report: BatchProgress,
 ) -> list[_Planned]:
     """Read every article once: reject unreadable ones, claim unique slugs, and find the unchanged."""
-    from .pipeline import load_article, slugify
+    from .text.article import load_article
+    from .text.slug import slugify
 
     planned: list[_Planned] = []
     claimed: set[str] = set()

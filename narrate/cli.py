@@ -24,9 +24,9 @@ from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
     from .audio.catalogue import Installed
+    from .audio.clips import ClipSource
     from .audio.synth import SynthesizerFactory
     from .audio.voices import VoiceInfo
-    from .preview import ClipSource
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
 
@@ -350,7 +350,7 @@ def script_text(script: Script) -> str:
 
 
 def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from .pipeline import load_article
+    from .text.article import load_article
     from .text.clean import clean_html, clean_text
     from .text.ingest import read_source
 
@@ -632,8 +632,9 @@ def _preview_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _cmd_preview(args: argparse.Namespace, err: Console) -> int:
-    from .pipeline import load_script, slugify
+    from .pipeline import load_script
     from .preview import select_part
+    from .text.slug import slugify
 
     profile, lexicon = _profile_and_lexicon(args)
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
@@ -645,8 +646,8 @@ def _cmd_preview(args: argparse.Namespace, err: Console) -> int:
 
 def _cmd_say(args: argparse.Namespace, err: Console) -> int:
     from .errors import InputError
-    from .pipeline import slugify
     from .preview import say_script
+    from .text.slug import slugify
 
     text = args.text
     if text is None or text == "-":
@@ -661,16 +662,10 @@ def _cmd_say(args: argparse.Namespace, err: Console) -> int:
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
-    from .preview import ClipSource
+    from .audio.cache import SentenceCache
+    from .audio.clips import ClipSource
 
-    cache = None
-    if not getattr(args, "no_cache", False):
-        try:
-            from .audio.cache import SentenceCache
-        except ImportError:  # pragma: no cover - the cache module is optional for preview
-            cache = None
-        else:
-            cache = SentenceCache(getattr(args, "cache_dir", None))
+    cache = None if args.no_cache else SentenceCache(args.cache_dir)
     return ClipSource(args.synthesizer_factory(profile.voice.at(args.voice, args.speed)), cache)
 
 

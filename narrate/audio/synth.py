@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -57,6 +58,16 @@ class PiperSynthesizer:
         self.settings = dataclasses.replace(settings, speaker=resolve_speaker(voice, settings.speaker))
         self.threads = threads
         self._piper: Any = None
+        self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a worker process gets the recipe, not the loaded session (nor the lock)
+        return {"voice": self.voice, "settings": self.settings, "threads": self.threads}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.voice, self.settings, self.threads = state["voice"], state["settings"], state["threads"]
+        self._piper = None
+        self._loading = threading.Lock()
 
     @property
     def rate(self) -> int:
@@ -66,8 +77,12 @@ class PiperSynthesizer:
         return f"piper:{self.voice.content_hash}:{self.settings.key()}"
 
     def load(self) -> None:
-        if self._piper is not None:
-            return
+        """Build the ONNX session (once; safe to call from several threads)."""
+        with self._loading:
+            if self._piper is None:
+                self._piper = self._session()
+
+    def _session(self) -> Any:
         import onnxruntime
         from piper import PiperVoice
         from piper.config import PiperConfig
@@ -86,7 +101,7 @@ class PiperSynthesizer:
                 f"voice {self.voice.name} cannot be loaded ({str(exc).splitlines()[0][:200]}): "
                 "the .onnx file is corrupt or not a Piper voice; replace it"
             ) from exc
-        self._piper = PiperVoice(session=session, config=config)
+        return PiperVoice(session=session, config=config)
 
     def synthesize(self, text: str) -> np.ndarray:
         from piper import SynthesisConfig
