@@ -640,3 +640,23 @@ def test_a_mirror_on_disk_works_through_file_urls(tmp_path: Path, voices: Path) 
     assert result.state == "installed" and result.voice.language == "en_GB"
     assert (voices / KEY / f"{KEY}.onnx").stat().st_size == len(files[f"{KEY}.onnx"])
     assert not (voices / KEY / f"{KEY}.onnx").is_symlink() and result.voice.card is None
+
+
+def test_batch_passes_the_speaker_to_every_episode(
+    multi: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chosen: list[int | str] = []
+    fake = FakeSynthesizer()
+
+    def factory(settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
+        chosen.append(piper_synthesizer(settings, threads).settings.speaker)
+        return fake
+
+    article = tmp_path / "in" / "story.txt"
+    article.parent.mkdir()
+    article.write_text("A Short Story\n\nThe council met on Tuesday.\n", encoding="utf-8")
+    argv = ["batch", str(article.parent), "-o", str(tmp_path / "out"), "--jobs", "1", "-q"]
+    argv += ["--voice", "en_GB-multi-medium", "--speaker", "poppy"]
+    code, _, err = _run(argv, capsys, synthesizer_factory=factory)
+    assert code == 0, err
+    assert chosen and set(chosen) == {3}  # the settings key and the episode both speak as poppy
