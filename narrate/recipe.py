@@ -78,7 +78,8 @@ def _profile_content(profile: Profile) -> str:
     never reach the MP3, so changing them remakes nothing.
     """
     data = dataclasses.asdict(profile)
-    voice = {k: v for k, v in data["voice"].items() if k != "name"}  # the voice is its content hash
+    # the voice is its content hash; its speaker is in the identity as a number, however it was written
+    voice = {k: v for k, v in data["voice"].items() if k not in ("name", "speaker")}
     tags = {k: data["podcast"][k] for k in _TAGGED_PODCAST_FIELDS}
     kept = {"pauses": data["pauses"], "voice": voice, "loudness": data["loudness"], "mp3": data["mp3"]}
     return json.dumps({**kept, "podcast": tags}, ensure_ascii=False, sort_keys=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..errors import SynthesisError, VoiceError
 from ..profile import VoiceSettings
-from .voices import VoiceInfo, find_voice
+from .voices import VoiceInfo, find_voice, resolve_speaker
 
 
 @runtime_checkable
@@ -46,11 +47,15 @@ def piper_synthesizer(settings: VoiceSettings, threads: int = 0) -> PiperSynthes
 
 
 class PiperSynthesizer:
-    """A Piper voice; the ONNX session is built on first use with a chosen thread count."""
+    """A Piper voice; the ONNX session is built on first use with a chosen thread count.
+
+    A speaker named in the settings is resolved to its number here, before any synthesis, so the
+    cache key (identity) is the same however the speaker was written.
+    """
 
     def __init__(self, voice: VoiceInfo, settings: VoiceSettings, threads: int = 0) -> None:
         self.voice = voice
-        self.settings = settings
+        self.settings = dataclasses.replace(settings, speaker=resolve_speaker(voice, settings.speaker))
         self.threads = threads
         self._piper: Any = None
         self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
@@ -103,7 +108,7 @@ class PiperSynthesizer:
 
         self.load()
         config = SynthesisConfig(
-            speaker_id=self.settings.speaker if self._speakers() > 1 else None,
+            speaker_id=int(self.settings.speaker) if self._speakers() > 1 else None,  # resolved in __init__
             length_scale=self.settings.length_scale,
             noise_scale=self.settings.noise_scale,
             noise_w_scale=self.settings.noise_w_scale,

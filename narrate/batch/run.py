@@ -79,6 +79,7 @@ def run_batch(
     lexicon: str | Path | None = None,
     voice: str | None = None,
     speed: float | None = None,
+    speaker: int | str | None = None,
     jobs: int | None = None,
     base_url: str | None = None,
     force: bool = False,
@@ -98,8 +99,8 @@ def run_batch(
     if not files and not missing:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
-    settings = _settings(loaded, lexicon, voice, speed, force, folder, workers, cache_dir, use_cache,
-                         synthesizer_factory)  # fmt: skip
+    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, workers, cache_dir,
+                         use_cache, synthesizer_factory)  # fmt: skip
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -125,8 +126,6 @@ def run_batch(
 def _settings(
     profile: Profile,
     lexicon: str | Path | None,
-    voice: str | None,
-    speed: float | None,
     force: bool,
     folder: Path,
     workers: int,
@@ -135,7 +134,6 @@ def _settings(
     factory: SynthesizerFactory,
 ) -> BatchSettings:
     """Everything the episodes share, checked before any work: profile, lexicon, cover, voice."""
-    profile = profile.with_voice(voice, speed)
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
