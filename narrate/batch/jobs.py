@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from ..audio.cache import SentenceCache
 from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
-from ..errors import NarrateError
+from ..errors import NarrateError, VoiceError
 from ..pipeline import NarrationResult, episode_tags, narrate_script
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
@@ -43,6 +43,8 @@ class EpisodeJob:
     cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
     use_cache: bool = True
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
+    # the voice identity the batch was planned with: a worker whose voice differs refuses the job
+    voice_identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,24 +67,33 @@ class EpisodeOutcome:
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
 
-def run_episode(job: EpisodeJob) -> EpisodeOutcome:
-    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
+def run_episode(job: EpisodeJob, should_stop: Callable[[], bool] | None = None) -> EpisodeOutcome:
+    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
+
+    should_stop: asked between sentences; once true the job ends, reported as cancelled.
+    """
     try:
-        return _narrate(job)
+        return _narrate(job, should_stop)
     except NarrateError as exc:
         return EpisodeOutcome(job.name, ok=False, error=str(exc))
     except Exception as exc:  # a bug or a library failure in one article must not sink the batch
         return EpisodeOutcome(job.name, ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _narrate(job: EpisodeJob) -> EpisodeOutcome:
+def _narrate(job: EpisodeJob, should_stop: Callable[[], bool] | None) -> EpisodeOutcome:
     article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
+    if job.voice_identity and synth.identity() != job.voice_identity:
+        # on a cluster: the recipe key was computed with the client's voice, this audio would not match it
+        raise VoiceError(
+            f"voice {job.profile.voice.name} differs here from the one the batch was planned with: "
+            "install the same voice files on every worker"
+        )
     cache = SentenceCache(job.cache_dir) if job.use_cache else None
     with _folder(job.output_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
-        with ClipSource(synth, cache, jobs=1) as clips:
+        with ClipSource(synth, cache, jobs=1, should_stop=should_stop) as clips:
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
                 script, target, job.profile, clips, cover=job.cover, previous=job.previous

@@ -137,6 +137,7 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         cache_dir=settings.cache_dir,
         use_cache=settings.use_cache,
         synthesizer_factory=settings.synthesizer_factory,
+        voice_identity=settings.voice_identity,
     )
     return Planned(file, "todo", record=record, job=job)
 

@@ -15,7 +15,7 @@ from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..audio.workers import available_cores
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..profile import Profile, load_profile
-from ..publish.executors import Executor, InlineExecutor, ProcessExecutor
+from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
@@ -99,8 +99,9 @@ def run_batch(
     if not files and not missing:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
-    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, workers, cache_dir,
-                         use_cache, synthesizer_factory)  # fmt: skip
+    runner = executor or (InlineExecutor() if workers == 1 else ProcessExecutor(workers))
+    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, runner, workers,
+                         cache_dir, use_cache, synthesizer_factory)  # fmt: skip
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -113,7 +114,6 @@ def run_batch(
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
-        runner = executor or (InlineExecutor() if workers == 1 else ProcessExecutor(workers))
         try:
             synthesised = _run(runner, todo, manifest, results, report)
         except (KeyboardInterrupt, Terminated) as stop:
@@ -128,20 +128,24 @@ def _settings(
     lexicon: str | Path | None,
     force: bool,
     folder: Path,
+    runner: Executor,
     workers: int,
     cache_dir: str | Path | None,
     use_cache: bool,
     factory: SynthesizerFactory,
 ) -> BatchSettings:
-    """Everything the episodes share, checked before any work: profile, lexicon, cover, voice."""
+    """Everything the episodes share, checked before any work: profile, lexicon, cover, voice.
+
+    Jobs write into the folder when the runner's workers see it; otherwise they return their files.
+    """
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
         lexicon=dict(Lexicon.load(Path(lexicon)).entries) if lexicon else {},
         cover=read_cover(profile.cover_path) if profile.cover_path else None,
         force=force,
-        output_dir=str(folder),
-        threads=max(1, available_cores() // workers),
+        output_dir=str(folder.resolve()) if runner.in_place else None,  # workers may have another cwd
+        threads=runner.threads or max(1, available_cores() // workers),
         cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
         use_cache=use_cache,
         synthesizer_factory=factory,
@@ -180,8 +184,9 @@ def _run(
     synthesised = 0
     finished: set[str] = set()
     try:
-        for job, outcome in runner.map(run_episode, jobs, started=lambda j: report(j.name, "working", "")):
+        for job, result in runner.map(run_episode, jobs, started=lambda j: report(j.name, "working", "")):
             finished.add(job.name)
+            outcome = _as_outcome(job, result)
             results[job.name] = _record(manifest, records[job.name], job, outcome)
             manifest.save()
             synthesised += outcome.synthesised
@@ -195,6 +200,11 @@ def _run(
                 results[job.name] = EpisodeStatus(job.name, "failed", message)
                 report(job.name, "failed", message)
     return synthesised
+
+
+def _as_outcome(job: EpisodeJob, result: EpisodeOutcome | LostJob) -> EpisodeOutcome:
+    # a job whose worker died has failed; the others go on
+    return EpisodeOutcome(job.name, ok=False, error=result.reason) if isinstance(result, LostJob) else result
 
 
 def _record(
