@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import threading
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ._version import __version__
-from .errors import NarrateError, Terminated
+from .errors import InputError, NarrateError, Terminated
 from .models import Script
 from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .audio.synth import SynthesizerFactory
     from .audio.voices import VoiceInfo
     from .batch import BatchReport
+    from .publish.executors import Executor
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
 
@@ -708,10 +710,14 @@ _BATCH_EPILOG = """examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
   narrate batch today/ -o site/audio --base-url https://example.com/audio/
   narrate batch a.md b.txt --jobs 1 --force      # one at a time, remake even unchanged episodes
+  narrate batch archive/ -o site/audio --scheduler tcp://10.0.0.5:8786 --no-cache   # on a Dask cluster
+  narrate batch archive/ --scheduler local:8     # a Dask cluster of 8 worker processes on this machine
 
 Each article becomes DIR/<slug>.mp3 with <slug>.vtt, <slug>.srt and <slug>.chapters.json
 beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipped (DIR holds a
 .narrate-manifest.json of what made each file), so an interrupted batch resumes where it stopped.
+With --scheduler (pip install 'narrate[dask]') the episodes are made on a Dask cluster: the workers
+need narrate and the voice but no shared folder (their files come back to this machine).
 Exit code 0 when every article was made or unchanged, 1 when any failed."""
 
 _FEED_EPILOG = """examples:
@@ -743,6 +749,18 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=_jobs, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        p.add_argument(
+            "--scheduler",
+            type=_scheduler,
+            metavar="ADDRESS",
+            help="run the episodes on a Dask cluster: tcp://HOST:PORT, a scheduler file (.json), or "
+            "local[:N] for N single-threaded worker processes here (needs narrate[dask])",
+        )
+        p.add_argument(
+            "--shared-output",
+            action="store_true",
+            help="with --scheduler: every worker mounts DIR at the same path, so workers write in place",
+        )
     p.add_argument(
         "--base-url",
         metavar="URL",
@@ -750,6 +768,20 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
         "one used, else DIR as a file:// URL)",
     )
     return p
+
+
+def _scheduler(text: str) -> str:
+    """--scheduler: a Dask scheduler's address, a scheduler file, or local[:N]; checked before connecting."""
+    value = text.strip()
+    local = re.fullmatch(r"local(?::(\d+))?", value)
+    if local and (local.group(1) is None or 1 <= int(local.group(1)) <= 1024):
+        return value
+    if re.fullmatch(r"(?:(?:tcp|tls)://)?\[?[\w.:-]+\]?:\d{1,5}", value) or value.endswith(".json"):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"takes tcp://HOST:PORT, tls://HOST:PORT, a scheduler file (.json), local or local:N (N 1-1024), "
+        f"not {text!r}"
+    )
 
 
 _STATE_LABELS = {
@@ -798,7 +830,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
     from .batch import BatchInterrupted, run_batch
 
     try:
-        with _batch_display(err, args.quiet) as display:
+        with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
                 args.inputs,
                 args.output_dir,
@@ -812,6 +844,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 force=args.force,
                 cache_dir=args.cache_dir,
                 use_cache=not args.no_cache,
+                executor=executor,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
             )
@@ -820,6 +853,25 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
         err.print(f"narrate: {stopped}", markup=False)
         return stopped.exit_code
     return _batch_summary(report, args.output_dir, err)
+
+
+@contextmanager
+def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None]:
+    """The Dask executor for --scheduler (connected, checked, closed afterwards); None without it."""
+    if args.scheduler is None:
+        if args.shared_output:
+            raise InputError("--shared-output goes with --scheduler: without it, episodes are made here")
+        yield None
+        return
+    if args.jobs is not None:
+        raise InputError("--jobs counts processes here: with --scheduler use local:N, or start more workers")
+    from .publish.dask import connect, describe  # imports Dask: only for --scheduler
+
+    with connect(args.scheduler, shared_output=args.shared_output) as executor:
+        for line in describe(executor):
+            if not args.quiet or line.startswith("note"):
+                err.print(f"narrate: {line}", markup=False)
+        yield executor
 
 
 def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
