@@ -32,7 +32,6 @@ from .executors import LostJob
 _J = TypeVar("_J")
 _R = TypeVar("_R")
 
-_CONNECT_SECONDS = 20.0
 _STOP_POLL_SECONDS = 1.0  # how often a running job asks the scheduler whether its batch was interrupted
 _LOCAL_PREFIX = "local"
 
@@ -236,13 +235,15 @@ def connect(
     shared_output: bool = False,
     plugins: Sequence[WorkerPlugin] = (),
     worker_wait: float = 60.0,
+    connect_timeout: float = 20.0,
 ) -> Iterator[DaskExecutor]:
     """A DaskExecutor on the cluster at `scheduler`, checked and closed again on leaving.
 
     scheduler: "tcp://HOST:PORT" (or tls://, or HOST:PORT), a scheduler file (.json), or "local[:N]"
     for a cluster of N single-threaded worker processes on this machine (N: the cores) that lives as
     long as the block. Raises ClusterError when it cannot be reached, has no worker within
-    `worker_wait` seconds, or its workers run other versions than this client.
+    `worker_wait` seconds (nor answers within `connect_timeout`), or its workers run other versions
+    than this client.
     """
     with contextlib.ExitStack() as stack:
         cluster: LocalCluster | None = None
@@ -250,7 +251,7 @@ def connect(
             cluster = stack.enter_context(_local_cluster(_local_workers(scheduler)))
             client = stack.enter_context(Client(cluster, set_as_default=False))
         else:
-            client = stack.enter_context(_client(scheduler))
+            client = stack.enter_context(_client(scheduler, connect_timeout))
         executor = DaskExecutor(client, in_place=shared_output)
         _wait_for_workers(client, scheduler, worker_wait)
         _check_versions(client, scheduler, executor.facts)
@@ -302,7 +303,8 @@ def _local_cluster(workers: int) -> Iterator[LocalCluster]:
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.CRITICAL,  # nanny tracebacks on close; a lost job is reported anyway
-                scheduler_kwargs={"allowed_failures": 1},
+                # no dashboard; its bare HTTP server on any free port (not 8787, maybe another cluster's)
+                scheduler_kwargs={"allowed_failures": 1, "dashboard_address": "127.0.0.1:0"},
             )
         except Exception as exc:
             raise ClusterError(f"cannot start a local Dask cluster: {exc}") from exc
@@ -310,14 +312,14 @@ def _local_cluster(workers: int) -> Iterator[LocalCluster]:
         yield cluster
 
 
-def _client(scheduler: str) -> Client:
+def _client(scheduler: str, timeout: float) -> Client:
     try:
         if scheduler.endswith(".json"):
             if not Path(scheduler).is_file():
                 raise ClusterError(f"no scheduler file {scheduler}: start one with `dask scheduler "
                                    f"--scheduler-file {scheduler}`")  # fmt: skip
-            return Client(scheduler_file=scheduler, timeout=_CONNECT_SECONDS, set_as_default=False)
-        return Client(scheduler, timeout=_CONNECT_SECONDS, set_as_default=False)
+            return Client(scheduler_file=scheduler, timeout=timeout, set_as_default=False)
+        return Client(scheduler, timeout=timeout, set_as_default=False)
     except ClusterError:
         raise
     except (OSError, TimeoutError, ValueError) as exc:
