@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := examples/water-bills.md
 
-.PHONY: run test test-fast lint bench clean-output
+.PHONY: run test test-fast lint bench bench-cluster clean-output
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
+
+bench-cluster: $(VENV)/.installed-test
+	$(BIN)/python bench/bench.py --cluster
 
 clean-output:
 	rm -rf output/*.mp3 output/*.partial

