@@ -776,7 +776,8 @@ def _scheduler(text: str) -> str:
     local = re.fullmatch(r"local(?::(\d+))?", value)
     if local and (local.group(1) is None or 1 <= int(local.group(1)) <= 1024):
         return value
-    if not value.startswith("local") and re.fullmatch(r"(?:(?:tcp|tls)://)?\[?[\w.:-]+\]?:\d{1,5}", value) or value.endswith(".json"):
+    address = re.fullmatch(r"(?:(?:tcp|tls)://)?\[?[\w.:-]+\]?:\d{1,5}", value)
+    if (address and not value.startswith("local")) or value.endswith(".json"):
         return value
     raise argparse.ArgumentTypeError(
         f"takes tcp://HOST:PORT, tls://HOST:PORT, a scheduler file (.json), local or local:N (N 1-1024), "
