@@ -89,7 +89,7 @@ class DaskExecutor:
         self.client.subscribe_topic(topic, lambda event: inbox.put(("started", int(event[1]["job"]))))
         try:
             while waiting or running:
-                window = self._window()
+                window = self._window() if waiting else 0
                 while waiting and len(running) < window:
                     index, job = waiting.popleft()
                     future = self.client.submit(
