@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from narrate.atomic import HOST, remove_stale_partials
@@ -338,3 +339,60 @@ def test_workers_are_forked_while_only_the_main_thread_runs(tmp_path: Path, comm
     assert len(forks) >= 2  # the workers
     assert all(names == ["MainThread"] for names in forks), forks
     assert b"\x1b[" in drawn  # the progress display really was drawn on the terminal
+
+
+# --- disk: where the big temporary files go, and a programme that cannot fit (issue 11) ------------
+
+
+class _Watching(FakeSynthesizer):
+    """Records, while synthesising the last sentence, which files narrate holds open and where."""
+
+    def __init__(self, last: str) -> None:
+        super().__init__(per_char=0.02)
+        self.last = last
+        self.open_files: list[str] = []
+        self.listed: dict[str, list[str]] = {}
+
+    def synthesize(self, text: str) -> np.ndarray:
+        if text == self.last:
+            for fd in os.listdir("/proc/self/fd"):
+                with contextlib.suppress(OSError):
+                    self.open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return super().synthesize(text)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads open files from /proc")
+def test_spool_and_staged_mp3_sit_beside_the_output_not_in_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from narrate.pipeline import load_script
+
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # what $TMPDIR would make it
+    out = tmp_path / "out"
+    script = load_script(SAMPLE)
+    synth = _Watching(script.sentences[-1].spoken)
+    narrate_article(SAMPLE, output_dir=out, synthesizer=synth, use_cache=False)
+    # by the last sentence the spool holds most of the programme and ffmpeg is encoding the MP3
+    ours = [f for f in synth.open_files if f.startswith(("/", "."))]
+    assert not [f for f in ours if f.startswith(str(tmp))], ours
+    assert any(f.startswith(str(out)) for f in ours), ours  # the spool (an unnamed file in out/)
+    assert sorted(os.listdir(out)) == ["water-bills-rise-again-as-leaks-go-unfixed.mp3"]
+
+
+def test_a_programme_that_will_not_fit_fails_before_synthesis(tmp_path: Path) -> None:
+    synth = FakeSynthesizer()
+    seen: list[Path] = []
+
+    def nearly_full(folder: Path) -> int:
+        seen.append(folder)
+        return 5_000_000  # 5 MB free
+
+    with pytest.raises(OutputError, match="MB free but this programme") as err:
+        narrate_article(SAMPLE, output_dir=tmp_path / "out", synthesizer=synth, free_space=nearly_full)
+    assert err.value.exit_code == 4 and "free some space" in str(err.value)
+    assert synth.calls == [] and seen == [tmp_path / "out"]
+    assert list((tmp_path / "out").iterdir()) == []

@@ -32,6 +32,11 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("narrate")) / "sentences"
 
 
+def work_dir(cache_dir: Path | str | None = None) -> Path:
+    """A folder for a batch job's files before they are sent back: in the cache folder, not in $TMPDIR."""
+    return (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / ".work"
+
+
 class SentenceCache:
     """Sentence clips keyed by everything that changes them; one file per entry, written atomically.
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audio.cache import SentenceCache
+from ..atomic import ensure_folder
+from ..audio.cache import SentenceCache, work_dir
 from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
@@ -80,7 +81,7 @@ def _narrate(job: EpisodeJob) -> EpisodeOutcome:
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
     cache = SentenceCache(job.cache_dir) if job.use_cache else None
-    with _folder(job.output_dir) as folder:
+    with _folder(job.output_dir, job.cache_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
         with ClipSource(synth, cache, jobs=1) as clips:
             target = folder / f"{job.slug}.mp3"
@@ -94,12 +95,15 @@ def _narrate(job: EpisodeJob) -> EpisodeOutcome:
 
 
 @contextlib.contextmanager
-def _folder(output_dir: str | None) -> Iterator[Path]:
+def _folder(output_dir: str | None, cache_dir: str | None) -> Iterator[Path]:
+    """Where the job writes: the output folder, or (files sent back) a folder beside its sentence cache."""
     if output_dir is not None:
         yield Path(output_dir)
         return
-    with tempfile.TemporaryDirectory(prefix="narrate-episode-") as work:
-        yield Path(work)
+    work = work_dir(cache_dir)
+    ensure_folder(work)
+    with tempfile.TemporaryDirectory(prefix="episode-", dir=work) as folder:
+        yield Path(folder)
 
 
 def _read_back(folder: Path, names: Iterable[str]) -> dict[str, bytes]:
