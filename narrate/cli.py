@@ -23,6 +23,7 @@ from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from .audio.cache import SentenceCache
     from .audio.catalogue import Installed
     from .audio.clips import ClipSource
     from .audio.synth import SynthesizerFactory
@@ -117,32 +118,67 @@ def _synthesis_options(jobs: bool = True) -> argparse.ArgumentParser:
         parent.add_argument("--jobs", type=_jobs, metavar="N", help="synthesis workers (default: the cores)")
     parent.add_argument("--cache-dir", metavar="DIR", help="sentence audio cache (default: the user cache)")
     parent.add_argument("--no-cache", action="store_true", help="neither read nor write the sentence cache")
+    parent.add_argument("--cache-max", type=_size, metavar="SIZE", help=_CACHE_MAX_HELP)
     return parent
+
+
+_CACHE_MAX_HELP = "the cache's size limit, e.g. 500M or 2G (default: $NARRATE_CACHE_MAX, the profile, 2G)"
+
+
+def _size(text: str) -> int:
+    from .profile import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cache_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="narrate cache",
-        description="Show the sentence audio cache (folder, entries, size), or empty it with --clear.",
-        epilog="examples:\n  narrate cache\n  narrate cache --clear\n  narrate cache --cache-dir /tmp/nc",
+        description=(
+            "Show the sentence audio cache (folder, entries, size against its limit); --prune removes the "
+            "least recently used entries until it is under the limit, --clear empties it."
+        ),
+        epilog=(
+            "examples:\n  narrate cache\n  narrate cache --prune --cache-max 500M\n  narrate cache --clear\n"
+            "  narrate cache --cache-dir /tmp/nc"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--clear", action="store_true", help="remove every cached sentence")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--clear", action="store_true", help="remove every cached sentence")
+    what.add_argument("--prune", action="store_true", help="remove the least recently used over the limit")
     p.add_argument("--cache-dir", metavar="DIR", help="the cache folder (default: the user cache)")
+    p.add_argument("--cache-max", type=_size, metavar="SIZE", help=_CACHE_MAX_HELP)
+    p.add_argument("--profile", metavar="FILE", help="the profile whose [cache] max_size applies")
     return p
 
 
 def _cmd_cache(args: argparse.Namespace, err: Console) -> int:
-    from .audio.cache import SentenceCache
-
-    cache = SentenceCache(args.cache_dir)
+    cache = _sentence_cache(args, load_profile(args.profile))
+    assert cache is not None
     if args.clear:
         removed = cache.clear()
         print(f"{cache.directory}: removed {removed} cached sentences")
         return 0
+    if args.prune:
+        removed, freed = cache.prune()
+        print(f"{cache.directory}: removed {removed} least recently used sentences ({freed / 1e6:.1f} MB)")
     entries, size = cache.stats()
-    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB")
+    limit = cache.max_bytes / 1e6
+    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB of its {limit:.0f} MB limit")
     return 0
+
+
+def _sentence_cache(args: argparse.Namespace, profile: Profile) -> SentenceCache | None:
+    """The sentence cache the options and profile ask for (None with --no-cache)."""
+    from .audio.cache import SentenceCache, cache_limit
+
+    if getattr(args, "no_cache", False):
+        return None
+    return SentenceCache(args.cache_dir, cache_limit(args.cache_max, profile.cache.max_size))
 
 
 def _main_parser() -> argparse.ArgumentParser:
@@ -304,6 +340,7 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             jobs=args.jobs,
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
+            cache_max=args.cache_max,
             force=args.force,
         )
     _warn(err, result.script)
@@ -666,10 +703,9 @@ def _cmd_say(args: argparse.Namespace, err: Console) -> int:
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
-    from .audio.cache import SentenceCache
     from .audio.clips import ClipSource
 
-    cache = None if args.no_cache else SentenceCache(args.cache_dir)
+    cache = _sentence_cache(args, profile)
     return ClipSource(args.synthesizer_factory(profile.with_voice(args.voice, args.speed).voice), cache)
 
 
@@ -836,6 +872,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 force=args.force,
                 cache_dir=args.cache_dir,
                 use_cache=not args.no_cache,
+                cache_max=args.cache_max,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
             )

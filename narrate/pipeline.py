@@ -21,7 +21,7 @@ from .audio.assemble import (
     render_items,
     seconds_to_samples,
 )
-from .audio.cache import SentenceCache
+from .audio.cache import SentenceCache, cache_limit
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover
@@ -97,6 +97,7 @@ def narrate_article(
     jobs: int | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    cache_max: int | None = None,
     force: bool = False,
     free_space: Callable[[Path], int] = free_bytes,
 ) -> NarrationResult:
@@ -105,7 +106,8 @@ def narrate_article(
     synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
     synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
-    (default: the user cache) unless use_cache is False.
+    (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
+    unless use_cache is False.
     """
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
@@ -113,7 +115,8 @@ def narrate_article(
     synth = synthesizer or synthesizer_factory(profile.voice)
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
-    cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
+    limit = cache_limit(cache_max, profile.cache.max_size)
+    cache = SentenceCache(cache_dir, limit) if use_cache else None
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
         script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
         target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import ensure_folder
-from ..audio.cache import SentenceCache, work_dir
+from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
 from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
@@ -43,6 +43,7 @@ class EpisodeJob:
     threads: int = 0  # ONNX threads for this job's voice (0: onnxruntime's default)
     cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
     use_cache: bool = True
+    cache_max: int = DEFAULT_MAX_BYTES
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
 
 
@@ -80,7 +81,7 @@ def _narrate(job: EpisodeJob) -> EpisodeOutcome:
     article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
-    cache = SentenceCache(job.cache_dir) if job.use_cache else None
+    cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
     with _folder(job.output_dir, job.cache_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
         with ClipSource(synth, cache, jobs=1) as clips:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..atomic import write_bytes_atomic
+from ..audio.cache import cache_limit
 from ..audio.id3 import read_cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..audio.workers import available_cores
@@ -85,6 +86,7 @@ def run_batch(
     force: bool = False,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    cache_max: int | None = None,
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
@@ -99,8 +101,15 @@ def run_batch(
     if not files and not missing:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
-    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, workers, cache_dir,
-                         use_cache, synthesizer_factory)  # fmt: skip
+    settings = _settings(
+        loaded.with_voice(voice, speed, speaker),
+        lexicon,
+        force,
+        folder,
+        workers,
+        cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
+        factory=synthesizer_factory,
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -129,11 +138,11 @@ def _settings(
     force: bool,
     folder: Path,
     workers: int,
-    cache_dir: str | Path | None,
-    use_cache: bool,
+    cache: tuple[str | None, bool, int | None],
     factory: SynthesizerFactory,
 ) -> BatchSettings:
-    """Everything the episodes share, checked before any work: profile, lexicon, cover, voice."""
+    """What the episodes share, checked before any work: profile (voice in effect), lexicon, cover, voice."""
+    cache_dir, use_cache, cache_max = cache
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
@@ -142,8 +151,9 @@ def _settings(
         force=force,
         output_dir=str(folder),
         threads=max(1, available_cores() // workers),
-        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
+        cache_dir=cache_dir,
         use_cache=use_cache,
+        cache_max=cache_limit(cache_max, profile.cache.max_size),
         synthesizer_factory=factory,
     )
 
