@@ -255,6 +255,24 @@ def preview_audio(
     started = time.perf_counter() if started is None else started
     if (output is None) == (player is None):
         raise ValueError("give exactly one of output or player")
+    if player is not None and player.streams:
+        blocks = stream_blocks(script, profile, source)
+        stream = PlayerStream(player, source.rate)
+        first_sound = None
+        samples = 0
+        try:
+            for block in blocks:
+                stream.write(block)
+                samples += block.size
+                if first_sound is None:
+                    first_sound = time.perf_counter() - started
+            stream.finish()
+        except BaseException:
+            stream.abort()
+            raise
+        return PreviewResult("played", None, player.name, samples / source.rate, len(script.sentences),
+                             source.synthesised, source.cached, first_sound)
+
     sentences = script.sentences
     if not sentences:
         raise InputError("the chosen part has nothing to speak: pick another with `narrate script ARTICLE`")
@@ -263,27 +281,6 @@ def preview_audio(
     gaps, tail = _gaps(script, profile, rate)
     fade = seconds_to_samples(profile.pauses.fade, rate)
     total = sum(gaps) + tail
-
-    if player is not None and player.streams:
-        first = apply_fades(source.clip(sentences[0].spoken), fade)
-        dynamics = _plan([first], profile, rate)
-        stream = PlayerStream(player, rate)
-        try:
-            stream.write(dynamics.process(first))
-            first_sound = time.perf_counter() - started
-            total += first.size
-            for gap, sentence in zip(gaps[1:], sentences[1:], strict=True):
-                clip = apply_fades(source.clip(sentence.spoken), fade)
-                stream.write(np.concatenate([np.zeros(gap, np.float32), dynamics.process(clip)]))
-                total += clip.size
-            stream.write(np.zeros(tail, np.float32))
-            stream.finish()
-        except BaseException:
-            stream.abort()
-            raise
-        return PreviewResult("played", None, player.name, total / rate, len(sentences), source.synthesised,
-                             source.cached, first_sound)
-
     clips = [apply_fades(source.clip(s.spoken), fade) for s in sentences]
     dynamics = _plan(list(_blocks(gaps, tail, clips, None)), profile, rate)
     total += sum(c.size for c in clips)
@@ -300,6 +297,35 @@ def preview_audio(
         play_file(player, wav)
     return PreviewResult("played", None, player.name, total / rate, len(sentences), source.synthesised,
                          source.cached, first_sound)
+
+
+def stream_blocks(script: Script, profile: Profile, source: ClipSource) -> Iterator[np.ndarray]:
+    """The part's audio as it is made, for a player or a web page, starting on the first sentence.
+
+    The first block is the first sentence (after any leading pause), with the gain, compressor and limiter
+    planned on it alone; then each pause and sentence, then the tail: the same samples, pauses and order
+    as the WAV `preview_audio` writes. Raises InputError at once when the part has nothing to speak.
+    """
+    sentences = script.sentences
+    if not sentences:
+        raise InputError("the chosen part has nothing to speak: pick another with `narrate script ARTICLE`")
+    return _stream(script, profile, source)
+
+
+def _stream(script: Script, profile: Profile, source: ClipSource) -> Iterator[np.ndarray]:
+    sentences = script.sentences
+    source.expect([s.spoken for s in sentences])
+    rate = source.rate
+    gaps, tail = _gaps(script, profile, rate)
+    fade = seconds_to_samples(profile.pauses.fade, rate)
+    first = apply_fades(source.clip(sentences[0].spoken), fade)
+    dynamics = _plan([first], profile, rate)
+    yield np.concatenate([np.zeros(gaps[0], np.float32), dynamics.process(first)])
+    for gap, sentence in zip(gaps[1:], sentences[1:], strict=True):
+        clip = apply_fades(source.clip(sentence.spoken), fade)
+        yield np.concatenate([np.zeros(gap, np.float32), dynamics.process(clip)])
+    if tail:
+        yield np.zeros(tail, np.float32)
 
 
 def _gaps(script: Script, profile: Profile, rate: int) -> tuple[list[int], int]:
