@@ -85,8 +85,15 @@ class EpisodeOutcome:
     files: dict[str, str] = field(default_factory=dict)
 
 
-def run_episode(job: EpisodeJob) -> EpisodeOutcome:
-    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
+EpisodeProgress = Callable[[str, str, int, int], None]
+"""Called as (article, stage, done, total) from inside an episode: the pipeline's progress, per article."""
+
+
+def run_episode(job: EpisodeJob, progress: Callable[[str, int, int], None] | None = None) -> EpisodeOutcome:
+    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
+
+    progress: the pipeline's (stage, done, total) callback, for a caller in the same process.
+    """
     from . import pipeline
 
     try:
@@ -103,6 +110,7 @@ def run_episode(job: EpisodeJob) -> EpisodeOutcome:
             cache_dir=job.cache_dir,
             use_cache=job.use_cache,
             force=True,  # the manifest has already decided this episode must be made
+            progress=progress,
         )
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
     except NarrateError as exc:
@@ -324,8 +332,13 @@ def run_batch(
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
+    episode_progress: EpisodeProgress | None = None,
 ) -> BatchReport:
-    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed."""
+    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
+
+    episode_progress: sentence-level progress inside each episode; the episodes then run one after
+    another in this process (unless an executor is given, which must then run them in this process too).
+    """
     from .audio.workers import available_cores
 
     report = progress or (lambda article, state, detail: None)
@@ -379,11 +392,20 @@ def run_batch(
         keys = {str(p.path): p.key for p in planned}
         for job in job_list:
             report(names[job.source], "queued", "")
-        runner = executor or (InlineExecutor() if workers == 1 else ProcessExecutor(workers))
+        inline = workers == 1 or episode_progress is not None
+        runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
+        run: Callable[[EpisodeJob], EpisodeOutcome] = run_episode
+        if episode_progress is not None:
+            tell = episode_progress
+
+            def run(job: EpisodeJob) -> EpisodeOutcome:
+                name = names[job.source]
+                return run_episode(job, lambda stage, done, total: tell(name, stage, done, total))
+
         finished: set[str] = set()
         try:
             for job, outcome in runner.map(
-                run_episode, job_list, started=lambda j: report(names[j.source], "working", "")
+                run, job_list, started=lambda j: report(names[j.source], "working", "")
             ):
                 finished.add(job.source)
                 name = names[job.source]
@@ -408,6 +430,83 @@ def run_batch(
         feed = write_feed(folder, loaded, url, manifest)
     ordered = [results[k] for k in sorted(results, key=_natural)]
     return BatchReport(tuple(ordered), feed, url, synthesised)
+
+
+SurveyState = Literal["new", "made", "changed", "failed"]
+
+
+@dataclass(frozen=True)
+class EpisodeSurvey:
+    """An article's episode as the output folder holds it now (nothing read but bytes, nothing made).
+
+    state: new (never made), made (up to date with the article and every setting), changed (made, but
+    the article, profile, lexicon, voice or speed changed since, or a file is missing), failed (the last
+    attempt failed; `error` says why). files: kind -> file name in the folder, for a made episode.
+    """
+
+    source: Path
+    state: SurveyState
+    title: str = ""
+    error: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    chapters: int = 0
+
+
+def survey(
+    inputs: Sequence[str | Path],
+    output_dir: str | Path = "output",
+    *,
+    profile: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    voice: str | None = None,
+    speed: float | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
+) -> list[EpisodeSurvey]:
+    """Each article's episode state in `output_dir`, decided as `run_batch` would decide to skip it."""
+    folder = Path(output_dir)
+    profile_path = str(Path(profile).resolve()) if profile else None
+    lexicon_path = str(Path(lexicon).resolve()) if lexicon else None
+    loaded = load_profile(profile_path)
+    settings_key = _settings_key(loaded, profile_path, lexicon_path, voice, speed, synthesizer_factory)
+    files, _ = collect_inputs(inputs)
+    manifest = Manifest.load(folder) if (folder / MANIFEST_NAME).is_file() else Manifest(folder)
+    found: list[EpisodeSurvey] = []
+    for path in files:
+        record = manifest.episodes.get(str(path.resolve()))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            found.append(EpisodeSurvey(path, "failed", error=f"{path} cannot be read: {exc.strerror or exc}"))
+            continue
+        if record is None:
+            found.append(EpisodeSurvey(path, "new"))
+            continue
+        state: SurveyState = "new"
+        if _unchanged(record, _input_key(settings_key, data), folder):
+            state = "made"
+        elif record.get("error"):
+            state = "failed"
+        elif record.get("status") == "done":
+            state = "changed"
+        rate = int(record.get("rate") or 0)
+        found.append(
+            EpisodeSurvey(
+                path,
+                state,
+                title=str(record.get("title") or ""),
+                error=str(record.get("error") or "") if state == "failed" else "",
+                files={str(k): str(v) for k, v in (record.get("files") or {}).items()},
+                seconds=int(record.get("samples") or 0) / rate if rate else 0.0,
+                chapters=int(record.get("chapters") or 0),
+            )
+        )
+    return found
+
+
+def _input_key(settings_key: str, data: bytes) -> str:
+    """An episode's input key: its article's bytes and every setting; equal key, equal episode."""
+    return hashlib.sha256(settings_key.encode() + b"\0" + data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -449,7 +548,7 @@ def _plan(
             results[name] = EpisodeStatus(name, "failed", message)
             report(name, "failed", message)
             continue
-        key = hashlib.sha256(settings_key.encode() + b"\0" + data).hexdigest()
+        key = _input_key(settings_key, data)
         record = manifest.episodes.get(source)
         taken = manifest.slugs_except(source) | claimed
         slug = str(record["slug"]) if record and record.get("slug") not in claimed else None
@@ -651,7 +750,9 @@ __all__ = [
     "BatchReport",
     "EpisodeJob",
     "EpisodeOutcome",
+    "EpisodeProgress",
     "EpisodeStatus",
+    "EpisodeSurvey",
     "Executor",
     "InlineExecutor",
     "Manifest",
@@ -660,5 +761,6 @@ __all__ = [
     "rebuild_feed",
     "run_batch",
     "run_episode",
+    "survey",
     "write_feed",
 ]
