@@ -1,4 +1,4 @@
-"""The studio's page in a real headless Chromium (Debian's package, driven by Playwright), on a real server."""
+"""The studio's page in a real headless Chromium (Debian's package, driven by Playwright) on a real server."""
 
 from __future__ import annotations
 
@@ -129,7 +129,8 @@ def test_clicking_paragraph_3_plays_it_with_the_real_voice(page: Any, folder: Pa
         _open(page, server)
         page.click(".paragraph[data-paragraph='3'] .play")
         page.wait_for_function(
-            "() => { const a = document.getElementById('preview-audio'); return a.readyState >= 3 && !a.error; }",
+            "() => { const a = document.getElementById('preview-audio');"
+            " return a.readyState >= 3 && !a.error; }",
             timeout=30000,
         )
         audio = page.eval_on_selector(
