@@ -776,7 +776,11 @@ def _cmd_studio(args: argparse.Namespace, err: Console) -> int:
         import webbrowser
 
         webbrowser.open(server.url)
-    server.run()
+    try:
+        server.run()
+    except (KeyboardInterrupt, _Terminated):  # the usual way to stop it, not a failure
+        pass
+    err.print("narrate: studio stopped", markup=False)
     return 0
 
 
