@@ -209,3 +209,42 @@ def test_screenshot_of_the_studio(page: Any, fake_server: StudioServer, folder: 
     assert struct.unpack(">II", data[16:24]) == (VIEWPORT["width"], VIEWPORT["height"])
     if SCREENSHOT:
         Path(SCREENSHOT).write_bytes(data)
+
+
+def test_selected_words_are_heard_with_the_s_key(page: Any, fake_server: StudioServer) -> None:
+    _open(page, fake_server)
+    page.eval_on_selector(
+        ".paragraph[data-paragraph='5'] .written",
+        "node => { const range = document.createRange(); range.selectNodeContents(node);"
+        " const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range); }",
+    )
+    page.keyboard.press("s")
+    page.wait_for_function("document.getElementById('preview-audio').readyState >= 2")
+    source = page.eval_on_selector(
+        "#preview-audio", "a => decodeURIComponent(a.currentSrc.replace(/\\+/g, ' '))"
+    )
+    assert "/api/say?text=Mr Patel, who runs a small bakery in Leeds" in source
+
+
+def test_folder_view_renders_the_changed_ones_and_links_the_feed(page: Any, folder: Path) -> None:
+    shutil.copy(ROOT / "examples" / "night-buses.md", folder / "night-buses.md")
+    for server in _serve(folder, FakeSynthesizer().factory):
+        page.goto(server.url)
+        page.wait_for_selector("#articles tbody tr")
+        rows = page.eval_on_selector_all(
+            "#articles tbody tr",
+            "rows => rows.map(r => [r.dataset.path, r.querySelector('.state').textContent])",
+        )
+        assert rows == [["night-buses.md", "not made"], ["water-bills.md", "not made"]]
+        assert not page.is_visible("#feed-link")
+        page.click("#render-changed")
+        page.wait_for_selector("#progress-text:has-text('Done: 2 episodes')", timeout=120000)
+        page.wait_for_selector("#feed-link", state="visible")
+        states = page.eval_on_selector_all("#articles .state", "badges => badges.map(b => b.textContent)")
+        assert states == ["made", "made"]
+        assert sorted(p.name for p in (folder / "output").glob("*.mp3")) == [
+            "night-buses-return-to-the-harbour-route.mp3",
+            "water-bills-rise-again-as-leaks-go-unfixed.mp3",
+        ]
+        feed = page.evaluate("fetch('/files/feed.xml').then(r => r.text())")
+        assert feed.count("<enclosure") == 2
