@@ -7,6 +7,8 @@ NarrateError                 base: a one-line message that says what to do
 ├── SynthesisError           Piper failed on a sentence (exit 3)
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
 └── OutputError              the output cannot be written (exit 4)
+
+Terminated (a BaseException, like KeyboardInterrupt): SIGTERM, raised so that cleanup runs (exit 143).
 """
 
 from __future__ import annotations
@@ -40,3 +42,7 @@ class EncodeError(NarrateError):
 
 class OutputError(NarrateError):
     exit_code = 4
+
+
+class Terminated(BaseException):
+    """SIGTERM turned into an exception (by the CLI's handler), so temp files and encoders are cleaned up."""

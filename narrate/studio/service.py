@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from ..audio.cache import SentenceCache
+from ..audio.clips import ClipSource
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
-from ..preview import ClipSource, Selection, numbered_paragraphs, say_script, select_part, stream_blocks
+from ..preview import Selection, numbered_paragraphs, say_script, select_part, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
 from ..publish.sidecars import sidecar_paths
 from ..text.lexicon import Lexicon
@@ -42,6 +43,7 @@ class SharedVoice:
     def __init__(self, synth: Synthesizer) -> None:
         self._synth = synth
         self._lock = threading.Lock()
+        self._loaded = False
 
     @property
     def rate(self) -> int:
@@ -51,10 +53,13 @@ class SharedVoice:
         return self._synth.identity()
 
     def load(self) -> None:
+        if self._loaded:  # a preview's loader thread must not wait for a render's sentence
+            return
         load = getattr(self._synth, "load", None)
-        if callable(load):
-            with self._lock:
+        with self._lock:
+            if callable(load):
                 load()
+            self._loaded = True
 
     def synthesize(self, text: str) -> np.ndarray:
         # espeak-ng (inside Piper) keeps global state: two sentences must not be phonemised at once
@@ -71,6 +76,7 @@ class StudioOptions:
     lexicon: Path | None = None  # the file "save" writes to; default: lexicon.toml in the folder
     voice: str | None = None
     speed: float | None = None
+    speaker: int | str | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
     output_dir: Path | None = None  # default: output/ in the folder
@@ -92,10 +98,11 @@ class Studio:
         self.output = Path(options.output_dir).resolve() if options.output_dir else self.root / OUTPUT_NAME
         self.options = options
         self.profile_path = Path(options.profile).resolve() if options.profile else None
-        self.profile: Profile = load_profile(self.profile_path)
+        self.profile: Profile = load_profile(self.profile_path).with_voice(
+            options.voice, options.speed, options.speaker
+        )
         self.lexicon_path = Path(options.lexicon).resolve() if options.lexicon else self.root / LEXICON_NAME
-        self.settings: VoiceSettings = self.profile.voice.at(options.voice, options.speed)
-        self.voice = SharedVoice(synthesizer_factory(self.settings))
+        self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
         self.cache = SentenceCache(options.cache_dir) if options.use_cache else None
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
         self._lexicon_lock = threading.Lock()
@@ -135,7 +142,7 @@ class Studio:
         if self.single is not None:
             return [self.single]
         found, _ = collect_inputs([self.root])
-        return [p.resolve() for p in found if self._inside(p.resolve())]
+        return [f.path.resolve() for f in found if self._inside(f.path.resolve())]
 
     def articles(self) -> dict[str, Any]:
         """The folder view: every article with its episode's state, and the feed when there is one."""
@@ -158,12 +165,13 @@ class Studio:
             lexicon=lexicon,
             voice=self.options.voice,
             speed=self.options.speed,
+            speaker=self.options.speaker,
             synthesizer_factory=self.shared_factory,
         )
 
     def _survey_row(self, found: EpisodeSurvey) -> dict[str, Any]:
         return {
-            "path": self.name(found.source),
+            "path": self.name(found.path),
             "title": found.title,
             "state": found.state,
             "error": found.error or None,
@@ -293,7 +301,7 @@ class Studio:
     def render(self, names: object) -> dict[str, Any]:
         """Start rendering the named articles (None: every one not made); returns the job's first state."""
         if names is None:
-            paths = [s.source for s in self._survey(self.article_paths()) if s.state != "made"]
+            paths = [s.path for s in self._survey(self.article_paths()) if s.state != "made"]
             if not paths:
                 raise InputError("every episode is up to date: nothing to render")
         elif isinstance(names, list) and names and all(isinstance(n, str) for n in names):
@@ -312,6 +320,7 @@ class Studio:
             lexicon=self.lexicon_path if self.lexicon_path.is_file() else None,
             voice=self.options.voice,
             speed=self.options.speed,
+            speaker=self.options.speaker,
             jobs=1,
             cache_dir=self.options.cache_dir,
             use_cache=self.options.use_cache,

@@ -1,0 +1,31 @@
+"""Batch audio editions: a folder of articles into episodes, transcripts, chapters and a podcast feed."""
+
+from .jobs import EpisodeJob, EpisodeOutcome, run_episode
+from .plan import ARTICLE_SUFFIXES, ArticleFile, collect_inputs
+from .run import (
+    BatchInterrupted,
+    BatchReport,
+    EpisodeProgress,
+    EpisodeStatus,
+    EpisodeSurvey,
+    rebuild_feed,
+    run_batch,
+    survey,
+)
+
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "ArticleFile",
+    "BatchInterrupted",
+    "BatchReport",
+    "EpisodeJob",
+    "EpisodeOutcome",
+    "EpisodeProgress",
+    "EpisodeStatus",
+    "EpisodeSurvey",
+    "collect_inputs",
+    "rebuild_feed",
+    "run_batch",
+    "run_episode",
+    "survey",
+]
