@@ -253,3 +253,13 @@ def test_matches_lists_what_the_lexicon_replaces() -> None:
     )
     assert Lexicon({"Patel's": "pa-TELZ"}).matches("Mr Patel’s shop") == [("Patel's", "pa-TELZ")]
     assert Lexicon({}).matches("anything") == []
+
+
+def test_a_broken_lexicon_file_stops_the_studio_at_start(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "lexicon.toml").write_text("Ofwat = OFF-wot\n", encoding="utf-8")
+    code = cli.main(["studio", str(folder), "--no-browser"], synthesizer_factory=FakeSynthesizer().factory)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "lexicon.toml: not valid TOML" in err
