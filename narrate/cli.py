@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -262,6 +263,8 @@ def _profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | N
 @contextmanager
 def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     labels = {"synthesise": "Synthesising", "loudness": "Setting loudness", "encode": "Encoding MP3"}
+    # No refresh thread: synthesis workers are forked mid-run, and a process forked while another
+    # thread runs can deadlock; the bar is redrawn as progress is reported (at most 10 times a second).
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -270,13 +273,18 @@ def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], N
         console=err,
         disable=quiet or not err.is_terminal,
         transient=True,
+        auto_refresh=False,
     ) as bar:
         tasks: dict[str, object] = {}
+        drawn = [0.0]
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            if time.monotonic() - drawn[0] >= 0.1 or done == total:
+                bar.refresh()
+                drawn[0] = time.monotonic()
 
         yield update
 
@@ -785,16 +793,32 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
             table.add_row(_STATE_LABELS.get(state, state), escape(name), escape(detail[:100]))
         return Group(overall, table)
 
-    def update(name: str, state: str, detail: str) -> None:
-        states[name] = (state, detail)
-        done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
-        overall.update(task, total=len(states), completed=done)
-
     if quiet or not err.is_terminal:
-        yield update
+        yield lambda name, state, detail: None
         return
-    with Live(get_renderable=render, console=err, transient=True, refresh_per_second=4):
-        yield update
+    # Redrawn by hand until the first article is handed to a worker: worker processes are forked then,
+    # and none after, so the refresh thread starts only once it cannot be copied into a child half-way.
+    with Live(get_renderable=render, console=err, transient=True, auto_refresh=False) as live:
+        ticking = threading.Event()
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.25):
+                live.refresh()
+
+        def update(name: str, state: str, detail: str) -> None:
+            states[name] = (state, detail)
+            done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
+            overall.update(task, total=len(states), completed=done)
+            if state == "working" and not ticking.is_set():
+                ticking.set()
+                threading.Thread(target=tick, name="narrate-batch-display", daemon=True).start()
+            live.refresh()
+
+        try:
+            yield update
+        finally:
+            stop.set()
 
 
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
