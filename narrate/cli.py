@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .audio.voices import VoiceInfo
     from .batch import BatchReport
 
-COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
+COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "studio")
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -48,6 +48,7 @@ other commands (narrate COMMAND -h for each):
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
   narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
   narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
+  narrate studio [PATH]             a local web page: the script, hear any part, fix names, render
 """
 
 
@@ -243,6 +244,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         return _batch_parser(command)
     if command == "cache":
         return _cache_parser()
+    if command == "studio":
+        return _studio_parser()
     raise KeyError(command)
 
 
@@ -957,6 +960,87 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+# --- studio: the producer's page (issue 14) ------------------------------------------------------
+
+_STUDIO_EPILOG = """examples:
+  narrate studio                                 # the articles in this folder
+  narrate studio examples/water-bills.md         # one article
+  narrate studio today/ --lexicon names.toml --no-browser
+  narrate studio --port 0                        # any free port
+
+Prints the page's address (with its access token) and opens it in the browser. Saving a
+pronunciation writes to the --lexicon file (default: lexicon.toml in the folder, created on
+first save). Needs the studio extra: pip install 'narrate[studio]'. Ctrl-C stops it."""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port takes a number such as 8765, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, not {value}")
+    return value
+
+
+def _studio_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate studio",
+        description="A local page to read the script, hear any paragraph, fix pronunciations and render.",
+        epilog=_STUDIO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(), _synthesis_options(jobs=False)],
+    )
+    p.add_argument("path", nargs="?", default=".", metavar="PATH",
+                   help="an article or a folder of articles (default: this folder)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765; 0: any free)")
+    p.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    p.add_argument("--output-dir", metavar="DIR", help="where episodes go (default: output/ in the folder)")
+    return p
+
+
+def _cmd_studio(args: argparse.Namespace, err: Console) -> int:
+    from .studio.server import StudioServer, is_loopback, require_extra
+
+    require_extra()  # before the voice loads: a missing extra is a one-line answer at once
+    from .studio.service import Studio, StudioOptions
+
+    options = StudioOptions(
+        path=Path(args.path),
+        profile=Path(args.profile) if args.profile else None,
+        lexicon=Path(args.lexicon) if args.lexicon else None,
+        voice=args.voice,
+        speed=args.speed,
+        speaker=args.speaker,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        output_dir=Path(args.output_dir) if args.output_dir else None,
+    )
+    studio = Studio(options, synthesizer_factory=args.synthesizer_factory)
+    server = StudioServer(studio, args.host, args.port)
+    if not is_loopback(args.host):
+        err.print(
+            f"narrate: warning: listening on {args.host}: other machines can reach the studio, and anyone "
+            "with the address can read, hear and change this folder's articles and lexicon",
+            markup=False,
+        )
+    err.print("narrate: loading the voice...", markup=False)
+    studio.start()
+    print(f"narrate studio: {server.url}", flush=True)
+    err.print(f"narrate: serving {studio.root}; Ctrl-C stops", markup=False)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.run()
+    except (KeyboardInterrupt, Terminated):  # the usual way to stop it, not a failure
+        pass
+    err.print("narrate: studio stopped", markup=False)
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "batch": _cmd_batch,
     "feed": _cmd_feed,
@@ -968,4 +1052,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "preview": _cmd_preview,
     "say": _cmd_say,
     "cache": _cmd_cache,
+    "studio": _cmd_studio,
 }

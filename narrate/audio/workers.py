@@ -128,8 +128,9 @@ def _in_process(
                 cache.put(key, clip)
         if cache is None and last_use[key] > number - 1:
             held[key] = clip
-        yield clip
+        # reported before the clip is handed on: the consumer may never ask past the last one
         report(number, len(texts))
+        yield clip
 
 
 def _in_pool(
@@ -188,8 +189,8 @@ def _in_pool(
                 else:
                     stats.cached += 1
             assert clip is not None
-            yield clip
             report(i + 1, total)
+            yield clip
     except BrokenProcessPool as exc:
         raise SynthesisError(
             f"a synthesis worker died ({exc}): the machine may be out of memory; try --jobs 1"

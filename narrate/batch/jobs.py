@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
-from ..pipeline import NarrationResult, episode_tags, narrate_script
+from ..pipeline import NarrationResult, ProgressCallback, episode_tags, narrate_script
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
 from ..text.article import article_from_source
@@ -67,27 +68,31 @@ class EpisodeOutcome:
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
 
-def run_episode(job: EpisodeJob) -> EpisodeOutcome:
-    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
+def run_episode(job: EpisodeJob, progress: ProgressCallback | None = None) -> EpisodeOutcome:
+    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
+
+    progress: the pipeline's (stage, done, total) callback, for a caller in the same process.
+    """
     try:
-        return _narrate(job)
+        return _narrate(job, progress)
     except NarrateError as exc:
         return EpisodeOutcome(job.name, ok=False, error=str(exc))
     except Exception as exc:  # a bug or a library failure in one article must not sink the batch
         return EpisodeOutcome(job.name, ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _narrate(job: EpisodeJob) -> EpisodeOutcome:
+def _narrate(job: EpisodeJob, progress: ProgressCallback | None) -> EpisodeOutcome:
     article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
     cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
     with _folder(job.output_dir, job.cache_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
-        with ClipSource(synth, cache, jobs=1) as clips:
+        synthesised = None if progress is None else functools.partial(progress, "synthesise")
+        with ClipSource(synth, cache, jobs=1, progress=synthesised) as clips:
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
-                script, target, job.profile, clips, cover=job.cover, previous=job.previous
+                script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
             )
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
         files = {"mp3": result.path.name, **{kind: path.name for kind, path in sidecars.items()}}
