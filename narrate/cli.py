@@ -1015,6 +1015,7 @@ def _cmd_studio(args: argparse.Namespace, err: Console) -> int:
         speaker=args.speaker,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         use_cache=not args.no_cache,
+        cache_max=args.cache_max,
         output_dir=Path(args.output_dir) if args.output_dir else None,
     )
     studio = Studio(options, synthesizer_factory=args.synthesizer_factory)

@@ -178,7 +178,9 @@ def survey(
     folder = Path(output_dir)
     loaded = load_profile(profile).with_voice(voice, speed, speaker)
     files, _ = collect_inputs(inputs)
-    settings = _settings(loaded, lexicon, False, folder, 1, None, True, synthesizer_factory)
+    settings = _settings(
+        loaded, lexicon, False, folder, 1, cache=(None, True, None), factory=synthesizer_factory
+    )
     manifest = Manifest.load(folder) if folder.is_dir() else Manifest(folder)
     found: list[EpisodeSurvey] = []
     for plan in plan_batch(files, manifest, settings):  # claims records in memory only: nothing is saved

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.cache import SentenceCache
+from ..audio.cache import SentenceCache, cache_limit
 from ..audio.clips import ClipSource
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
@@ -79,6 +79,7 @@ class StudioOptions:
     speaker: int | str | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
+    cache_max: int | None = None
     output_dir: Path | None = None  # default: output/ in the folder
 
 
@@ -103,7 +104,8 @@ class Studio:
         )
         self.lexicon_path = Path(options.lexicon).resolve() if options.lexicon else self.root / LEXICON_NAME
         self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
-        self.cache = SentenceCache(options.cache_dir) if options.use_cache else None
+        limit = cache_limit(options.cache_max, self.profile.cache.max_size)
+        self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
         self._lexicon_lock = threading.Lock()
         self.renders = Renderer(self._run_batch)
@@ -324,6 +326,7 @@ class Studio:
             jobs=1,
             cache_dir=self.options.cache_dir,
             use_cache=self.options.use_cache,
+            cache_max=self.options.cache_max,
             progress=lambda article, state, detail: progress(self.name(Path(article)), state, detail),
             episode_progress=lambda article, stage, done, total: episode_progress(
                 self.name(Path(article)), stage, done, total
