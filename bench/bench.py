@@ -383,7 +383,8 @@ def render(
             lines.append(
                 f"- {key}: "
                 + "; ".join(
-                    f"{r.wall:.1f} s wall, {r.cpu:.1f} s CPU, {r.rss_mb:.0f} MB largest, {r.tree_mb:.0f} MB tree"
+                    f"{r.wall:.1f} s wall, {r.cpu:.1f} s CPU, {r.rss_mb:.0f} MB largest, "
+                    f"{r.tree_mb:.0f} MB tree"
                     for r in runs
                 )
             )
