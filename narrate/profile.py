@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -134,6 +135,13 @@ class CleanRules:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The sentence cache's size limit ("2G", "500MB"; empty: the default, 2 GB)."""
+
+    max_size: str = ""
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything publication-specific, as read from a profile TOML file."""
 
@@ -148,6 +156,7 @@ class Profile:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     lexicon: Mapping[str, str] = field(default_factory=dict)  # checked entries; text.lexicon compiles them
     clean: CleanRules = field(default_factory=CleanRules)
+    cache: CacheSettings = field(default_factory=CacheSettings)
     source: str = "<defaults>"
 
     def with_voice(
@@ -176,6 +185,7 @@ _SECTIONS: dict[str, type] = {
     "mp3": Mp3Settings,
     "speech": SpeechSettings,
     "clean": CleanRules,
+    "cache": CacheSettings,
 }
 
 _T = TypeVar("_T")
@@ -221,6 +231,18 @@ def parse_profile(text: str, source: str) -> Profile:
     profile = Profile(**values)
     _validate(profile)
     return profile
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """'2G', '500MB', '1.5GiB', '800000000' -> bytes (K, M, G, T are powers of 1000; KiB... of 1024)."""
+    m = _SIZE.match(text)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (use a number of bytes, or 500M, 2G, 1.5GiB)")
+    power = " kmgt".index(m[2].lower() or " ")
+    return int(float(m[1]) * (1024 if m[3] else 1000) ** power)
 
 
 def lexicon_entries(data: object, source: str) -> dict[str, str]:
@@ -297,8 +319,29 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     return value
 
 
+# Characters XML 1.0 cannot carry even escaped (the feed would refuse them); URLs and e-mail addresses
+# take no whitespace at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+_URL_FIELDS = ("website", "base_url", "artwork_url", "owner_email")
+
+
+def _validate_podcast(podcast: PodcastInfo, src: str) -> None:
+    """Every [podcast] field reaches the feed or the tags: no characters they cannot carry."""
+    for f in fields(podcast):
+        value = getattr(podcast, f.name)
+        if not isinstance(value, str):
+            continue
+        bad = (_NOT_IN_URL if f.name in _URL_FIELDS else _NOT_XML).search(value)
+        if bad:
+            kind = "a space or control character" if bad[0].isspace() or ord(bad[0]) < 32 else repr(bad[0])
+            where = f"{src} [podcast] key '{f.name}'"
+            raise ProfileError(f"{where} holds {kind} (U+{ord(bad[0]):04X}): remove it")
+
+
 def _validate(profile: Profile) -> None:
     src = profile.source
+    _validate_podcast(profile.podcast, src)
     for name in ("sentence", "paragraph", "heading", "after_heading", "after_intro", "before_outro", "tail"):
         seconds = getattr(profile.pauses, name)
         if not 0 <= seconds <= 10:
@@ -318,5 +361,10 @@ def _validate(profile: Profile) -> None:
         raise ProfileError(f'{src} [speech] key \'locale\' must be "en-GB" or "en-US"')
     if not 80 <= profile.speech.chunk_limit <= 1000:
         raise ProfileError(f"{src} [speech] key 'chunk_limit' must be between 80 and 1000 characters")
+    if profile.cache.max_size:
+        try:
+            parse_size(profile.cache.max_size)
+        except ValueError as exc:
+            raise ProfileError(f"{src} [cache] key 'max_size': {exc}") from None
     if not -40 <= profile.loudness.integrated_lufs <= -5:
         raise ProfileError(f"{src} [loudness] key 'integrated_lufs' must be between -40 and -5")

@@ -35,7 +35,6 @@ class ClipSource:
         *,
         jobs: int = 1,
         progress: ClipProgress | None = None,
-        spool_dir: Path | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.synth = synth
@@ -45,7 +44,7 @@ class ClipSource:
         self._progress = progress
         self._should_stop = should_stop
         self._total = 0
-        self._spool = ClipSpool(spool_dir)
+        self._spool: ClipSpool | None = None
         self._clips: Generator[np.ndarray, None, None] | None = None
         self._error: BaseException | None = None
         self._identify = threading.Thread(target=self._identity, name="narrate-voice-hash", daemon=True)
@@ -70,8 +69,14 @@ class ClipSource:
     def cached(self) -> int:
         return self.stats.cached
 
-    def start(self, texts: Sequence[str], forked: Callable[[], None] | None = None) -> None:
-        """Name the sentences to come, in order. `forked`: called once no process will be forked any more."""
+    def start(
+        self, texts: Sequence[str], forked: Callable[[], None] | None = None, spool_dir: Path | None = None
+    ) -> None:
+        """Name the sentences to come, in order.
+
+        forked: called once no process will be forked any more. spool_dir: where the clips wait (an
+        unnamed file, gone with the process): beside the output, never a RAM-backed $TMPDIR by default.
+        """
         self._identify.join()
         if self._error is not None:
             raise self._error
@@ -82,6 +87,7 @@ class ClipSource:
                 # A failure here resurfaces from the first synthesize() call, which loads again.
                 self._loader = threading.Thread(target=_quietly(load), name="narrate-voice-load", daemon=True)
                 self._loader.start()
+        self._spool = ClipSpool(spool_dir)
         self._clips = synthesize_all(
             texts, self.synth, cache=self.cache, jobs=self.jobs, progress=self._progress, stats=self.stats,
             forked=forked,
@@ -95,7 +101,7 @@ class ClipSource:
 
     def length(self, index: int) -> int:
         """Samples in clip `index`, fetching (in order) up to it first if need be."""
-        if self._clips is None:
+        if self._clips is None or self._spool is None:
             raise RuntimeError("ClipSource.start() names the sentences first")
         while len(self._spool) <= index:
             if self._should_stop is not None and self._should_stop():
@@ -108,6 +114,7 @@ class ClipSource:
     def read(self, index: int) -> np.ndarray:
         """Clip `index` (fetched first if need be)."""
         self.length(index)
+        assert self._spool is not None
         return self._spool.read(index)
 
     def close(self) -> None:
@@ -118,7 +125,8 @@ class ClipSource:
         self._identify.join()
         if self._loader is not None:
             self._loader.join()
-        self._spool.close()
+        if self._spool is not None:
+            self._spool.close()
 
     def __enter__(self) -> ClipSource:
         return self

@@ -10,7 +10,7 @@ from ..models import Article
 from ..profile import Profile, load_profile
 from .clean import clean_html, clean_text
 from .ingest import Source, read_source
-from .structure import parse_markdown, parse_text
+from .structure import from_cleaned, parse_markdown
 
 
 def article_from_source(source: Source, profile: Profile) -> Article:
@@ -28,10 +28,7 @@ def article_from_source(source: Source, profile: Profile) -> Article:
         raise InputError(
             f"{source.name} has nothing to read once page clutter is removed: check it is an article"
         )
-    article = parse_text(cleaned.to_text(), source.name)
-    if article.standfirst is None and cleaned.standfirst:
-        article = Article(article.title, article.sections, article.author, article.date, cleaned.standfirst)
-    return article
+    return from_cleaned(cleaned, source.name)
 
 
 def load_article(path: str | Path, profile: Profile | None = None, stdin: BinaryIO | None = None) -> Article:
