@@ -95,6 +95,7 @@ class DaskExecutor:
                     future = self.client.submit(
                         _run_job, fn, job, index, topic, stop.name, self.facts,
                         key=f"narrate-episode-{token}-{index}", pure=False,
+                        priority=len(jobs) - index,  # in the order given, as the local pool runs them
                     )  # fmt: skip
                     future.add_done_callback(lambda _, i=index: inbox.put(("done", i)))
                     running[index] = (future, job)

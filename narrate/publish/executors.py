@@ -16,7 +16,7 @@ _R = TypeVar("_R")
 
 @dataclass(frozen=True)
 class LostJob:
-    """Yielded in place of a result for a job whose worker was lost (it crashed or was killed twice)."""
+    """Yielded in place of a result for a job that has none: its worker died, refused it, or lost it."""
 
     reason: str
 
