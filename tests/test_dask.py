@@ -298,6 +298,23 @@ def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
     assert "\n" not in str(failed.value)
 
 
+def test_a_scheduler_that_retries_crashing_articles_more_than_once_gets_a_note() -> None:
+    from distributed import LocalCluster
+
+    from narrate.publish.dask import describe
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # Dask's default allowed-failures: 3
+    ) as local, Client(local, set_as_default=False) as client:  # fmt: skip
+        lines = describe(DaskExecutor(client))
+    assert lines[0].startswith("dask: 1 worker, 1 thread at ")  # inproc://: an in-process worker
+    assert lines[1] == (
+        "note: this scheduler runs an article that kills its worker on up to 4 workers; start it with "
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1"
+    )
+
+
 # --- real `dask scheduler` and `dask worker` processes --------------------------------------------
 
 
@@ -307,7 +324,7 @@ def real_cluster(folder: Path, worker_path: Path | None = None) -> Iterator[Path
     scheduler_file = folder / "scheduler.json"
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1")
     worker_env = dict(env, PYTHONPATH=str(worker_path)) if worker_path else env
-    logs = [open(folder / f"{name}.log", "wb") for name in ("scheduler", "worker")]  # noqa: SIM115
+    logs = [open(folder / f"{name}.log", "wb") for name in ("scheduler", "worker")]
     scheduler = subprocess.Popen(
         [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
          "--scheduler-file", scheduler_file],

@@ -264,10 +264,11 @@ def connect(
 def describe(executor: DaskExecutor) -> list[str]:
     """One line on the cluster in use, and a note when its scheduler retries crashing jobs too often."""
     client = executor.client
-    threads = client.nthreads()
+    workers = client.nthreads()
+    threads = sum(workers.values())
     lines = [
-        f"dask: {len(threads)} worker{'s' if len(threads) != 1 else ''}, "
-        f"{sum(threads.values())} threads at {client.scheduler.address}"
+        f"dask: {len(workers)} worker{'s' if len(workers) != 1 else ''}, "
+        f"{threads} thread{'s' if threads != 1 else ''} at {client.scheduler.address}"
     ]
     with contextlib.suppress(Exception):
         allowed = int(client.run_on_scheduler(_allowed_failures))
