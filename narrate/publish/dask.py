@@ -59,10 +59,11 @@ def _facts_line(facts: Mapping[str, str]) -> str:
 class DaskExecutor:
     """Runs jobs on a Dask cluster; yields (job, result) as they finish, (job, LostJob) for a lost one.
 
-    Jobs are submitted a few per worker thread at a time, so a back catalogue never sits whole in the
-    scheduler's memory; each result is dropped from the cluster once fetched. `fn` is called on the
-    worker as fn(job, should_stop=check), where check() turns true once this batch is interrupted (it
-    asks the scheduler at most once a second), so running jobs end at their next sentence.
+    Jobs are submitted one per worker thread, as threads come free, so a back catalogue never sits
+    whole in the scheduler's memory; each result is dropped from the cluster once fetched. `fn` is
+    called on the worker as fn(job, should_stop=check), where check() turns true once this batch is
+    interrupted (it asks the scheduler at most once a second), so running jobs end at their next
+    sentence.
 
     in_place: jobs write into the output folder themselves (a folder every worker mounts at the same
     path); otherwise they return their files' bytes. Each job uses one ONNX thread: parallelism comes
@@ -121,12 +122,15 @@ class DaskExecutor:
                 self.client.unsubscribe_topic(topic)
 
     def _window(self) -> int:
-        # two jobs per worker thread: the next is ready when one finishes; workers that join are used
+        # One job per worker thread, handed out as threads come free (as the local pool does). With
+        # more in flight, Dask places the extra jobs behind running ones, each on a chosen worker (a
+        # handful of tasks is not queued centrally): one waited 28 s behind a long article while the
+        # other worker sat idle. Workers that join are counted as they come.
         try:
             threads = sum(self.client.nthreads().values())
-        except Exception:  # the scheduler is briefly unreachable: keep going with a small window
+        except Exception:  # the scheduler is briefly unreachable: keep going
             threads = 1
-        return max(2, 2 * threads)
+        return max(1, threads)
 
 
 def _result(future: Future) -> Any:
