@@ -45,9 +45,10 @@ class Run:
 def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
     """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total.
 
-    sample=False skips the tree sampler: reading every process's smaps_rollup 10 times a second takes
-    each one's memory-map lock, which slowed a Dask worker (whose allocator trims memory eagerly) by
-    up to a quarter.
+    sample=False skips the tree sampler. It reads every process's smaps_rollup 10 times a second, and
+    with it the Dask comparison's cluster runs took 105-108 s against 48-52 s without it (the pool's
+    runs 50 s either way); likely contention on each process's memory-map lock, which Dask workers
+    take often (their allocator trims eagerly: MALLOC_TRIM_THRESHOLD_).
     """
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
