@@ -297,13 +297,11 @@ def _local_workers(scheduler: str) -> int:
     return int(count)
 
 
-# For the cluster narrate starts itself: one job at a time per single-threaded worker (Ctrl-C leaves
-# nothing queued on a worker), and none of the periodic work that competes with synthesis for the same
-# cores. Dask's statistical profiler samples every thread 100 times a second; with it and the monitors
-# at their defaults an idle 2-worker cluster used 2.9 s of CPU in 20 s, without them 0.3 s.
+# For the cluster narrate starts itself: none of the periodic work that competes with synthesis for
+# the same cores. Dask's statistical profiler samples every thread 100 times a second; with it and the
+# monitors at their defaults an idle 2-worker cluster used 2.9 s of CPU in 20 s, without them 0.3 s.
 _LOCAL_CONFIG = {
-    "distributed.scheduler.worker-saturation": 1.0,
-    "distributed.scheduler.work-stealing": False,  # jobs are whole articles: nothing worth stealing
+    "distributed.scheduler.work-stealing": False,  # one job per free thread: nothing to steal
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
