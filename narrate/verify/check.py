@@ -1,0 +1,392 @@
+"""Compare what the recogniser heard in an episode with its script: dropped, cut, garbled, moved sentences."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from ..models import Script
+from .recognise import RATE, Hearing, HeardWord, decode_audio, known_words, recognise, words_of
+
+FlagKind = Literal["dropped", "silence", "noise", "garbled", "cut short", "repeated", "out of order", "unexpected"]
+
+# A sentence is flagged when it misses this many known words in a row, or this share of them (and at
+# least two): clean speech through the script-biased recogniser loses single words, rarely runs.
+_RUN = 3
+_SHARE = 0.4
+# Spectral flatness of a stretch's louder frames: Piper's clean speech measures below 0.01; speech
+# under loud broadband noise, or noise alone, 0.1 or more.
+_NOISY = 0.05
+_UNEXPECTED_SECONDS = 2.0  # sound that matches no sentence is reported from this long
+_SILENT_GAP = 0.3  # a missing sentence whose slot holds less sound than this was replaced by silence
+_MIN_RUN_MATCH = 3  # heard words out of place must match at least this many of a sentence's words
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One thing worth a listen: a sentence (numbered in script order) or a stretch of audio."""
+
+    kind: FlagKind
+    start: float  # seconds in the episode where it was heard, or where it should have been
+    end: float
+    sentence: int | None = None  # 1-based, in script order; None for audio that matches no sentence
+    paragraph: int | None = None  # as `narrate script` numbers paragraphs
+    text: str = ""  # the sentence as written, or what was heard
+    missing: tuple[str, ...] = ()
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "sentence": self.sentence,
+            "paragraph": self.paragraph,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "text": self.text,
+            "missing": list(self.missing),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the check found in one episode."""
+
+    path: Path
+    seconds: float
+    sentences: int
+    flags: tuple[Flag, ...]
+    heard_words: int
+    expected_words: int
+    matched_words: int
+    elapsed: float = 0.0
+    sentence_starts: tuple[float | None, ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.flags
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "seconds": round(self.seconds, 2),
+            "sentences": self.sentences,
+            "expected_words": self.expected_words,
+            "heard_words": self.heard_words,
+            "matched_words": self.matched_words,
+            "ok": self.ok,
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+
+@dataclass(frozen=True)
+class _Expected:
+    number: int  # 1-based sentence number
+    paragraph: int
+    text: str
+    words: tuple[str, ...]  # every word as spoken
+    known: tuple[str, ...]  # those the recogniser can hear
+
+
+Recognise = Callable[[np.ndarray, Sequence[Sequence[str]], int], Hearing]
+
+
+def _recognise(samples: np.ndarray, expected: Sequence[Sequence[str]], jobs: int) -> Hearing:
+    return recognise(samples, expected, jobs=jobs)
+
+
+def check_episode(
+    script: Script, audio: Path, *, jobs: int = 2, recogniser: Recognise = _recognise
+) -> CheckReport:
+    """Hear `audio` and list every sentence of `script` it does not say cleanly, and sound it says
+    that matches no sentence. Sentences are found from what is heard, never from narrate's timings."""
+    started = time.perf_counter()
+    samples = decode_audio(audio)
+    report = check_samples(script, samples, jobs=jobs, recogniser=recogniser)
+    return CheckReport(
+        Path(audio),
+        report.seconds,
+        report.sentences,
+        report.flags,
+        report.heard_words,
+        report.expected_words,
+        report.matched_words,
+        time.perf_counter() - started,
+        report.sentence_starts,
+    )
+
+
+def check_samples(
+    script: Script, samples: np.ndarray, *, jobs: int = 2, recogniser: Recognise = _recognise
+) -> CheckReport:
+    """check_episode on int16 samples at the recogniser's rate."""
+    expected = expected_sentences(script)
+    hearing = recogniser(samples, [e.words for e in expected], jobs)
+    flags, starts, matched = compare(expected, hearing, samples)
+    return CheckReport(
+        Path("-"),
+        hearing.seconds,
+        len(expected),
+        tuple(flags),
+        len(hearing.words),
+        sum(len(e.known) for e in expected),
+        matched,
+        0.0,
+        tuple(starts),
+    )
+
+
+def expected_sentences(script: Script) -> list[_Expected]:
+    """The script's sentences in order, with paragraph numbers as `narrate script` shows them."""
+    out: list[_Expected] = []
+    paragraph = 0
+    all_words = [words_of(s.spoken) for s in script.sentences]
+    known = known_words(w for ws in all_words for w in ws)
+    for chapter in script.chapters:
+        for para in chapter.paragraphs:
+            paragraph += 1
+            for sentence in para.sentences:
+                words = all_words[len(out)]
+                out.append(
+                    _Expected(
+                        len(out) + 1,
+                        paragraph,
+                        sentence.text,
+                        tuple(words),
+                        tuple(w for w in words if w in known),
+                    )
+                )
+    return out
+
+
+def compare(
+    expected: Sequence[_Expected], hearing: Hearing, samples: np.ndarray
+) -> tuple[list[Flag], list[float | None], int]:
+    """Flags, each sentence's heard start (None when not heard) and how many expected words were heard."""
+    exp_tokens = [w for e in expected for w in e.known]
+    heard = hearing.words
+    matcher = difflib.SequenceMatcher(None, exp_tokens, [w.text for w in heard], autojunk=False)
+    match: dict[int, int] = {}
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            match[block.a + k] = block.b + k
+    used = set(match.values())
+    rate = hearing.rate
+    flatness = [_flatness(samples[s.start : s.end]) for s in hearing.stretches]
+
+    flags: list[Flag] = []
+    starts: list[float | None] = []
+    spans: list[tuple[int, int] | None] = []
+    position = 0
+    for i, e in enumerate(expected):
+        idx = list(range(position, position + len(e.known)))
+        position += len(e.known)
+        got = [match[j] for j in idx if j in match]
+        spans.append((heard[got[0]].start, heard[got[-1]].end) if got else None)
+        starts.append(heard[got[0]].start / rate if got else None)
+
+    moved = _out_of_place(expected, heard, used, spans)
+    position = 0
+    for i, e in enumerate(expected):
+        hits = [position + k in match for k in range(len(e.known))]
+        position += len(e.known)
+        flag = _sentence_flag(e, hits, spans, i, hearing, flatness, moved.get(i))
+        if flag is not None:
+            flags.append(flag)
+    flags.extend(_repeats_and_strays(expected, heard, used, spans, hearing, moved))
+    flags.sort(key=lambda f: (f.start, f.sentence or 0))
+    return flags, starts, len(match)
+
+
+def _sentence_flag(
+    e: _Expected,
+    hits: list[bool],
+    spans: list[tuple[int, int] | None],
+    i: int,
+    hearing: Hearing,
+    flatness: list[float],
+    moved: tuple[int, int] | None,
+) -> Flag | None:
+    rate = hearing.rate
+    missing = tuple(w for w, hit in zip(e.known, hits) if not hit)
+    base = {"sentence": e.number, "paragraph": e.paragraph, "text": e.text, "missing": missing}
+    span = spans[i]
+    if span is None:
+        if not e.known:
+            return None  # nothing in it the recogniser could hear (only names it does not know)
+        if moved is not None:
+            return Flag(
+                "out of order", moved[0] / rate, moved[1] / rate, **base,  # type: ignore[arg-type]
+                detail="heard at this time, not in its place",
+            )
+        gap_start, gap_end = _slot(spans, i, hearing)
+        sound = _sound_in(hearing, gap_start, gap_end)
+        noisy = any(flatness[k] > _NOISY for k in _stretches_in(hearing, gap_start, gap_end))
+        if noisy:
+            kind, detail = "noise", "noise where the sentence should be"
+        elif sound < _SILENT_GAP * rate and all(s is None for s in spans[i + 1 :]):
+            kind, detail = "dropped", "the audio ends before it"
+        elif sound < _SILENT_GAP * rate:
+            kind, detail = "silence", "silence where the sentence should be"
+        else:
+            kind, detail = "dropped", "not heard; other sound in its place"
+        return Flag(kind, gap_start / rate, gap_end / rate, **base, detail=detail)  # type: ignore[arg-type]
+    noisy = [k for k in _stretches_in(hearing, *span) if flatness[k] > _NOISY]
+    if noisy:
+        detail = f"loud noise under the speech (flatness {max(flatness[k] for k in noisy):.2f})"
+        return Flag("noise", span[0] / rate, span[1] / rate, **base, detail=detail)  # type: ignore[arg-type]
+    lost = len(missing)
+    run = _longest_run(hits)
+    if run < _RUN and not (lost >= 2 and lost / len(hits) > _SHARE):
+        return None
+    if not hits[-1] and _trailing(hits) == run:
+        kind, detail = "cut short", f"its last {run} words are not heard"
+    elif not hits[0] and _trailing(hits[::-1]) == run:
+        kind, detail = "cut short", f"its first {run} words are not heard"
+    else:
+        kind, detail = "garbled", f"{lost} of {len(hits)} words not heard"
+    return Flag(kind, span[0] / rate, span[1] / rate, **base, detail=detail)  # type: ignore[arg-type]
+
+
+def _slot(spans: list[tuple[int, int] | None], i: int, hearing: Hearing) -> tuple[int, int]:
+    """Where sentence i should have been heard: after the last heard sentence before it, before the next."""
+    before = next((s[1] for s in reversed(spans[:i]) if s is not None), 0)
+    after = next((s[0] for s in spans[i + 1 :] if s is not None), hearing.total)
+    return before, max(before, after)
+
+
+def _stretches_in(hearing: Hearing, start: int, end: int) -> list[int]:
+    return [k for k, s in enumerate(hearing.stretches) if s.start < end and s.end > start]
+
+
+def _sound_in(hearing: Hearing, start: int, end: int) -> int:
+    return sum(
+        max(0, min(s.end, end) - max(s.start, start)) for s in hearing.stretches if s.start < end and s.end > start
+    )
+
+
+def _longest_run(hits: list[bool]) -> int:
+    best = current = 0
+    for hit in hits:
+        current = 0 if hit else current + 1
+        best = max(best, current)
+    return best
+
+
+def _trailing(hits: list[bool]) -> int:
+    n = 0
+    for hit in reversed(hits):
+        if hit:
+            break
+        n += 1
+    return n
+
+
+def _unused_runs(heard: Sequence[HeardWord], used: set[int]) -> list[list[int]]:
+    """Runs of consecutive heard words that the alignment did not place in any sentence."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for j in range(len(heard)):
+        if j in used:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(j)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _best_sentence(expected: Sequence[_Expected], words: list[str]) -> tuple[int, int] | None:
+    """The sentence whose known words the heard run says best: (index, words matched), if any."""
+    best: tuple[int, int] | None = None
+    for i, e in enumerate(expected):
+        if len(e.known) < _MIN_RUN_MATCH:
+            continue
+        matcher = difflib.SequenceMatcher(None, list(e.known), words, autojunk=False)
+        common = sum(b.size for b in matcher.get_matching_blocks())
+        if common >= _MIN_RUN_MATCH and common >= 0.6 * len(e.known) and (best is None or common > best[1]):
+            best = (i, common)
+    return best
+
+
+def _out_of_place(
+    expected: Sequence[_Expected],
+    heard: Sequence[HeardWord],
+    used: set[int],
+    spans: list[tuple[int, int] | None],
+) -> dict[int, tuple[int, int]]:
+    """Sentences not heard in their place but heard elsewhere (swapped or moved): index -> where."""
+    found: dict[int, tuple[int, int]] = {}
+    for run in _unused_runs(heard, used):
+        best = _best_sentence(expected, [heard[j].text for j in run])
+        if best is not None and spans[best[0]] is None:
+            found.setdefault(best[0], (heard[run[0]].start, heard[run[-1]].end))
+    return found
+
+
+def _repeats_and_strays(
+    expected: Sequence[_Expected],
+    heard: Sequence[HeardWord],
+    used: set[int],
+    spans: list[tuple[int, int] | None],
+    hearing: Hearing,
+    moved: dict[int, tuple[int, int]],
+) -> list[Flag]:
+    """Heard words that belong to no sentence in their place: repeats of a sentence, or unexpected audio."""
+    rate = hearing.rate
+    flags: list[Flag] = []
+    for run in _unused_runs(heard, used):
+        start, end = heard[run[0]].start, heard[run[-1]].end
+        words = [heard[j].text for j in run]
+        best = _best_sentence(expected, words)
+        if best is not None and best[0] in moved:
+            continue
+        if best is not None:
+            e = expected[best[0]]
+            flags.append(
+                Flag("repeated", start / rate, end / rate, e.number, e.paragraph, e.text, (), "said again here")
+            )
+        elif end - start >= _UNEXPECTED_SECONDS * rate:
+            flags.append(
+                Flag("unexpected", start / rate, end / rate, text=" ".join(words), detail="matches no sentence")
+            )
+    # sound in which nothing at all was recognised, outside every heard sentence
+    covered = [s for s in spans if s is not None]
+    for stretch in hearing.stretches:
+        if stretch.words or stretch.end - stretch.start < _UNEXPECTED_SECONDS * rate:
+            continue
+        if any(a < stretch.end and b > stretch.start for a, b in covered):
+            continue
+        flags.append(
+            Flag(
+                "unexpected",
+                stretch.start / rate,
+                stretch.end / rate,
+                detail="sound with no recognisable words",
+            )
+        )
+    return flags
+
+
+def _flatness(samples: np.ndarray, size: int = 512) -> float:
+    """Median spectral flatness of the louder 70 % of frames: near 0 for a voice, near 1 for white noise."""
+    usable = samples.size - samples.size % size
+    if usable == 0:
+        return 0.0
+    frames = samples[:usable].astype(np.float32).reshape(-1, size) * np.hanning(size).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2 + 1e-12
+    flat = np.exp(np.mean(np.log(power), axis=1)) / np.mean(power, axis=1)
+    energy = np.mean(power, axis=1)
+    loud = energy > np.percentile(energy, 30)
+    return float(np.median(flat[loud])) if loud.any() else 0.0
+
+
+__all__ = ["RATE", "CheckReport", "Flag", "check_episode", "check_samples", "compare", "expected_sentences"]
