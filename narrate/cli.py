@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .audio.synth import SynthesizerFactory
     from .preview import ClipSource
 
-COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache")
+COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "check", "words")
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -42,6 +42,8 @@ other commands (narrate COMMAND -h for each):
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
   narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
   narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
+  narrate check ARTICLE             hear the episode and list sentences it does not say cleanly
+  narrate words ARTICLE [--toml]    the names and rare words the voice will guess at
 """
 
 
@@ -192,6 +194,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         return _batch_parser(command)
     if command == "cache":
         return _cache_parser()
+    if command in ("check", "words"):
+        return _verify_parser(command)
     raise KeyError(command)
 
 
@@ -701,6 +705,135 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+# --- check and words: proof that the audio says the script (issue 13) ----------------------------
+
+_CHECK_EPILOG = """examples:
+  narrate check article.txt                    # the MP3 `narrate article.txt` wrote
+  narrate check article.txt --mp3 episode.mp3 --json > check.json
+
+Recognises the speech offline (pocketsphinx, the `check` extra) and compares it with the script:
+sentences dropped, cut short, garbled, moved, repeated, or replaced by silence or noise are listed
+with their paragraph number (as `narrate script` shows it) and time. Exit code 0 when nothing is
+flagged, 1 when something is, 2 for bad input."""
+
+_WORDS_EPILOG = """examples:
+  narrate words article.txt
+  narrate words article.txt --lexicon names.toml
+  narrate words article.txt --toml >> names.toml    # then correct the entries
+
+Lists the words absent from the CMU pronouncing dictionary (the `check` extra): names and rare words
+the voice guesses at, how often each is said, the phonemes the voice will use, whether the lexicon
+already covers it, and a `narrate say` line to hear it."""
+
+
+def _verify_parser(command: str) -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "check":
+        p = argparse.ArgumentParser(
+            prog="narrate check",
+            description="Hear an episode offline and list every sentence it does not say as the script does.",
+            epilog=_CHECK_EPILOG,
+            formatter_class=fmt,
+            parents=[_common(voice=False)],
+        )
+        p.add_argument("article", metavar="ARTICLE", help="the article the episode was made from")
+        p.add_argument("--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)")
+        p.add_argument(
+            "--output-dir", metavar="DIR", default="output", help="where to look for the default MP3 (output)"
+        )
+        p.add_argument("--json", action="store_true", help="the report as JSON")
+        p.add_argument("--jobs", type=_jobs, metavar="N", help="recogniser processes (default: the cores)")
+        return p
+    p = argparse.ArgumentParser(
+        prog="narrate words",
+        description="List the names and rare words the voice will guess at, with how it will say them.",
+        epilog=_WORDS_EPILOG,
+        formatter_class=fmt,
+        parents=[_common()],
+    )
+    p.add_argument("article", metavar="ARTICLE")
+    p.add_argument("--toml", action="store_true", help="print a [lexicon] skeleton to paste and correct")
+    return p
+
+
+def _cmd_check(args: argparse.Namespace, err: Console) -> int:
+    from .audio.workers import default_jobs
+    from .pipeline import load_script, slugify
+    from .verify.check import check_episode
+
+    profile, lexicon = _profile_and_lexicon(args)
+    script = load_script(args.article, profile, lexicon)
+    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{slugify(script.title)}.mp3"
+    report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(check_summary(report))
+        for line in check_lines(report):
+            print(line)
+    return 0 if report.ok else 1
+
+
+def check_summary(report: object) -> str:
+    """One line: the episode, its length, what was heard and how many flags."""
+    from .verify.check import CheckReport
+
+    assert isinstance(report, CheckReport)
+    flags = "ok" if report.ok else f"{len(report.flags)} flagged"
+    return (
+        f"{report.path}  {_clock(report.seconds)}  {report.sentences} sentences  "
+        f"{report.matched_words}/{report.expected_words} words heard  {flags}  ({report.elapsed:.1f} s)"
+    )
+
+
+def check_lines(report: object) -> list[str]:
+    """Each flag as an indented line (and the words not heard, when there are any)."""
+    from .verify.check import CheckReport
+
+    assert isinstance(report, CheckReport)
+    lines = []
+    for f in report.flags:
+        where = f"paragraph {f.paragraph}, sentence {f.sentence}" if f.sentence else "no sentence"
+        said = f"  {f.text[:80]}" if f.text else ""
+        lines.append(f"  {_clock_ms(f.start):>7}  {f.kind:<12}  {where}{said}")
+        missing = f"; not heard: {' '.join(f.missing[:20])}" if f.missing else ""
+        lines.append(f"  {'':7}  {'':12}  {f.detail}{missing}")
+    return lines
+
+
+def _clock_ms(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _cmd_words(args: argparse.Namespace, err: Console) -> int:
+    from .audio.alignment import voice_phonemizer
+    from .audio.voices import find_voice
+    from .pipeline import load_article
+    from .verify.recognise import dictionary_words
+    from .verify.words import guess_words, lexicon_skeleton
+
+    profile, lexicon = _profile_and_lexicon(args)
+    article = load_article(args.article, profile)
+    phonemize = voice_phonemizer(find_voice(profile.voice.at(args.voice, None).name))
+    words = guess_words(article, profile, lexicon, dictionary=dictionary_words(), phonemize=phonemize)
+    if args.toml:
+        print(lexicon_skeleton(words), end="")
+        return 0
+    if not words:
+        err.print("narrate: every word is in the pronouncing dictionary", markup=False)
+        return 0
+    rows = [("word", "said", "voice says", "lexicon", "hear it")]
+    rows += [
+        (w.word, f"{w.count}x", w.phonemes, "covered" if w.covered else "-", w.say_command(args.lexicon))
+        for w in words
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "batch": _cmd_batch,
     "feed": _cmd_feed,
@@ -710,4 +843,6 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "preview": _cmd_preview,
     "say": _cmd_say,
     "cache": _cmd_cache,
+    "check": _cmd_check,
+    "words": _cmd_words,
 }

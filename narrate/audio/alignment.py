@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -67,6 +68,16 @@ def aligned_model(voice: VoiceInfo, folder: Path, patcher: Patcher = onnx_patche
     return target
 
 
+def voice_phonemizer(voice: VoiceInfo) -> Phonemize:
+    """The phonemiser of a voice's own espeak language (from its .onnx.json)."""
+    try:
+        config = json.loads(voice.config.read_text(encoding="utf-8"))
+        language = str(config.get("espeak", {}).get("voice") or "en-us")
+    except (OSError, ValueError, AttributeError):
+        language = "en-us"
+    return espeak_phonemizer(language)
+
+
 def espeak_phonemizer(espeak_voice: str) -> Phonemize:
     """Piper's own espeak-ng phonemiser for a voice's language, one word at a time (cached)."""
 
@@ -108,6 +119,7 @@ class PhonemeChunk:
 
 _BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _PUNCT = set(".,;:!?…\"'“”‘’()[]-—– ")
+_STRIP = ".,;:!?…\"'“”‘’()[]—–"
 
 
 def spoken_words(spoken: str) -> list[tuple[str, str | None]]:
@@ -132,54 +144,91 @@ def _phoneme_key(phonemes: str) -> list[str]:
     return [c for c in unicodedata.normalize("NFD", phonemes) if c not in _PUNCT and c not in "ˈˌ"]
 
 
-def word_samples(spoken: str, chunks: Sequence[PhonemeChunk], gap: int, phonemize: Phonemize) -> list[tuple[str, int, int]]:
+def word_samples(
+    spoken: str, chunks: Sequence[PhonemeChunk], gap: int, phonemize: Phonemize
+) -> list[tuple[str, int, int]]:
     """(spoken word, first sample, end sample) for each word, in the clip made of `chunks` joined with
     `gap` samples of silence between them.
 
     espeak merges and reorders words ("for the" becomes one group), so each word is phonemised alone and
-    the words' phonemes are aligned with the sentence's phoneme stream; a word that matches nothing
-    takes its share of the time between its neighbours.
+    the words' phonemes are aligned with the sentence's phoneme stream. A phoneme of the stream that
+    matches none goes to a word of its own group (the stream's groups are cut at spaces and
+    punctuation); a word that matches nothing takes its share of the time between its neighbours.
     """
     words = spoken_words(spoken)
     if not words:
         return []
-    # the sentence's stream: every phoneme with its sample range (BOS/EOS and punctuation keep time only)
+    stream, ranges, groups, total = _stream(chunks, gap)
+    expected: list[str] = []
+    owner: list[int] = []
+    for index, (word, raw) in enumerate(words):
+        for c in _phoneme_key(raw if raw is not None else phonemize(word.strip(_STRIP))):
+            expected.append(c)
+            owner.append(index)
+    heard_by: list[int | None] = [None] * len(stream)
+    matcher = difflib.SequenceMatcher(None, expected, stream, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            heard_by[block.b + k] = owner[block.a + k]
+    _fill_groups(heard_by, groups)
+    first: list[int | None] = [None] * len(words)
+    last: list[int | None] = [None] * len(words)
+    for position, w in enumerate(heard_by):
+        if w is None:
+            continue
+        start, end = ranges[position]
+        first[w] = start if first[w] is None else min(first[w], start)  # type: ignore[type-var]
+        last[w] = end if last[w] is None else max(last[w], end)  # type: ignore[type-var]
+    return _fill(words, first, last, total)
+
+
+def _stream(
+    chunks: Sequence[PhonemeChunk], gap: int
+) -> tuple[list[str], list[tuple[int, int]], list[int], int]:
+    """The sentence's phonemes (as compared), each one's sample range and group, and the clip's length."""
     stream: list[str] = []
     ranges: list[tuple[int, int]] = []
+    groups: list[int] = []
+    group = 0
     offset = 0
     for number, chunk in enumerate(chunks):
         if number:
             offset += gap
-        position = offset + chunk.samples[0]
+        position = offset + chunk.samples[0]  # BOS: the silence before the first phoneme
+        stress: int | None = None
         for phoneme, count in zip(chunk.phonemes, chunk.samples[1:-1]):
-            for c in _phoneme_key(phoneme):
+            key = _phoneme_key(phoneme)
+            if phoneme in "ˈˌ":
+                stress = position if stress is None else stress  # the voice gives stress marks time too
+            elif not key:
+                group += 1  # a space or punctuation ends espeak's word group
+                stress = None
+            for c in key:
                 stream.append(c)
-                ranges.append((position, position + count))
+                ranges.append((position if stress is None else stress, position + count))
+                groups.append(group)
+                stress = None
             position += count
+        group += 1
         offset += chunk.total
-    # the words phonemised one by one, each phoneme labelled with its word
-    expected: list[str] = []
-    owner: list[int] = []
-    for index, (word, raw) in enumerate(words):
-        for c in _phoneme_key(raw if raw is not None else phonemize(word)):
-            expected.append(c)
-            owner.append(index)
-    first: list[int | None] = [None] * len(words)
-    last: list[int | None] = [None] * len(words)
-    matcher = difflib.SequenceMatcher(None, expected, stream, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            w = owner[block.a + k]
-            start, end = ranges[block.b + k]
-            first[w] = start if first[w] is None else first[w]
-            last[w] = end
-    return _fill(words, first, last, offset)
+    return stream, ranges, groups, offset
+
+
+def _fill_groups(heard_by: list[int | None], groups: list[int]) -> None:
+    """Unmatched phonemes join the word of the nearest matched phoneme in their group (before, then after)."""
+    for position in range(len(heard_by)):
+        if heard_by[position] is None and position and groups[position - 1] == groups[position]:
+            heard_by[position] = heard_by[position - 1]
+    for position in range(len(heard_by) - 2, -1, -1):
+        if heard_by[position] is None and groups[position + 1] == groups[position]:
+            heard_by[position] = heard_by[position + 1]
 
 
 def _fill(
     words: list[tuple[str, str | None]], first: list[int | None], last: list[int | None], total: int
 ) -> list[tuple[str, int, int]]:
-    """Words that matched no phoneme share the time between their matched neighbours."""
+    """Words that matched no phoneme share the time between their matched neighbours; overlaps (a
+    merged group shared out of order) are cut at the later word's start."""
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(words):
@@ -194,14 +243,12 @@ def _fill(
         while j < len(words) and first[j] is None:
             j += 1
         left = out[-1][2] if out else 0
-        right = first[j] if j < len(words) and first[j] is not None else total
-        assert right is not None
-        right = max(left, right)
+        following = first[j] if j < len(words) else None
+        right = max(left, following if following is not None else total)
         span = (right - left) / (j - i)
         for k in range(i, j):
             out.append((words[k][0], int(left + span * (k - i)), int(left + span * (k - i + 1))))
         i = j
-    # neighbours that overlap (a shared phoneme matched twice) are cut at the later one's start
     fixed: list[tuple[str, int, int]] = []
     for word, start, end in out:
         if fixed and start < fixed[-1][1]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.encode import ffmpeg_exe
-from ..errors import InputError, NarrateError
+from ..errors import InputError, MissingExtraError
 
 RATE = 16000
 """pocketsphinx's en-US acoustic model is trained on 16 kHz audio."""
@@ -73,7 +73,7 @@ def require_pocketsphinx() -> Any:
     try:
         import pocketsphinx
     except ImportError as exc:
-        raise NarrateError(MISSING_EXTRA) from exc
+        raise MissingExtraError(MISSING_EXTRA) from exc
     return pocketsphinx
 
 
@@ -177,7 +177,7 @@ def language_model(sentences: Sequence[Sequence[str]], path: Path) -> None:
 
 def known_words(words: Iterable[str]) -> set[str]:
     """Which of `words` the bundled pronouncing dictionary has (the rest the recogniser cannot say)."""
-    return set(words) & _dictionary_words()
+    return set(words) & dictionary_words()
 
 
 _DICT_CACHE: dict[str, frozenset[str]] = {}
@@ -189,7 +189,7 @@ def dictionary_path() -> Path:
     return Path(pocketsphinx.get_model_path("en-us")) / "cmudict-en-us.dict"
 
 
-def _dictionary_words() -> frozenset[str]:
+def dictionary_words() -> frozenset[str]:
     path = str(dictionary_path())
     if path not in _DICT_CACHE:
         with open(path, encoding="utf-8") as fh:
@@ -213,7 +213,7 @@ def recognise(
     pieces = [samples[max(0, a - margin) : b + margin].tobytes() for a, b in spans]
     with tempfile.TemporaryDirectory(prefix="narrate-check-") as folder:
         lm = Path(folder) / "episode.lm"
-        language_model([[w for w in s if w in _dictionary_words()] for s in expected], lm)
+        language_model([[w for w in s if w in dictionary_words()] for s in expected], lm)
         found = _decode_all(pieces, str(lm), jobs)
     stretches = []
     for (a, b), heard in zip(spans, found):
