@@ -737,7 +737,9 @@ def _verify_parser(command: str) -> argparse.ArgumentParser:
             parents=[_common(voice=False)],
         )
         p.add_argument("article", metavar="ARTICLE", help="the article the episode was made from")
-        p.add_argument("--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)")
+        p.add_argument(
+            "--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)"
+        )
         p.add_argument(
             "--output-dir", metavar="DIR", default="output", help="where to look for the default MP3 (output)"
         )

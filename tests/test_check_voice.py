@@ -141,7 +141,9 @@ def test_every_damage_is_flagged_at_the_right_sentence(episodes, tmp_path: Path)
             # a sentence next to the damage (a cut's neighbour, the swapped pair's other half) is fair too
             near = {n + d for n in hit for d in (-1, 0, 1)}
             elsewhere = [f for f in report.flags if f.sentence is not None and f.sentence not in near]
-            rows.append((article.stem, name, sorted(hit), [(f.kind, f.sentence) for f in right], len(elsewhere)))
+            rows.append(
+                (article.stem, name, sorted(hit), [(f.kind, f.sentence) for f in right], len(elsewhere))
+            )
             if not right:
                 missed.append(f"{article.stem} {name}: expected a flag at {sorted(hit)}, got {report.flags}")
     print("\narticle | damage | damaged sentences | flags there | flags elsewhere")
@@ -159,8 +161,10 @@ def test_clean_episodes_raise_at_most_one_false_flag_per_100_sentences(episodes)
     flags = [(name, f) for name, r in reports.items() for f in r.flags]
     print(f"\n{len(flags)} flags on {sentences} sentences of {len(reports)} clean episodes")
     for name, r in reports.items():
-        print(f"{name}: {r.sentences} sentences, {r.matched_words}/{r.expected_words} words heard, "
-              f"{len(r.flags)} flags, {r.elapsed:.1f} s for {r.seconds:.0f} s")
+        print(
+            f"{name}: {r.sentences} sentences, {r.matched_words}/{r.expected_words} words heard, "
+            f"{len(r.flags)} flags, {r.elapsed:.1f} s for {r.seconds:.0f} s"
+        )
     for name, f in flags:
         print(f"  {name}: {f}")
     assert len(flags) <= sentences / 100, flags

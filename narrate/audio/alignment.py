@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..atomic import writing
 from ..models import WordTime
@@ -41,7 +42,7 @@ def onnx_patcher(source: Path, target: Path) -> None:
     try:
         model = onnx.load(str(source))
         add_alignment_output(model)
-    except (ValueError, OSError, onnx.onnx_cpp2py_export.checker.ValidationError) as exc:  # type: ignore[attr-defined]
+    except Exception as exc:  # onnx raises protobuf decode and checker errors of its own besides ValueError
         raise AlignmentUnavailable(
             f"voice {source.name} cannot report word timings ({str(exc).splitlines()[0][:120]}); "
             "transcripts keep sentence timings"
@@ -64,7 +65,9 @@ def aligned_model(voice: VoiceInfo, folder: Path, patcher: Patcher = onnx_patche
         raise AlignmentUnavailable(f"cannot keep the patched voice in {target.parent} ({exc})") from exc
     patcher(voice.model, target)
     if not target.is_file():
-        raise AlignmentUnavailable(f"patching voice {voice.name} wrote nothing; transcripts keep sentence timings")
+        raise AlignmentUnavailable(
+            f"patching voice {voice.name} wrote nothing; transcripts keep sentence timings"
+        )
     return target
 
 
@@ -90,7 +93,7 @@ def espeak_phonemizer(espeak_voice: str) -> Phonemize:
 
 
 @lru_cache(maxsize=1)
-def _espeak():  # type: ignore[no-untyped-def]
+def _espeak() -> Any:
     from piper.phonemize_espeak import EspeakPhonemizer
 
     return EspeakPhonemizer()

@@ -12,9 +12,11 @@ from typing import Literal
 import numpy as np
 
 from ..models import Script
-from .recognise import RATE, Hearing, HeardWord, decode_audio, known_words, recognise, words_of
+from .recognise import RATE, HeardWord, Hearing, decode_audio, known_words, recognise, words_of
 
-FlagKind = Literal["dropped", "silence", "noise", "garbled", "cut short", "repeated", "out of order", "unexpected"]
+FlagKind = Literal[
+    "dropped", "silence", "noise", "garbled", "cut short", "repeated", "out of order", "unexpected"
+]
 
 # A sentence is flagged when it misses this many known words in a row, or this share of them (and at
 # least two): clean speech through the script-biased recogniser loses single words, rarely runs.
@@ -184,7 +186,7 @@ def compare(
     starts: list[float | None] = []
     spans: list[tuple[int, int] | None] = []
     position = 0
-    for i, e in enumerate(expected):
+    for e in expected:
         idx = list(range(position, position + len(e.known)))
         position += len(e.known)
         got = [match[j] for j in idx if j in match]
@@ -215,43 +217,37 @@ def _sentence_flag(
 ) -> Flag | None:
     rate = hearing.rate
     missing = tuple(w for w, hit in zip(e.known, hits) if not hit)
-    base = {"sentence": e.number, "paragraph": e.paragraph, "text": e.text, "missing": missing}
+
+    def flag(kind: FlagKind, start: int, end: int, detail: str) -> Flag:
+        return Flag(kind, start / rate, end / rate, e.number, e.paragraph, e.text, missing, detail)
+
     span = spans[i]
     if span is None:
         if not e.known:
             return None  # nothing in it the recogniser could hear (only names it does not know)
         if moved is not None:
-            return Flag(
-                "out of order", moved[0] / rate, moved[1] / rate, **base,  # type: ignore[arg-type]
-                detail="heard at this time, not in its place",
-            )
+            return flag("out of order", *moved, "heard at this time, not in its place")
         gap_start, gap_end = _slot(spans, i, hearing)
-        sound = _sound_in(hearing, gap_start, gap_end)
-        noisy = any(flatness[k] > _NOISY for k in _stretches_in(hearing, gap_start, gap_end))
-        if noisy:
-            kind, detail = "noise", "noise where the sentence should be"
-        elif sound < _SILENT_GAP * rate and all(s is None for s in spans[i + 1 :]):
-            kind, detail = "dropped", "the audio ends before it"
-        elif sound < _SILENT_GAP * rate:
-            kind, detail = "silence", "silence where the sentence should be"
-        else:
-            kind, detail = "dropped", "not heard; other sound in its place"
-        return Flag(kind, gap_start / rate, gap_end / rate, **base, detail=detail)  # type: ignore[arg-type]
-    noisy = [k for k in _stretches_in(hearing, *span) if flatness[k] > _NOISY]
+        silent = _sound_in(hearing, gap_start, gap_end) < _SILENT_GAP * rate
+        if any(flatness[k] > _NOISY for k in _stretches_in(hearing, gap_start, gap_end)):
+            return flag("noise", gap_start, gap_end, "noise where the sentence should be")
+        if silent and all(s is None for s in spans[i + 1 :]):
+            return flag("dropped", gap_start, gap_end, "the audio ends before it")
+        if silent:
+            return flag("silence", gap_start, gap_end, "silence where the sentence should be")
+        return flag("dropped", gap_start, gap_end, "not heard; other sound in its place")
+    noisy = [flatness[k] for k in _stretches_in(hearing, *span) if flatness[k] > _NOISY]
     if noisy:
-        detail = f"loud noise under the speech (flatness {max(flatness[k] for k in noisy):.2f})"
-        return Flag("noise", span[0] / rate, span[1] / rate, **base, detail=detail)  # type: ignore[arg-type]
+        return flag("noise", *span, f"loud noise under the speech (flatness {max(noisy):.2f})")
     lost = len(missing)
     run = _longest_run(hits)
     if run < _RUN and not (lost >= 2 and lost / len(hits) > _SHARE):
         return None
     if not hits[-1] and _trailing(hits) == run:
-        kind, detail = "cut short", f"its last {run} words are not heard"
-    elif not hits[0] and _trailing(hits[::-1]) == run:
-        kind, detail = "cut short", f"its first {run} words are not heard"
-    else:
-        kind, detail = "garbled", f"{lost} of {len(hits)} words not heard"
-    return Flag(kind, span[0] / rate, span[1] / rate, **base, detail=detail)  # type: ignore[arg-type]
+        return flag("cut short", *span, f"its last {run} words are not heard")
+    if not hits[0] and _trailing(hits[::-1]) == run:
+        return flag("cut short", *span, f"its first {run} words are not heard")
+    return flag("garbled", *span, f"{lost} of {len(hits)} words not heard")
 
 
 def _slot(spans: list[tuple[int, int] | None], i: int, hearing: Hearing) -> tuple[int, int]:
@@ -267,7 +263,9 @@ def _stretches_in(hearing: Hearing, start: int, end: int) -> list[int]:
 
 def _sound_in(hearing: Hearing, start: int, end: int) -> int:
     return sum(
-        max(0, min(s.end, end) - max(s.start, start)) for s in hearing.stretches if s.start < end and s.end > start
+        max(0, min(s.end, end) - max(s.start, start))
+        for s in hearing.stretches
+        if s.start < end and s.end > start
     )
 
 
@@ -352,11 +350,15 @@ def _repeats_and_strays(
         if best is not None:
             e = expected[best[0]]
             flags.append(
-                Flag("repeated", start / rate, end / rate, e.number, e.paragraph, e.text, (), "said again here")
+                Flag(
+                    "repeated", start / rate, end / rate, e.number, e.paragraph, e.text, (), "said again here"
+                )
             )
         elif end - start >= _UNEXPECTED_SECONDS * rate:
             flags.append(
-                Flag("unexpected", start / rate, end / rate, text=" ".join(words), detail="matches no sentence")
+                Flag(
+                    "unexpected", start / rate, end / rate, text=" ".join(words), detail="matches no sentence"
+                )
             )
     # sound in which nothing at all was recognised, outside every heard sentence
     covered = [s for s in spans if s is not None]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +22,15 @@ RATE = 16000
 """pocketsphinx's en-US acoustic model is trained on 16 kHz audio."""
 FRAME = RATE // 100  # the decoder's 10 ms frames, in samples
 
-EXTRA = "check"
 MISSING_EXTRA = "the recogniser is not installed: run `pip install 'narrate[check]'`"
 
 # Stretches of sound are cut at pauses at least this long; narrate's shortest sentence pause is 0.35 s.
 _MIN_PAUSE = 0.25
 _MAX_STRETCH = 20.0  # longer stretches are cut at their quietest moment, so both cores stay busy
 _MARGIN = 0.1  # silence kept either side of a stretch: the decoder expects to start and end in silence
-_SILENT_DB = -50.0  # frames quieter than this (dBFS, 10 ms RMS) are silence; speech here is ~-25 LUFS or louder
+_SILENT_DB = (
+    -50.0
+)  # frames quieter than this (dBFS, 10 ms RMS) are silence; speech here is ~-25 LUFS or louder
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,12 @@ class Hearing:
         return self.total / self.rate
 
 
-def require_pocketsphinx() -> Any:
+def require_pocketsphinx(importer: Callable[[str], Any] = importlib.import_module) -> Any:
     """The pocketsphinx module, or an error naming the extra that installs it."""
     try:
-        import pocketsphinx
+        return importer("pocketsphinx")
     except ImportError as exc:
         raise MissingExtraError(MISSING_EXTRA) from exc
-    return pocketsphinx
 
 
 def decode_audio(path: Path, rate: int = RATE) -> np.ndarray:
@@ -164,7 +165,7 @@ def words_of(spoken: str) -> list[str]:
 
 def language_model(sentences: Sequence[Sequence[str]], path: Path) -> None:
     """A trigram model of the expected sentences (ARPA text) for the decoder."""
-    pocketsphinx = require_pocketsphinx()
+    require_pocketsphinx()
     from pocketsphinx.lm import ArpaBoLM
 
     text = "\n".join(" ".join(words) for words in sentences if words)
@@ -172,7 +173,6 @@ def language_model(sentences: Sequence[Sequence[str]], path: Path) -> None:
     model.compute()
     with open(path, "w", encoding="utf-8") as out:
         model.write(out)
-    del pocketsphinx
 
 
 def known_words(words: Iterable[str]) -> set[str]:
