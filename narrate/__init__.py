@@ -16,7 +16,7 @@ _EXPORTS = {
     "Sentence": "models",
     "NarrateError": "errors",
     "NarrationResult": "pipeline",
-    "load_article": "pipeline",
+    "load_article": "text.article",
     "load_script": "pipeline",
     "narrate_article": "pipeline",
     "Profile": "profile",
@@ -40,5 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .audio.synth import FakeSynthesizer, PiperSynthesizer, Synthesizer
     from .errors import NarrateError
     from .models import Article, Chapter, Paragraph, Script, Sentence
-    from .pipeline import NarrationResult, load_article, load_script, narrate_article
+    from .pipeline import NarrationResult, load_script, narrate_article
     from .profile import Profile, load_profile
+    from .text.article import load_article

@@ -5,14 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
 
-# `.<target name>.<pid>.<random>.partial`: the pid lets a later run sweep what a killed run left
-_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.partial$")
+# This machine's name as it appears in partial and lock files (letters, digits and hyphens only).
+HOST = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:63] or "localhost"
+
+# `.<target name>.<host>.<pid>.<random>.partial`: host and pid let a later run sweep what a killed run on
+# this machine left, and never touch what another machine is writing into a shared folder
+_PARTIAL = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[^.]+\.partial$")
 
 
 def _read_umask() -> int:
@@ -27,10 +32,11 @@ _UMASK = _read_umask()
 
 @contextlib.contextmanager
 def partial_beside(target: Path) -> Iterator[Path]:
-    """A hidden temp file in the target's folder, named with our pid; removed unless renamed into place."""
+    """A hidden temp file beside the target, named with host and pid; removed unless renamed into place."""
     folder = target.parent
     try:
-        fd, path = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".partial")
+        prefix = f".{target.name}.{HOST}.{os.getpid()}."
+        fd, path = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".partial")
     except OSError as exc:
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}; check the folder") from None
     os.close(fd)
@@ -84,20 +90,21 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 
 def remove_stale_partials(folder: Path) -> None:
-    """Delete partial files left by narrate processes that were killed (their pid is gone)."""
+    """Delete partial files left by narrate processes of this machine that were killed (their pid is gone)."""
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         m = _PARTIAL.match(name)
-        if m is None or _alive(int(m[1])):
+        if m is None or m["host"] != HOST or process_alive(int(m["pid"])):
             continue
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

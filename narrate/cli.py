@@ -16,14 +16,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ._version import __version__
-from .errors import NarrateError
+from .errors import NarrateError, Terminated
 from .models import Script
 from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from .audio.catalogue import Installed
+    from .audio.clips import ClipSource
     from .audio.synth import SynthesizerFactory
-    from .preview import ClipSource
+    from .audio.voices import VoiceInfo
+    from .batch import BatchReport
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "check", "words")
 
@@ -36,7 +39,8 @@ _EPILOG_MAIN = """examples:
 other commands (narrate COMMAND -h for each):
   narrate script ARTICLE [--json]   the exact script the voice will speak
   narrate clean FILE                the cleaned article, header lines then paragraphs
-  narrate voices                    the voices available
+  narrate voices [NAME]             the installed voices (or one, with its speakers)
+  narrate voices download NAME      download, verify and install a voice from Piper's catalogue
   narrate preview ARTICLE -p N      hear paragraph N (or -c N, --find TEXT) in seconds
   narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
@@ -70,6 +74,15 @@ _positive_speed = _bounded(float, "--speed", 0.5, 2.0, "0.9 or 1.2")
 _jobs = _bounded(int, "--jobs", 1, 64, "2")
 
 
+def _speaker(text: str) -> str:
+    """--speaker: a number from 0 or a name; which ones exist is the voice's to say."""
+    if not text.strip() or text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(
+            f"takes a speaker number (0, 1, ...) or a name from `narrate voices NAME`, not {text!r}"
+        )
+    return text.strip()
+
+
 def _common(voice: bool = True) -> argparse.ArgumentParser:
     """Options shared by the commands that read an article; defined once."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -85,6 +98,12 @@ def _common(voice: bool = True) -> argparse.ArgumentParser:
         )
         parent.add_argument(
             "--speed", type=_positive_speed, metavar="S", help="pace: 1.1 is 10%% faster (0.5-2.0)"
+        )
+        parent.add_argument(
+            "--speaker",
+            type=_speaker,
+            metavar="N|NAME",
+            help="a multi-speaker voice's speaker, by number or name (`narrate voices NAME` lists them)",
         )
     return parent
 
@@ -181,13 +200,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("article", metavar="FILE")
         return p
-    if command == "voices":
-        return argparse.ArgumentParser(
-            prog="narrate voices",
-            description="List the voices: the bundled one and those in voices/ ($NARRATE_VOICES).",
-            epilog="example:\n  narrate voices",
-            formatter_class=fmt,
-        )
+    if command.startswith("voices"):
+        return _voices_parser(command)
     if command in ("preview", "say"):
         return _preview_parser(command)
     if command in ("batch", "feed"):
@@ -199,12 +213,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     raise KeyError(command)
 
 
-class _Terminated(BaseException):
-    """SIGTERM, turned into an exception so temp files and the encoder are cleaned up."""
-
-
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
+    raise Terminated()
 
 
 def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerFactory | None = None) -> int:
@@ -216,6 +226,8 @@ def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerF
     try:
         if args_list and args_list[0] in COMMANDS:
             command = args_list.pop(0)
+            if command == "voices" and args_list and args_list[0] in _VOICE_ACTIONS:
+                command = f"voices {args_list.pop(0)}"
             args = _command_parser(command).parse_args(args_list)
             handler = _HANDLERS[command]
         else:
@@ -229,7 +241,7 @@ def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerF
     except KeyboardInterrupt:
         err.print("narrate: interrupted; nothing was written at the output path", markup=False)
         return 130
-    except _Terminated:
+    except Terminated:
         err.print("narrate: terminated; nothing was written at the output path", markup=False)
         return 143
 
@@ -242,6 +254,8 @@ def _piper_factory() -> SynthesizerFactory:
 
 def _profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | None]:
     profile = load_profile(args.profile)
+    if getattr(args, "speaker", None) is not None:  # --speaker goes with --voice, else the profile's voice
+        profile = profile.with_voice(args.voice, speaker=args.speaker)
     lexicon = Lexicon.load(Path(args.lexicon)) if getattr(args, "lexicon", None) else None
     return profile, lexicon
 
@@ -336,7 +350,7 @@ def script_text(script: Script) -> str:
 
 
 def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from .pipeline import load_article
+    from .text.article import load_article
     from .text.clean import clean_html, clean_text
     from .text.ingest import read_source
 
@@ -365,20 +379,195 @@ def _cmd_clean(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
+# --- voices: list, show, the catalogue, download and add (issue 15) -------------------------------
+
+_VOICE_ACTIONS = ("download", "add")
+
+_EPILOG_VOICES = """examples:
+  narrate voices                               # installed voices: language, quality, speakers, licence
+  narrate voices en_GB-vctk-medium             # one voice, with its speakers
+  narrate voices --available en_GB             # the British voices in Piper's catalogue
+  narrate voices download en_GB-alan-medium    # download, verify and install one
+  narrate voices add ~/Downloads/en_GB-alba-medium.onnx
+
+Voices live in voices/ ($NARRATE_VOICES). The catalogue is Piper's (rhasspy/piper-voices, v1.0.0),
+or a mirror with the same layout: --base-url URL or $NARRATE_VOICES_URL (http(s):// or file://)."""
+
+_URL_HELP = "the catalogue's base URL, a mirror of Piper's (default: $NARRATE_VOICES_URL, else the official)"
+
+
+def _catalogue_url(text: str) -> str:
+    from .audio.catalogue import base_url
+
+    try:
+        return base_url(text)
+    except NarrateError:
+        raise argparse.ArgumentTypeError(f"takes an https://, http:// or file:// URL, not {text!r}") from None
+
+
+def _voices_parser(command: str) -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "voices download":
+        p = argparse.ArgumentParser(
+            prog="narrate voices download",
+            description="Download voices from Piper's catalogue, check each file's size and MD5, install.",
+            epilog="examples:\n  narrate voices download en_GB-alan-medium\n"
+            "  narrate voices download en_GB-vctk-medium --base-url https://mirror.example/piper-voices/",
+            formatter_class=fmt,
+        )
+        p.add_argument("names", nargs="+", metavar="NAME", help="voice names, e.g. en_GB-alan-medium")
+        p.add_argument("--base-url", type=_catalogue_url, metavar="URL", help=_URL_HELP)
+        p.add_argument("--force", action="store_true", help="download again even when installed and intact")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        return p
+    if command == "voices add":
+        p = argparse.ArgumentParser(
+            prog="narrate voices add",
+            description="Install voices from disk: FILE.onnx with FILE.onnx.json (and MODEL_CARD) beside it.",
+            epilog="example:\n  narrate voices add ~/Downloads/en_GB-alba-medium.onnx",
+            formatter_class=fmt,
+        )
+        p.add_argument("files", nargs="+", metavar="FILE.onnx", help="voice models to install")
+        p.add_argument("--force", action="store_true", help="replace an installed voice of the same name")
+        return p
+    p = argparse.ArgumentParser(
+        prog="narrate voices",
+        description="List the installed voices (bundled and voices/), show one, or list Piper's catalogue.",
+        epilog=_EPILOG_VOICES,
+        formatter_class=fmt,
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="show this installed voice and its speakers")
+    p.add_argument(
+        "--available", nargs="?", const="", metavar="LANG", help="list the catalogue's voices (en_GB, en...)"
+    )
+    p.add_argument("--base-url", type=_catalogue_url, metavar="URL", help=_URL_HELP)
+    return p
+
+
 def _cmd_voices(args: argparse.Namespace, err: Console) -> int:
+    from .audio.voices import find_voice, list_voices, voices_dir
+
+    if args.available is not None:
+        return _show_catalogue(args.base_url, args.available)
+    if args.name:
+        _show_voice(find_voice(args.name))
+        return 0
+    rows = [
+        (
+            v.name,
+            v.language,
+            v.quality,
+            f"{v.sample_rate} Hz",
+            str(v.num_speakers),
+            v.licence or ("not stated" if v.card else "no model card"),
+            "bundled" if v.bundled else str(v.model),
+        )
+        for v in list_voices()
+    ]
+    columns = ("name", "language", "quality", "sample rate", "speakers", "licence", "source")
+    _print_table(f"Voices (bundled, and {voices_dir()}/)", columns, rows)
+    return 0
+
+
+def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table on a terminal; piped or logged, one tab-separated line per row, nothing folded."""
     from rich.table import Table
 
-    from .audio.voices import list_voices, voices_dir
+    out = Console(soft_wrap=True, highlight=False)
+    if not out.is_terminal:
+        print("\t".join(columns))
+        for row in rows:
+            print("\t".join(row))
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
 
-    table = Table(title=f"Voices (bundled, and {voices_dir()}/)")
-    for column in ("name", "language", "quality", "sample rate", "source"):
-        table.add_column(column)
-    for v in list_voices():
-        table.add_row(
-            v.name, v.language, v.quality, f"{v.sample_rate} Hz", "bundled" if v.bundled else str(v.model)
-        )
-    Console(soft_wrap=True).print(table)
+
+def _show_voice(voice: VoiceInfo) -> None:
+    print(voice.name)
+    print(f"  model      {voice.model}")
+    print(f"  language   {voice.language}, quality {voice.quality}, {voice.sample_rate} Hz")
+    if voice.card:
+        print(f"  licence    {voice.licence or 'not stated'} (model card: {voice.card})")
+    else:
+        print("  licence    unknown: no model card")
+    print(f"  speakers   {voice.num_speakers}" + ("  (--speaker ID or NAME)" * (voice.num_speakers > 1)))
+    for name, sid in voice.speakers:
+        print(f"  {sid:>5}  {name}")
+
+
+def _show_catalogue(url: str | None, language: str) -> int:
+    from .audio.catalogue import read_catalogue
+    from .errors import VoiceError
+
+    catalogue = read_catalogue(url)
+    voices = catalogue.available(language or None)
+    if not voices:
+        codes = sorted({v.language for v in catalogue.voices.values()})
+        raise VoiceError(f"no {language} voices at {catalogue.source}; its languages: {', '.join(codes)}")
+    rows = [(v.key, v.language, v.quality, str(v.num_speakers), f"{v.size / 1e6:.0f} MB") for v in voices]
+    _print_table(f"Voices at {catalogue.source}", ("name", "language", "quality", "speakers", "size"), rows)
     return 0
+
+
+@contextmanager
+def _download_display(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(voice: str, done: int, total: int) -> None:
+            if voice not in tasks:
+                tasks[voice] = bar.add_task(voice, total=total)
+            bar.update(tasks[voice], completed=done, total=total)  # type: ignore[arg-type]
+
+        yield update
+
+
+def _cmd_voices_download(args: argparse.Namespace, err: Console) -> int:
+    from .audio.catalogue import download_voice, read_catalogue
+
+    catalogue = read_catalogue(args.base_url, wanted=args.names)
+    for name in args.names:  # every name is checked before anything is downloaded
+        catalogue.find(name)
+    for name in args.names:
+        with _download_display(err, args.quiet) as progress:
+            result = download_voice(name, catalogue, force=args.force, progress=progress)
+        _report_install(result, "--force downloads it again")
+    return 0
+
+
+def _cmd_voices_add(args: argparse.Namespace, err: Console) -> int:
+    from .audio.catalogue import add_voice
+
+    for path in args.files:
+        _report_install(add_voice(path, force=args.force), "--force replaces it")
+    return 0
+
+
+def _report_install(result: Installed, unchanged_note: str) -> None:
+    v = result.voice
+    where = v.model.parent if v.model.parent.name == v.name else v.model
+    if result.state == "unchanged":
+        print(f"{v.name}: already installed and intact in {where} ({unchanged_note})")
+        return
+    speakers = f"{v.num_speakers} speakers" if v.num_speakers > 1 else "1 speaker"
+    licence = v.licence or "not stated"
+    print(f"{v.name}: {result.state} in {where} ({result.size / 1e6:.1f} MB, {speakers}, licence: {licence})")
 
 
 # --- preview and say: hear one part in seconds -------------------------------------------------
@@ -443,8 +632,9 @@ def _preview_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _cmd_preview(args: argparse.Namespace, err: Console) -> int:
-    from .pipeline import load_script, slugify
+    from .pipeline import load_script
     from .preview import select_part
+    from .text.slug import slugify
 
     profile, lexicon = _profile_and_lexicon(args)
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
@@ -456,8 +646,8 @@ def _cmd_preview(args: argparse.Namespace, err: Console) -> int:
 
 def _cmd_say(args: argparse.Namespace, err: Console) -> int:
     from .errors import InputError
-    from .pipeline import slugify
     from .preview import say_script
+    from .text.slug import slugify
 
     text = args.text
     if text is None or text == "-":
@@ -472,17 +662,11 @@ def _cmd_say(args: argparse.Namespace, err: Console) -> int:
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
-    from .preview import ClipSource
+    from .audio.cache import SentenceCache
+    from .audio.clips import ClipSource
 
-    cache = None
-    if not getattr(args, "no_cache", False):
-        try:
-            from .audio.cache import SentenceCache
-        except ImportError:  # pragma: no cover - the cache module is optional for preview
-            cache = None
-        else:
-            cache = SentenceCache(getattr(args, "cache_dir", None))
-    return ClipSource(args.synthesizer_factory(profile.voice.at(args.voice, args.speed)), cache)
+    cache = None if args.no_cache else SentenceCache(args.cache_dir)
+    return ClipSource(args.synthesizer_factory(profile.with_voice(args.voice, args.speed).voice), cache)
 
 
 def _run_preview(
@@ -615,26 +799,37 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
 
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
+    from .batch import BatchInterrupted, run_batch
+
+    try:
+        with _batch_display(err, args.quiet) as display:
+            report = run_batch(
+                args.inputs,
+                args.output_dir,
+                profile=args.profile,
+                lexicon=args.lexicon,
+                voice=args.voice,
+                speed=args.speed,
+                speaker=args.speaker,
+                jobs=args.jobs,
+                base_url=args.base_url,
+                force=args.force,
+                cache_dir=args.cache_dir,
+                use_cache=not args.no_cache,
+                progress=display,
+                synthesizer_factory=args.synthesizer_factory,
+            )
+    except BatchInterrupted as stopped:
+        _batch_summary(stopped.report, args.output_dir, err)
+        err.print(f"narrate: {stopped}", markup=False)
+        return stopped.exit_code
+    return _batch_summary(report, args.output_dir, err)
+
+
+def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
+    """The summary table (or tab-separated lines when piped), the feed line, and the exit code."""
     from rich.table import Table
 
-    from .batch import run_batch
-
-    with _batch_display(err, args.quiet) as display:
-        report = run_batch(
-            args.inputs,
-            args.output_dir,
-            profile=args.profile,
-            lexicon=args.lexicon,
-            voice=args.voice,
-            speed=args.speed,
-            jobs=args.jobs,
-            base_url=args.base_url,
-            force=args.force,
-            cache_dir=args.cache_dir,
-            use_cache=not args.no_cache,
-            progress=display,
-            synthesizer_factory=args.synthesizer_factory,
-        )
     columns = ("article", "result", "duration", "chapters", "episode")
     rows = []
     for e in report.episodes:
@@ -650,7 +845,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
         )
     out = Console(soft_wrap=True, highlight=False)
     if out.is_terminal:
-        table = Table(title=f"narrate batch -> {args.output_dir}")
+        table = Table(title=f"narrate batch -> {output_dir}")
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
@@ -842,6 +1037,8 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "script": _cmd_script,
     "clean": _cmd_clean,
     "voices": _cmd_voices,
+    "voices download": _cmd_voices_download,
+    "voices add": _cmd_voices_add,
     "preview": _cmd_preview,
     "say": _cmd_say,
     "cache": _cmd_cache,

@@ -8,6 +8,8 @@ NarrateError                 base: a one-line message that says what to do
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
 ├── OutputError              the output cannot be written (exit 4)
 └── MissingExtraError        an optional feature's packages are not installed (exit 2)
+
+Terminated (a BaseException, like KeyboardInterrupt): SIGTERM, raised so that cleanup runs (exit 143).
 """
 
 from __future__ import annotations
@@ -47,3 +49,7 @@ class MissingExtraError(NarrateError):
     """The message names the extra to install, e.g. pip install 'narrate[check]'."""
 
     exit_code = 2
+
+
+class Terminated(BaseException):
+    """SIGTERM turned into an exception (by the CLI's handler), so temp files and encoders are cleaned up."""

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
-
-import numpy as np
 
 ChapterKind = Literal["intro", "body", "outro"]
 
@@ -32,6 +30,32 @@ class Article:
     @property
     def paragraphs(self) -> tuple[str, ...]:
         return tuple(p for s in self.sections for p in s.paragraphs)
+
+
+@dataclass(frozen=True)
+class CleanedArticle:
+    """A page with its clutter removed: metadata as found (or None) and the body's blocks, in order."""
+
+    title: str | None
+    author: str | None
+    date: dt.date | None
+    blocks: tuple[str, ...]
+    standfirst: str | None = None
+
+    def to_text(self) -> str:
+        """Header lines, then the blocks: what `narrate clean` prints, itself a valid input."""
+        header = []
+        if self.title:
+            header.append(f"Title: {self.title}")
+        if self.author:
+            header.append(f"Author: {self.author}")
+        if self.date:
+            header.append(f"Date: {self.date.isoformat()}")
+        parts = []
+        if header:
+            parts.append("\n".join(header))
+        parts.extend(self.blocks)
+        return "\n\n".join(parts) + "\n" if parts else ""
 
 
 @dataclass(frozen=True)
@@ -90,21 +114,6 @@ class Script:
                 for c in self.chapters
             ],
         }
-
-
-@dataclass(frozen=True)
-class Clip:
-    """Mono audio: float32 samples in [-1, 1] with their sample rate."""
-
-    samples: np.ndarray = field(repr=False)
-    rate: int
-
-    def __len__(self) -> int:
-        return int(self.samples.shape[0])
-
-    @property
-    def seconds(self) -> float:
-        return len(self) / self.rate
 
 
 @dataclass(frozen=True)

@@ -1,62 +1,53 @@
-"""The whole job: article file -> script -> sentence audio -> programme -> loudness -> MP3 with chapters."""
+"""The whole job: article file -> script -> sentence clips -> programme -> loudness -> MP3 with chapters."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import json
-import math
-import re
 import time
-import unicodedata
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ._version import __version__
 from .audio.assemble import (
     ClipRef,
-    ClipSpool,
     Item,
     Layout,
+    collect_layout,
     layout_programme,
     place,
     render_items,
     seconds_to_samples,
-    trim_silence,
 )
 from .audio.cache import SentenceCache
-from .audio.encode import (
-    ENCODER_GAIN_DB,
-    KEY_DESC,
-    MAX_CHAPTERS,
-    RENDER_DESC,
-    Mp3Format,
-    Tags,
-    encode_stream,
-    id3_tag,
-    previous_tags,
-    read_cover,
-)
+from .audio.clips import ClipSource
+from .audio.encode import ENCODER_GAIN_DB, encode_stream
+from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
 from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
-from .audio.workers import SynthesisStats, default_jobs, synthesize_all
-from .errors import EncodeError, InputError
-from .models import Article, ChapterMark, Cue, Script
+from .audio.workers import default_jobs
+from .errors import EncodeError
+from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
-from .text.clean import clean_html, clean_text
-from .text.ingest import Source, read_source
+from .recipe import Recipe, episode_recipe
+from .text.article import load_article
 from .text.lexicon import Lexicon
 from .text.script import build_script
-from .text.structure import parse_markdown, parse_text
+from .text.slug import slugify
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""
 
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+__all__ = [
+    "NarrationResult",
+    "ProgressCallback",
+    "episode_tags",
+    "load_script",
+    "narrate_article",
+    "narrate_script",
+]
 
 
 @dataclass(frozen=True)
@@ -69,39 +60,13 @@ class NarrationResult:
     cues: tuple[Cue, ...]
     wall_seconds: float
     synthesised: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
     loudness_lufs: float | None = None  # measured on the final pass; None when the file was unchanged
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
+    key: str = ""  # the recipe key the MP3 carries (see recipe.py)
 
     @property
     def seconds(self) -> float:
         return self.total_samples / self.rate
-
-
-def article_from_source(source: Source, profile: Profile) -> Article:
-    """Clean and structure decoded input according to its format."""
-    if not source.text.strip():
-        raise InputError(f"{source.name} has nothing to read: it is empty or whitespace")
-    if source.format == "markdown":
-        return parse_markdown(source.text, source.name)
-    cleaned = (
-        clean_html(source.text, profile.clean)
-        if source.format == "html"
-        else clean_text(source.text, profile.clean)
-    )
-    if not cleaned.blocks and not cleaned.title:
-        raise InputError(
-            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
-        )
-    article = parse_text(cleaned.to_text(), source.name)
-    if article.standfirst is None and cleaned.standfirst:
-        article = Article(article.title, article.sections, article.author, article.date, cleaned.standfirst)
-    return article
-
-
-def load_article(path: str | Path, profile: Profile | None = None, stdin: BinaryIO | None = None) -> Article:
-    """Read, clean and structure an article file ('-' for stdin)."""
-    return article_from_source(read_source(path, stdin), profile or load_profile())
 
 
 def load_script(
@@ -110,16 +75,9 @@ def load_script(
     lexicon: Lexicon | None = None,
     stdin: BinaryIO | None = None,
 ) -> Script:
+    """Read, clean and structure an article file ('-' for stdin), then apply the speech rules."""
     profile = profile or load_profile()
     return build_script(load_article(path, profile, stdin), profile, lexicon)
-
-
-def slugify(title: str, limit: int = 80) -> str:
-    """An ASCII file name stem for a headline: never empty, never a path, never a reserved name."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    slug = slug[:limit].rstrip("-") or "episode"
-    return f"{slug}-episode" if slug in _RESERVED else slug
 
 
 def narrate_article(
@@ -148,105 +106,122 @@ def narrate_article(
     (default: the user cache) unless use_cache is False.
     """
     started = time.perf_counter()
-    profile = profile or load_profile()
-    script = load_script(path, profile, lexicon, stdin)
-    target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
-    synth = synthesizer or synthesizer_factory(profile.voice.at(voice, speed))
+    profile = (profile or load_profile()).with_voice(voice, speed)
+    cover = read_cover(profile.cover_path) if profile.cover_path else None  # a bad cover fails first
+    synth = synthesizer or synthesizer_factory(profile.voice)
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
-    return narrate_script(
-        script, target, profile, synth, progress, started, cache=cache, jobs=jobs, force=force
-    )
+    with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
+        script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
+        target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
+        previous = {} if force else previous_tags(target)
+        return narrate_script(
+            script, target, profile, clips, progress, started, cover=cover, previous=previous
+        )
 
 
 def narrate_script(
     script: Script,
     target: Path,
     profile: Profile,
-    synth: Synthesizer,
+    clips: ClipSource,
     progress: ProgressCallback | None = None,
     started: float | None = None,
     *,
-    cache: SentenceCache | None = None,
-    jobs: int | None = 1,
-    force: bool = False,
+    cover: Cover | None = None,
+    previous: Mapping[str, str] | None = None,
 ) -> NarrationResult:
+    """Render `script` with sentence audio from `clips` into an MP3 at `target`.
+
+    previous: the narrate tags of the MP3 last made at `target` (see `audio.id3.previous_tags`; empty to
+    make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
+    """
     started = time.perf_counter() if started is None else started
-    report = progress or (lambda stage, done, total: None)
-    rate = synth.rate
-    fmt = Mp3Format(profile.mp3.bitrate_kbps, profile.mp3.sample_rate)
-    tags = dataclasses.replace(episode_tags(script, profile), key=episode_key(script, profile, synth, fmt))
-    if tags.cover is not None:
-        read_cover(tags.cover)  # a bad cover fails now, not after minutes of synthesis
-    previous = {} if force else previous_tags(target)
-    unchanged = previous.get(KEY_DESC) == tags.key
-    context = render_context(profile, synth, fmt)
-    # An edited article keeps the gain its previous render used (same voice, profile and format): the
-    # final pass measures anyway, and only a miss pays for planning.
-    reused = _previous_gain(previous.get(RENDER_DESC), context)
-    n = len(script.sentences)
+    report = progress or _ignore
+    recipe = episode_recipe(script, profile, clips.synth.identity(), cover)
+    tags = dataclasses.replace(episode_tags(script, profile), cover=cover, key=recipe.key)
     chapters = sum(1 for c in script.chapters if any(p.sentences for p in c.paragraphs))
     if chapters > MAX_CHAPTERS:  # the ID3 tag is written last: refuse before any synthesis
         raise EncodeError(f"{chapters} chapters: an ID3 table of contents holds at most {MAX_CHAPTERS}")
+    previous = previous or {}
+    unchanged = recipe.unchanged(previous)
+    reused = None if unchanged else recipe.reusable_gain(previous)
     # Planning meters with scipy's filter, which takes about a second to import: import it while the
     # sentences are synthesised, once the workers have forked.
-    ahead = prefetch_scipy if reused is None and not unchanged else None
-    with ClipSpool() as spool, _Spooler(spool, script, synth, cache, jobs, report, ahead) as clips:
-        if unchanged:
-            layout = layout_programme(script, [clips.length(i) for i in range(n)], profile.pauses, rate)
-            return _result(target, script, layout, started, clips.stats.synthesised, None, unchanged=True)
-        fade = seconds_to_samples(profile.pauses.fade, rate)
+    clips.start(
+        [s.spoken for s in script.sentences],
+        forked=None if unchanged or reused is not None else prefetch_scipy,
+    )
+    if unchanged:
+        lengths = [clips.length(i) for i in range(len(script.sentences))]
+        layout = layout_programme(script, lengths, profile.pauses, clips.rate)
+        return _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
+    path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
+    return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
+
+
+class _Render:
+    """The programme, processed and encoded: planned on part of it while the rest is synthesised."""
+
+    def __init__(self, script: Script, profile: Profile, clips: ClipSource, report: ProgressCallback) -> None:
+        self.script, self.profile, self.clips, self.report = script, profile, clips, report
+        self.fade = seconds_to_samples(profile.pauses.fade, clips.rate)
         # aim the stream so that the MP3 (which LAME makes a fixed amount quieter) lands on target
-        aim = dataclasses.replace(
+        self.aim = dataclasses.replace(
             profile.loudness, integrated_lufs=profile.loudness.integrated_lufs - ENCODER_GAIN_DB
         )
 
-        def plan(sentences: int) -> Dynamics:
-            """Plan on the programme up to the end of its first `sentences` clips."""
-            report("loudness", 0, 1)
-            items = _prefix(place(script, clips.length, profile.pauses, rate), sentences)
-            planned = plan_dynamics(lambda: render_items(items, spool.read, fade), rate, aim, kernel="scipy")
-            report("loudness", 1, 1)
-            return planned
+    def _placing(self) -> Generator[Item, None, Layout]:
+        return place(self.script, self.clips.length, self.profile.pauses, self.clips.rate)
 
-        # The gain comes from the previous render (an edit), or is planned on the first third of the
-        # sentences; the programme is then processed and encoded while the rest is synthesised. The
-        # final pass is metered: a miss of more than 0.3 LU is planned on the whole programme and
-        # encoded again.
+    def plan(self, sentences: int) -> Dynamics:
+        """The gain planned on the programme up to the end of its first `sentences` clips."""
+        self.report("loudness", 0, 1)
+        items = _prefix(self._placing(), sentences)
+        rate = self.clips.rate
+        planned = plan_dynamics(
+            lambda: render_items(items, self.clips.read, self.fade), rate, self.aim, "scipy"
+        )
+        self.report("loudness", 1, 1)
+        return planned
+
+    def encode(
+        self, target: Path, tags: Tags, recipe: Recipe, reused: float | None
+    ) -> tuple[Path, Layout, float]:
+        """Encode with the reused gain, or one planned on the first third; re-plan on a metered miss."""
+        n = len(self.script.sentences)
         planned_on = 0 if reused is not None else _planning_prefix(n)
-        dynamics = dynamics_at(reused, rate, aim) if reused is not None else plan(planned_on)
+        dynamics = (
+            dynamics_at(reused, self.clips.rate, self.aim) if reused is not None else self.plan(planned_on)
+        )
         kernel: Kernel = "numpy" if reused is not None else "scipy"  # scipy is loaded when we planned
-        report("encode", 0, 1)
+        self.report("encode", 0, 1)
         for attempt in range(3):
-            meter = LoudnessMeter(rate, kernel=kernel)
+            meter = LoudnessMeter(self.clips.rate, kernel=kernel)
             placed: list[Layout] = []
-            items = _collect(place(script, clips.length, profile.pauses, rate), placed)
-            blocks = metered(render_items(items, spool.read, fade, dynamics.process), meter)
-            final_tags = dataclasses.replace(tags, render=f"{context} {dynamics.gain_db!r}")
+            items = collect_layout(self._placing(), placed)
+            blocks = metered(render_items(items, self.clips.read, self.fade, dynamics.process), meter)
+            final = dataclasses.replace(tags, render=recipe.render_tag(dynamics.gain_db))
             path = encode_stream(
-                blocks,
-                rate,
-                target,
-                fmt,
-                functools.partial(_tag_for, final_tags, placed, rate),
+                blocks, self.clips.rate, target, self.profile.mp3, functools.partial(_tag_for, final, placed)
             )
-            layout = placed[0]
             measured = meter.integrated()
-            fix = corrected(dynamics, measured, aim)
+            fix = corrected(dynamics, measured, self.aim)
             if fix is None or attempt == 2:
                 break
             if planned_on < n:  # the gain came from part of the programme, or from its last version
-                dynamics, planned_on = plan(n), n
+                dynamics, planned_on = self.plan(n), n
             else:
                 dynamics = fix
             kernel = "scipy"
-        report("encode", 1, 1)
-    return _result(path, script, layout, started, clips.stats.synthesised, measured + ENCODER_GAIN_DB)
+        self.report("encode", 1, 1)
+        return path, placed[0], measured
 
 
-def _tag_for(tags: Tags, placed: list[Layout], rate: int) -> bytes:
-    return id3_tag(tags, placed[0].chapters, rate, placed[0].total_samples)
+def _tag_for(tags: Tags, placed: list[Layout]) -> bytes:
+    layout = placed[0]
+    return id3_tag(tags, layout.chapters, layout.rate, layout.total_samples)
 
 
 def _planning_prefix(sentences: int) -> int:
@@ -266,103 +241,12 @@ def _prefix(placing: Generator[Item, None, Layout], sentences: int) -> list[Item
     return items
 
 
-def _collect(placing: Generator[Item, None, Layout], into: list[Layout]) -> Iterator[Item]:
-    """Yield a placement's items; once they are all out, its Layout is in `into`."""
-    into.append((yield from placing))
+def _stage(progress: ProgressCallback | None, stage: str) -> Callable[[int, int], None] | None:
+    return None if progress is None else functools.partial(progress, stage)
 
 
-def _previous_gain(render_tag: str | None, context: str) -> float | None:
-    """The gain an earlier render in the same context used, from its narrate-render tag."""
-    if not render_tag:
-        return None
-    made_in, _, gain = render_tag.partition(" ")
-    try:
-        value = float(gain)
-    except ValueError:
-        return None
-    return value if made_in == context and math.isfinite(value) and abs(value) <= 60.0 else None
-
-
-def render_context(profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
-    """A hash of all but the words that shapes the audio: code, voice and settings, profile, format."""
-    return _digest(_context_parts(profile, synth, fmt))[:32]
-
-
-def _context_parts(profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> tuple[str, ...]:
-    return (f"{__version__}/{RENDER_VERSION}/{ENCODER_GAIN_DB}", synth.identity(), repr(profile), repr(fmt))
-
-
-def _digest(parts: tuple[str, ...]) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    return digest.hexdigest()
-
-
-# Bump when assembly, loudness or encoding changes the audio for the same inputs, so that MP3s made by
-# the previous code are not taken as unchanged (the package version alone moves only at releases).
-RENDER_VERSION = "3"
-
-
-def episode_key(script: Script, profile: Profile, synth: Synthesizer, fmt: Mp3Format) -> str:
-    """A hash of everything that makes the MP3: an identical re-run leaves the file as it is."""
-    return _digest(
-        (
-            *_context_parts(profile, synth, fmt),
-            json.dumps(script.to_dict()),
-            script.standfirst or "",
-            _file_digest(profile.cover_path),
-        )
-    )
-
-
-def _file_digest(path: Path | None) -> str:
-    if path is None:
-        return ""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"
-
-
-class _Spooler:
-    """Sentence clips, trimmed, into the spool in order, synthesised only when first asked for."""
-
-    def __init__(
-        self,
-        spool: ClipSpool,
-        script: Script,
-        synth: Synthesizer,
-        cache: SentenceCache | None,
-        jobs: int | None,
-        report: ProgressCallback,
-        forked: Callable[[], None] | None,
-    ) -> None:
-        self.spool = spool
-        self.stats = SynthesisStats()
-        self._rate = synth.rate
-        self._clips = synthesize_all(
-            [sentence.spoken for sentence in script.sentences],
-            synth,
-            cache=cache,
-            jobs=jobs,
-            stats=self.stats,
-            progress=lambda done, total: report("synthesise", done, total),
-            forked=forked,
-        )
-
-    def length(self, index: int) -> int:
-        """Samples in clip `index`, synthesising (in order) up to it first if need be."""
-        while len(self.spool) <= index:
-            self.spool.append(trim_silence(next(self._clips), self._rate))
-        return self.spool.length(index)
-
-    def __enter__(self) -> _Spooler:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        # stops the workers (finishing the sentences in hand) if we leave before the last clip
-        self._clips.close()
+def _ignore(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def _result(
@@ -372,6 +256,7 @@ def _result(
     started: float,
     synthesised: int,
     loudness: float | None,
+    key: str,
     unchanged: bool = False,
 ) -> NarrationResult:
     return NarrationResult(
@@ -385,10 +270,12 @@ def _result(
         synthesised=synthesised,
         loudness_lufs=loudness,
         unchanged=unchanged,
+        key=key,
     )
 
 
 def episode_tags(script: Script, profile: Profile) -> Tags:
+    """The ID3 text frames: headline, byline (or the podcast's author), podcast name, date, genre, summary."""
     comment = script.standfirst
     if not comment:
         body = [c for c in script.chapters if c.kind == "body"]
@@ -402,6 +289,4 @@ def episode_tags(script: Script, profile: Profile) -> Tags:
         date=script.date,
         genre=profile.podcast.genre or None,
         comment=comment,
-        cover=profile.cover_path,
     )
-

@@ -69,12 +69,22 @@ class VoiceSettings:
     length_scale: float = 1.0
     noise_scale: float = 0.667
     noise_w_scale: float = 0.8
-    speaker: int = 0
+    # A number, or a name from the voice's speaker list; the synthesiser resolves it to the number.
+    speaker: int | str = 0
 
-    def at(self, voice: str | None = None, speed: float | None = None) -> VoiceSettings:
-        """These settings with another voice and/or pace (--voice, --speed: 1.1 is 10 % faster)."""
+    def at(
+        self, voice: str | None = None, speed: float | None = None, speaker: int | str | None = None
+    ) -> VoiceSettings:
+        """These settings with another voice, pace and/or speaker (--voice, --speed, --speaker).
+
+        speed 1.1 is 10 % faster. The profile's speaker belongs to the profile's voice: another voice
+        named here speaks as its speaker 0 unless a speaker is named too.
+        """
+        name = voice or self.name
+        if speaker is None:
+            speaker = self.speaker if name == self.name else 0
         return dataclasses.replace(
-            self, name=voice or self.name, length_scale=self.length_scale / (speed or 1.0)
+            self, name=name, length_scale=self.length_scale / (speed or 1.0), speaker=speaker
         )
 
     def key(self) -> str:
@@ -139,6 +149,14 @@ class Profile:
     lexicon: Mapping[str, str] = field(default_factory=dict)  # checked entries; text.lexicon compiles them
     clean: CleanRules = field(default_factory=CleanRules)
     source: str = "<defaults>"
+
+    def with_voice(
+        self, voice: str | None = None, speed: float | None = None, speaker: int | str | None = None
+    ) -> Profile:
+        """This profile with another voice, pace and/or speaker in effect (--voice, --speed, --speaker)."""
+        if not voice and not speed and speaker is None:
+            return self
+        return dataclasses.replace(self, voice=self.voice.at(voice, speed, speaker))
 
     @property
     def cover_path(self) -> Path | None:
@@ -252,6 +270,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProfileError(f"{where} must be a whole number, not {value!r}")
         return value
+    if hint == int | str:  # [voice] speaker: a number or a name
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ProfileError(f"{where} must be a speaker number or name, not {value!r}")
+        return value
     if hint is bool:
         if not isinstance(value, bool):
             raise ProfileError(f"{where} must be true or false, not {value!r}")
@@ -283,6 +305,9 @@ def _validate(profile: Profile) -> None:
             raise ProfileError(f"{src} [pauses] key '{name}' must be between 0 and 10 seconds, not {seconds}")
     if not 0 <= profile.pauses.fade <= 0.1:
         raise ProfileError(f"{src} [pauses] key 'fade' must be between 0 and 0.1 seconds")
+    speaker = profile.voice.speaker
+    if isinstance(speaker, int) and speaker < 0 or isinstance(speaker, str) and not speaker.strip():
+        raise ProfileError(f"{src} [voice] key 'speaker' must be a number from 0 or a speaker's name")
     if not 0.2 <= profile.voice.length_scale <= 5:
         raise ProfileError(f"{src} [voice] key 'length_scale' must be between 0.2 and 5")
     if profile.mp3.bitrate_kbps not in (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320):

@@ -13,7 +13,7 @@ from narrate.audio.assemble import (
     Silence,
     apply_fades,
     layout_programme,
-    render,
+    render_items,
     seconds_to_samples,
     trim_silence,
 )
@@ -98,7 +98,7 @@ def test_cues_match_rendered_audio() -> None:
     lengths = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]
     layout = layout_programme(_script(), lengths, PAUSES, RATE)
     clips = [np.full(n, 0.5, dtype=np.float32) for n in lengths]
-    audio = np.concatenate(list(render(layout, clips.__getitem__, fade=0)))
+    audio = np.concatenate(list(render_items(layout.items, clips.__getitem__, fade=0)))
     assert audio.size == layout.total_samples
     for cue, n in zip(layout.cues, lengths):
         assert np.all(audio[cue.start : cue.end] == 0.5)

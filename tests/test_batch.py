@@ -20,16 +20,17 @@ from mutagen.id3 import ID3
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import (
-    MANIFEST_NAME,
+    BatchInterrupted,
     EpisodeJob,
     EpisodeOutcome,
-    InlineExecutor,
-    ProcessExecutor,
     collect_inputs,
     run_batch,
     run_episode,
 )
+from narrate.profile import load_profile
+from narrate.publish.executors import InlineExecutor, ProcessExecutor
 from narrate.publish.feed import PODCAST_NS
+from narrate.publish.manifest import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -71,7 +72,9 @@ def run(
 
 
 def manifest(out: Path) -> dict[str, dict[str, object]]:
-    return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["episodes"]
+    """DIR's manifest as written on disk, by GUID."""
+    records = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["episodes"]
+    return {str(r["guid"]): r for r in records}
 
 
 GOOD = {
@@ -294,7 +297,7 @@ def test_interrupted_batch_resumes_where_it_stopped(
     (articles / "empty.txt").unlink()
     (articles / "boom.txt").unlink()
     out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(BatchInterrupted) as stopped:
         run_batch(
             [articles],
             out,
@@ -304,6 +307,10 @@ def test_interrupted_batch_resumes_where_it_stopped(
         )
     done = [r for r in manifest(out).values() if r.get("status") == "done"]
     assert len(done) == 1
+    # it says truthfully what was made (and is in the feed) and what was not
+    assert str(stopped.value).startswith(f"interrupted: 1 episode made ({done[0]['slug']}.mp3)")
+    assert "2 not finished" in str(stopped.value) and stopped.value.exit_code == 130
+    assert [e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries] == [done[0]["title"]]
     report = run_batch(
         [articles],
         out,
@@ -338,15 +345,28 @@ def test_process_executor_runs_jobs_in_worker_processes(
 
 
 def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:
-    job = EpisodeJob(str(EXAMPLES / "water-bills.md"), str(tmp_path / "x.mp3"), None, None, None, 1.1, 1)
+    profile = load_profile()
+    job = EpisodeJob(
+        name="water-bills.md",
+        source_name="water-bills.md",
+        article=(EXAMPLES / "water-bills.md").read_bytes(),
+        slug="water-bills",
+        profile=profile.with_voice(speed=1.1),
+        lexicon={"Ofwat": "Off-wot"},
+        previous={"narrate-key": "abc"},
+        threads=1,
+    )
     assert pickle.loads(pickle.dumps(job)) == job
     outcome = EpisodeOutcome("a.md", ok=False, error="bad")
     assert pickle.loads(pickle.dumps(outcome)) == outcome
 
 
 def test_a_job_reports_failure_instead_of_raising(tmp_path: Path) -> None:
-    outcome = run_episode(EpisodeJob(str(tmp_path / "missing.md"), str(tmp_path / "x.mp3")))
-    assert not outcome.ok and "not found" in outcome.error
+    profile = load_profile()
+    job = EpisodeJob("empty.md", "empty.md", b"  \n", "empty", profile, output_dir=str(tmp_path))
+    outcome = run_episode(job)
+    assert not outcome.ok and "nothing to read" in outcome.error
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_feed_command_rebuilds_without_synthesis(
@@ -401,14 +421,16 @@ def test_without_base_url_the_feed_points_at_the_folder(
 def test_collect_inputs_walks_folders_and_reports_missing_paths(articles: Path, tmp_path: Path) -> None:
     (articles / ".hidden.md").write_text("# x\n\ny\n", encoding="utf-8")
     found, missing = collect_inputs([articles, articles / "water-bills.md", tmp_path / "gone.txt"])
-    assert sorted(p.name for p in found) == [
+    # each file once, named relative to the folder it was found in; hidden files skipped
+    assert [f.source for f in found] == [
         "boom.txt",
         "empty.txt",
         "library-hours.txt",
         "night-buses.md",
         "water-bills.md",
     ]
-    assert [m.source for m in missing] == [str(tmp_path / "gone.txt")]
+    assert all(f.path.is_file() and f.path.name == f.source for f in found)
+    assert missing == [str(tmp_path / "gone.txt")]
 
 
 def test_single_article_sidecars_only_when_asked(
@@ -446,3 +468,159 @@ def test_cache_options_reach_every_job(
     fake.calls.clear()
     assert run([*args, "--no-cache"], capsys, fake)[0] == 0
     assert len(fake.calls) == len(set(fake.calls)) > 0  # spoken afresh, nothing read from the cache
+
+
+# --- identity, staleness and an untrusted manifest (issue 11) -------------------------------------
+
+
+def _batch(inputs: list[Path], out: Path, fake: FakeSynthesizer, **kwargs: object):  # type: ignore[no-untyped-def]
+    return run_batch(
+        inputs, out, base_url=BASE, executor=InlineExecutor(), synthesizer_factory=fake.factory, **kwargs
+    )
+
+
+def _good_only(articles: Path) -> None:
+    for name in ("empty.txt", "boom.txt"):
+        (articles / name).unlink()
+
+
+def test_a_moved_and_renamed_input_folder_duplicates_nothing(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "out"
+    _batch([articles], out, fake)
+    before = manifest(out)
+    moved = tmp_path / "elsewhere" / "renamed"
+    moved.parent.mkdir()
+    articles.rename(moved)
+    (moved / "night-buses.md").rename(moved / "buses.md")  # a renamed file is known by its content
+    fake.calls.clear()
+    report = _batch([moved], out, fake)
+    assert [e.state for e in report.episodes] == ["unchanged"] * 3 and fake.calls == []
+    after = manifest(out)
+    assert after.keys() == before.keys()
+    assert {r["slug"] for r in after.values()} == set(GOOD)
+    guids = [e.id for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
+    assert len(guids) == len(set(guids)) == 3
+    assert sorted(p.name for p in out.glob("*.mp3")) == sorted(f"{s}.mp3" for s in GOOD)
+
+
+def test_articles_that_would_share_a_guid_get_their_own(tmp_path: Path, fake: FakeSynthesizer) -> None:
+    # same file name, headline and date in two folders: the GUID recipe gives both the same value
+    for folder, body in (("a", "The first body."), ("b", "A different second body.")):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        text = f"Title: Same Story\nDate: 2 March 2026\n\n{body}\n"
+        (tmp_path / "in" / folder / "story.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    _batch([tmp_path / "in" / "a", tmp_path / "in" / "b"], out, fake)
+    guids = [e.id for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
+    assert len(guids) == len(set(guids)) == 2
+
+
+def test_an_mp3_made_by_other_code_is_remade(articles: Path, tmp_path: Path, fake: FakeSynthesizer) -> None:
+    from mutagen.id3 import TXXX
+
+    _good_only(articles)
+    out = tmp_path / "out"
+    _batch([articles], out, fake)
+    mp3 = out / "night-buses-return-to-the-harbour-route.mp3"
+    tag = ID3(mp3)
+    tag.setall("TXXX:narrate-key", [TXXX(encoding=1, desc="narrate-key", text=["made-by-older-audio-code"])])
+    tag.save(v2_version=3)
+    report = _batch([articles], out, fake)
+    states = {Path(e.source).name: e.state for e in report.episodes}
+    assert states == {
+        "night-buses.md": "made",
+        "water-bills.md": "unchanged",
+        "library-hours.txt": "unchanged",
+    }
+    assert str(ID3(mp3)["TXXX:narrate-key"]) != "made-by-older-audio-code"
+
+
+def test_a_lexicon_entry_remakes_only_the_articles_it_changes(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "out"
+    _batch([articles], out, fake)
+    lexicon = tmp_path / "names.toml"
+    lexicon.write_text('Ofwat = "Off-wot"\nZebedee = "Zeb-eh-dee"\n', encoding="utf-8")  # Ofwat: water only
+    report = _batch([articles], out, fake, lexicon=lexicon)
+    states = {Path(e.source).name: e.state for e in report.episodes}
+    assert states == {
+        "water-bills.md": "made",
+        "night-buses.md": "unchanged",
+        "library-hours.txt": "unchanged",
+    }
+    lexicon.write_text('Zebedee = "Zeb-eh-dee"\nOfwat = "Off-wot"\n', encoding="utf-8")  # reordered only
+    report = _batch([articles], out, fake, lexicon=lexicon)
+    assert {e.state for e in report.episodes} == {"unchanged"}
+
+
+def test_a_rerun_after_an_edit_reuses_the_recorded_gain(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "out"
+    _batch([articles], out, fake)
+    mp3 = out / "water-bills-rise-again-as-leaks-go-unfixed.mp3"
+    gain_before = str(ID3(mp3)["TXXX:narrate-render"]).split()[1]
+    article = articles / "water-bills.md"
+    edited = article.read_text(encoding="utf-8").replace("leaks", "leaks and bursts", 1)
+    article.write_text(edited, encoding="utf-8")
+    report = _batch([articles], out, fake)
+    assert {Path(e.source).name: e.state for e in report.episodes}["water-bills.md"] == "made"
+    # the edit kept the gain its first render planned (a fresh plan on new audio would not repeat it exactly)
+    assert str(ID3(mp3)["TXXX:narrate-render"]).split()[1] == gain_before
+    forced = _batch([articles], out, fake, force=True)
+    assert {e.state for e in forced.episodes} == {"made"}
+
+
+def _tamper(out: Path, change: Callable[[dict[str, object]], object]) -> None:
+    path = out / MANIFEST_NAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data["episodes"][0])
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda r: r.update(slug="../../escaped"), "slug"),
+        (lambda r: r.update(files={"mp3": "../../escaped.mp3"}), "outside"),
+        (lambda r: r.update(files={"mp3": "/tmp/escaped.mp3"}), "outside"),
+        (lambda r: r.update(samples="many"), "wrong samples"),
+        (lambda r: r.update(date="2026-13-45"), "bad date"),
+        (lambda r: r.update(guid=None), "guid"),
+    ],
+)
+def test_a_tampered_manifest_is_a_one_line_error_and_writes_nothing_outside(
+    articles: Path,
+    tmp_path: Path,
+    fake: FakeSynthesizer,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict[str, object]], object],
+    says: str,
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "deep" / "out"
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    assert run(args, capsys, fake)[0] == 0
+    _tamper(out, change)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    for command in (args, ["feed", str(out)]):
+        code, _, err = run(command, capsys, fake)
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+        assert str(out / MANIFEST_NAME) in err and says in err
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def test_a_manifest_that_is_not_json_is_a_one_line_error(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST_NAME).write_text('{"version": 2, "episodes": [', encoding="utf-8")
+    code, _, err = run(["batch", str(articles / "water-bills.md"), "-o", str(out), "-q"], capsys, fake)
+    assert code == 2 and "not valid JSON" in err and err.count("\n") == 1

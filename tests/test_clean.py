@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from narrate.errors import ProfileError
-from narrate.text.clean import CleanedArticle, CleanRules, clean_html, clean_text
+from narrate.models import CleanedArticle
+from narrate.profile import CleanRules
+from narrate.text.clean import clean_html, clean_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = Path(__file__).parents[2] / "shared" / "samples" / "byline-putin-negotiations.txt"

@@ -91,7 +91,8 @@ def test_running_narrate_does_not_import_scipy_signal() -> None:
 
     code = (
         "import sys, numpy as np\n"
-        "from narrate.audio.loudness import LoudnessMeter, dynamics_at, LoudnessTarget\n"
+        "from narrate.audio.loudness import LoudnessMeter, dynamics_at\n"
+        "from narrate.profile import LoudnessTarget\n"
         "m = LoudnessMeter(22050)\n"
         "x = np.sin(np.arange(22050 * 2) * 0.05).astype('float32') * 0.3\n"
         "m.add(dynamics_at(3.0, 22050, LoudnessTarget()).process(x))\n"

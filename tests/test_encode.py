@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +15,27 @@ from audio_tools import decode, ffmpeg_chapters, ffmpeg_tags
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrate.audio.encode import Mp3Format, Tags, encode_mp3, encoder_args, id3_tag
+from narrate.audio.encode import encode_stream, encoder_args
+from narrate.audio.id3 import Tags, id3_tag
 from narrate.errors import EncodeError
 from narrate.models import ChapterMark
+from narrate.profile import Mp3Settings
 
 RATE = 22050
+
+
+def encode_mp3(
+    blocks: Iterable[np.ndarray],
+    rate: int,
+    output: Path,
+    tags: Tags,
+    chapters: Sequence[ChapterMark],
+    total_samples: int,
+    fmt: Mp3Settings | None = None,
+) -> Path:
+    """One tagged MP3, as the pipeline makes it: the encode, then our tag in front."""
+    tag = id3_tag(tags, chapters, rate, total_samples)
+    return encode_stream(blocks, rate, output, fmt or Mp3Settings(), lambda: tag)
 
 
 def _tone(seconds: float) -> np.ndarray:
@@ -130,13 +146,13 @@ def test_ffmpeg_error_message_is_kept(tmp_path: Path) -> None:
             Tags(title="t"),
             [],
             RATE // 2,
-            Mp3Format(sample_rate=12345),
+            Mp3Settings(sample_rate=12345),
         )
     assert os.listdir(tmp_path) == []
 
 
 def test_encoder_args_never_use_a_shell() -> None:
-    args = encoder_args("ffmpeg", RATE, Path("out; rm -rf ~.mp3"), Mp3Format())
+    args = encoder_args("ffmpeg", RATE, Path("out; rm -rf ~.mp3"), Mp3Settings())
     assert args[0] == "ffmpeg" and "out; rm -rf ~.mp3" in args
     assert "-id3v2_version" in args and "0" in args
 

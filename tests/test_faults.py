@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from narrate.atomic import remove_stale_partials
+from narrate.atomic import HOST, remove_stale_partials
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -72,15 +72,17 @@ def test_stopped_run_leaves_no_output(tmp_path: Path, sig: signal.Signals) -> No
 def test_stale_partials_from_dead_processes_are_swept(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".ep.mp3.{dead.pid}.abc123.partial"
-    live = tmp_path / f".ep.mp3.{os.getpid()}.def456.partial"
+    stale = tmp_path / f".ep.mp3.{HOST}.{dead.pid}.abc123.partial"
+    live = tmp_path / f".ep.mp3.{HOST}.{os.getpid()}.def456.partial"
+    # another machine writing into a shared folder: its pid means nothing here, so it is never swept
+    elsewhere = tmp_path / f".ep.mp3.other-host-7.{dead.pid}.fed789.partial"
     other = tmp_path / "notes.partial"
-    for path in (stale, live, other):
+    for path in (stale, live, elsewhere, other):
         path.write_bytes(b"x")
     time.sleep(0.01)
     remove_stale_partials(tmp_path)
     assert not stale.exists()
-    assert live.exists() and other.exists()
+    assert live.exists() and elsewhere.exists() and other.exists()
 
 
 # --- ffmpeg and the output folder failing ------------------------------------------------------

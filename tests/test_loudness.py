@@ -7,7 +7,8 @@ import pyloudnorm
 import pytest
 import scipy.signal
 
-from narrate.audio.loudness import Dynamics, LoudnessMeter, LoudnessTarget, plan_dynamics, true_peak_dbtp
+from narrate.audio.loudness import Dynamics, LoudnessMeter, plan_dynamics, true_peak_dbtp
+from narrate.profile import LoudnessTarget
 
 RATES = (22050, 44100, 48000)
 
@@ -225,7 +226,7 @@ def test_process_handles_degenerate_clips() -> None:
 
 
 def test_corrected_replans_only_a_real_miss() -> None:
-    from narrate.audio.loudness import Dynamics, LoudnessTarget, corrected
+    from narrate.audio.loudness import Dynamics, corrected
 
     dyn = Dynamics(gain_db=6.0, rate=22050)
     target = LoudnessTarget()

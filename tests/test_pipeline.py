@@ -12,7 +12,8 @@ from mutagen.id3 import ID3
 
 from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError
-from narrate.pipeline import load_script, narrate_article, slugify
+from narrate.pipeline import load_script, narrate_article
+from narrate.text.slug import slugify
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

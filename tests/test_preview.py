@@ -14,12 +14,13 @@ import pytest
 from narrate import cli
 from narrate.audio.assemble import layout_programme
 from narrate.audio.cache import SentenceCache
+from narrate.audio.clips import ClipSource
 from narrate.audio.loudness import LoudnessMeter, true_peak_dbtp
 from narrate.audio.playback import Player, find_player, write_wav
 from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, VoiceError
 from narrate.pipeline import load_script
-from narrate.preview import ClipSource, numbered_paragraphs, preview_audio, say_script, select_part
+from narrate.preview import numbered_paragraphs, preview_audio, say_script, select_part
 from narrate.profile import VoiceSettings, load_profile
 from narrate.text.lexicon import Lexicon
 
@@ -229,8 +230,13 @@ def test_voice_load_errors_reach_the_caller() -> None:
         def load(self) -> None:
             raise VoiceError("voice x cannot be loaded: replace it")
 
-    with ClipSource(Broken()) as source, pytest.raises(VoiceError):
-        source.clip("Hello.")
+        def synthesize(self, text: str) -> np.ndarray:
+            self.load()  # as Piper does: a voice that failed to load ahead fails again where it is used
+            return super().synthesize(text)
+
+    with ClipSource(Broken()) as source, pytest.raises(VoiceError, match="cannot be loaded"):
+        source.start(["Hello."])
+        source.length(0)
 
 
 # --- players and the WAV fallback -------------------------------------------------------------

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from narrate.errors import InputError
 from narrate.models import Article, Section
-from narrate.pipeline import slugify
 from narrate.profile import load_profile
 from narrate.text.script import build_script
+from narrate.text.slug import slugify
 from narrate.text.structure import parse_markdown, parse_text
 
 PROFILE = load_profile()

@@ -14,8 +14,7 @@ import pytest
 from test_clean import BYLINE_RULES, FIXTURE_RULES
 
 from narrate.pipeline import load_script
-from narrate.profile import load_profile
-from narrate.text.clean import CleanRules
+from narrate.profile import CleanRules, load_profile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = FIXTURES / "script"

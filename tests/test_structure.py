@@ -10,7 +10,8 @@ import pytest
 
 from narrate.errors import InputError
 from narrate.models import Article
-from narrate.text.structure import parse_date, parse_markdown, parse_text
+from narrate.text.dates import find_date as parse_date
+from narrate.text.structure import parse_markdown, parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".md"))

@@ -100,6 +100,11 @@ def place(
     return Layout(rate=rate, items=tuple(items), chapters=chapter_marks, cues=tuple(cues))
 
 
+def collect_layout(placing: Generator[Item, None, Layout], into: list[Layout]) -> Iterator[Item]:
+    """Yield a placement's items; once they are all out, its Layout is appended to `into`."""
+    into.append((yield from placing))
+
+
 def _timeline(script: Script, pauses: Pauses) -> Iterator[tuple[str, str | float | Sentence]]:
     """The programme's structure in order: ("chapter", title), ("pause", seconds), ("sentence", s)."""
     chapters = [c for c in script.chapters if any(p.sentences for p in c.paragraphs)]
@@ -192,23 +197,16 @@ class ClipSpool:
         self.close()
 
 
-def render(
-    layout: Layout,
-    read_clip: Callable[[int], np.ndarray],
-    fade: int,
-    process: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> Iterator[np.ndarray]:
-    """The programme as float32 blocks in order: faded (and processed) clips and silence blocks."""
-    return render_items(layout.items, read_clip, fade, process)
-
-
 def render_items(
     items: Iterable[Item],
     read_clip: Callable[[int], np.ndarray],
     fade: int,
     process: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[np.ndarray]:
-    """`render` over items as they come (from a Layout, or from `place` while synthesis goes on)."""
+    """The programme as float32 blocks in order: faded (and processed) clips and bounded silence blocks.
+
+    Items come from a Layout, or from `place` while synthesis goes on.
+    """
     for item in items:
         if isinstance(item, Silence):
             remaining = item.samples

@@ -1,18 +1,15 @@
-"""Programme audio to one CBR MP3 with an ID3v2.3 tag: text tags, cover art and time-ordered chapters."""
+"""Programme audio to one CBR MP3: float PCM streamed through one ffmpeg encode, the ID3 tag prepended."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import mimetypes
 import os
 import queue
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -22,62 +19,15 @@ except ImportError:  # not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 import numpy as np
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    TALB,
-    TCON,
-    TDAT,
-    TIT2,
-    TLEN,
-    TPE1,
-    TSSE,
-    TXXX,
-    TYER,
-    CTOCFlags,
-    Frame,
-)
-
-# mutagen's public save() reorders frames; these two private helpers serialise frames as given
-from mutagen.id3._tags import save_frame
-from mutagen.id3._util import BitPaddedInt, ID3SaveConfig
 
 from ..atomic import ensure_folder, remove_stale_partials, writing
-from ..errors import EncodeError, ProfileError
-from ..models import ChapterMark
+from ..errors import EncodeError
+from ..profile import Mp3Settings
 
-KEY_DESC = "narrate-key"
-RENDER_DESC = "narrate-render"
 # LAME (3.100, in imageio-ffmpeg's ffmpeg) encodes every signal 0.446 dB quieter than its input, at
 # every bitrate and frequency (measured by decoding tones with both of ffmpeg's MP3 decoders); the
 # loudness stage aims that much higher. tests/test_encode.py re-measures it.
 ENCODER_GAIN_DB = -0.446
-_UTF16 = 1  # ID3v2.3 has no UTF-8: UTF-16 with BOM is what every reader understands
-MAX_CHAPTERS = 255  # a CTOC entry count is one byte
-
-
-@dataclass(frozen=True)
-class Tags:
-    """What the MP3's ID3 tag says about the episode."""
-
-    title: str
-    artist: str | None = None
-    album: str | None = None
-    date: dt.date | None = None
-    genre: str | None = None
-    comment: str | None = None
-    language: str = "eng"
-    cover: Path | None = None
-    key: str | None = None  # narrate's hash of what made the file (TXXX:narrate-key): lets a re-run skip
-    render: str | None = None  # how its audio was rendered (TXXX:narrate-render): lets an edit reuse the gain
-
-
-@dataclass(frozen=True)
-class Mp3Format:
-    bitrate_kbps: int = 64
-    sample_rate: int = 44100
 
 
 def ffmpeg_exe() -> str:
@@ -93,7 +43,7 @@ def ffmpeg_exe() -> str:
         raise EncodeError(f"ffmpeg is missing ({exc}): run `pip install imageio-ffmpeg`") from exc
 
 
-def encoder_args(exe: str, input_rate: int, output: Path, fmt: Mp3Format) -> list[str]:
+def encoder_args(exe: str, input_rate: int, output: Path, fmt: Mp3Settings) -> list[str]:
     """The ffmpeg argument list: float PCM on stdin -> CBR mono MP3, no tags (we write our own)."""
     import ffmpeg  # ffmpeg-python builds the argument list; we run it ourselves to stream and keep stderr
 
@@ -115,29 +65,18 @@ def encoder_args(exe: str, input_rate: int, output: Path, fmt: Mp3Format) -> lis
     return [args[0], "-hide_banner", "-nostats", "-loglevel", "error", *args[1:]]
 
 
-def encode_mp3(
-    blocks: Iterable[np.ndarray],
-    rate: int,
-    output: Path,
-    tags: Tags,
-    chapters: Sequence[ChapterMark],
-    total_samples: int,
-    fmt: Mp3Format = Mp3Format(),
-) -> Path:
-    """Stream float32 blocks through one ffmpeg encode, prepend our ID3v2.3 tag, then rename into place."""
-    tag = id3_tag(tags, chapters, rate, total_samples)  # a bad tag fails before encoding
-    return encode_stream(blocks, rate, output, fmt, lambda: tag)
-
-
 def encode_stream(
     blocks: Iterable[np.ndarray],
     rate: int,
     output: Path,
-    fmt: Mp3Format,
+    fmt: Mp3Settings,
     make_tag: Callable[[], bytes],
 ) -> Path:
-    """encode_mp3 for a programme still being made: the tag (chapters, length) is asked for once the last
-    block has been encoded."""
+    """Stream float32 blocks through one ffmpeg encode, prepend the tag, then rename into place.
+
+    The tag (chapters, length) is asked for once the last block has been encoded, so the programme may
+    still be being made while it streams.
+    """
     output = Path(output)
     ensure_folder(output.parent)  # fail before encoding, not after
     remove_stale_partials(output.parent)
@@ -161,7 +100,7 @@ def _write_tagged(path: Path, tag: bytes, audio_path: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Format) -> None:
+def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Settings) -> None:
     args = encoder_args(ffmpeg_exe(), rate, path, fmt)
     try:
         proc = subprocess.Popen(
@@ -252,99 +191,3 @@ def _widen_pipe(stdin: IO[bytes]) -> None:
         fcntl.fcntl(stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
 
 
-def id3_tag(tags: Tags, chapters: Sequence[ChapterMark], rate: int, total_samples: int) -> bytes:
-    """An ID3v2.3 tag with frames in a fixed order: text tags, cover, CTOC, then CHAPs in time order.
-
-    We serialise the frames ourselves because mutagen's save() orders frames by size, which
-    scrambles chapters for players that read them in file order.
-    """
-    if len(chapters) > MAX_CHAPTERS:
-        raise EncodeError(f"{len(chapters)} chapters: an ID3 table of contents holds at most {MAX_CHAPTERS}")
-    config = ID3SaveConfig(3, "/")
-    frames: list[Frame] = [TIT2(encoding=_UTF16, text=[tags.title])]
-    if tags.artist:
-        frames.append(TPE1(encoding=_UTF16, text=[tags.artist]))
-    if tags.album:
-        frames.append(TALB(encoding=_UTF16, text=[tags.album]))
-    if tags.date:
-        frames.append(TYER(encoding=_UTF16, text=[f"{tags.date.year:04d}"]))
-        frames.append(TDAT(encoding=_UTF16, text=[f"{tags.date.day:02d}{tags.date.month:02d}"]))
-    if tags.genre:
-        frames.append(TCON(encoding=_UTF16, text=[tags.genre]))
-    if tags.comment:
-        frames.append(COMM(encoding=_UTF16, lang=tags.language[:3], desc="", text=[tags.comment]))
-    frames.append(TLEN(encoding=_UTF16, text=[str(_ms(total_samples, rate))]))
-    frames.append(TSSE(encoding=_UTF16, text=["narrate (Piper, LAME)"]))
-    if tags.key:
-        frames.append(TXXX(encoding=_UTF16, desc=KEY_DESC, text=[tags.key]))
-    if tags.render:
-        frames.append(TXXX(encoding=_UTF16, desc=RENDER_DESC, text=[tags.render]))
-    if tags.cover is not None:
-        frames.append(_cover_frame(tags.cover))
-    if chapters:
-        ids = [f"chp{i}" for i in range(len(chapters))]
-        frames.append(
-            CTOC(
-                element_id="toc",
-                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[TIT2(encoding=_UTF16, text=[tags.title])],
-            )
-        )
-        for element_id, mark in zip(ids, chapters):
-            frames.append(
-                CHAP(
-                    element_id=element_id,
-                    start_time=_ms(mark.start, rate),
-                    end_time=_ms(mark.end, rate),
-                    start_offset=0xFFFFFFFF,
-                    end_offset=0xFFFFFFFF,
-                    sub_frames=[TIT2(encoding=_UTF16, text=[mark.title])],
-                )
-            )
-    body = b"".join(save_frame(frame, config=config) for frame in frames)
-    padding = b"\x00" * 1024
-    size = BitPaddedInt.to_str(len(body) + len(padding), width=4)  # sync-safe, 7 bits a byte
-    return b"ID3" + bytes([3, 0, 0]) + size + body + padding
-
-
-def previous_tags(path: Path) -> dict[str, str]:
-    """narrate's own TXXX values (narrate-key, narrate-render) in the MP3 at path; empty if none."""
-    from mutagen import MutagenError
-    from mutagen.id3 import ID3
-
-    try:
-        tag = ID3(path)
-    except (MutagenError, OSError):
-        return {}
-    found = {}
-    for desc in (KEY_DESC, RENDER_DESC):
-        frames = tag.getall(f"TXXX:{desc}")
-        if frames and frames[0].text:
-            found[desc] = str(frames[0].text[0])
-    return found
-
-
-def _ms(samples: int, rate: int) -> int:
-    return int(round(samples * 1000 / rate))
-
-
-def _cover_frame(path: Path) -> APIC:
-    data, mime = read_cover(path)
-    return APIC(encoding=_UTF16, mime=mime, type=3, desc="Cover", data=data)
-
-
-def read_cover(path: Path) -> tuple[bytes, str]:
-    """The cover image's bytes and MIME type; a missing or non-JPEG/PNG file is a profile error."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(
-            f"cannot read the cover image {path}: {exc.strerror or exc}; fix [podcast] cover in the profile"
-        ) from None
-    if data.startswith(b"\x89PNG"):
-        return data, "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return data, "image/jpeg"
-    guessed = mimetypes.guess_type(path.name)[0]
-    raise ProfileError(f"cover image {path} is {guessed or 'not an image'}: use a JPEG or PNG")

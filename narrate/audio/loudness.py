@@ -461,6 +461,25 @@ def _passes(clips: _Clips) -> Callable[[], Iterable[np.ndarray]]:
     return lambda: clips
 
 
+_PLAN_MIN_SECONDS = 1.0
+
+
+def _long_enough(read: Callable[[], Iterable[np.ndarray]], rate: int) -> Callable[[], Iterable[np.ndarray]]:
+    """A programme under a second is planned on itself repeated (BS.1770 gates whole 400 ms blocks)."""
+    need = int(_PLAN_MIN_SECONDS * rate)
+    head: list[np.ndarray] = []
+    length = 0
+    for block in read():
+        head.append(block)
+        length += block.size
+        if length >= need:
+            return read
+    if length == 0:
+        return read
+    repeated = head * -(-need // length)
+    return lambda: repeated
+
+
 def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None, kernel: Kernel) -> float:
     meter = LoudnessMeter(rate, kernel=kernel)
     for clip in clips:
@@ -492,7 +511,7 @@ def plan_dynamics(
     The passes (2-4) run the cheap gain + compressor stage only; the limiter is applied once, by the
     caller's final pass.
     """
-    read = _passes(clips)
+    read = _long_enough(_passes(clips), rate)
 
     def make(gain: float) -> Dynamics:
         return dynamics_at(gain, rate, target)

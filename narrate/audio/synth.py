@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from ..errors import SynthesisError, VoiceError
 from ..profile import VoiceSettings
-from .voices import VoiceInfo, find_voice
+from .voices import VoiceInfo, find_voice, resolve_speaker
 
 
 @runtime_checkable
@@ -45,13 +47,27 @@ def piper_synthesizer(settings: VoiceSettings, threads: int = 0) -> PiperSynthes
 
 
 class PiperSynthesizer:
-    """A Piper voice; the ONNX session is built on first use with a chosen thread count."""
+    """A Piper voice; the ONNX session is built on first use with a chosen thread count.
+
+    A speaker named in the settings is resolved to its number here, before any synthesis, so the
+    cache key (identity) is the same however the speaker was written.
+    """
 
     def __init__(self, voice: VoiceInfo, settings: VoiceSettings, threads: int = 0) -> None:
         self.voice = voice
-        self.settings = settings
+        self.settings = dataclasses.replace(settings, speaker=resolve_speaker(voice, settings.speaker))
         self.threads = threads
         self._piper: Any = None
+        self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a worker process gets the recipe, not the loaded session (nor the lock)
+        return {"voice": self.voice, "settings": self.settings, "threads": self.threads}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.voice, self.settings, self.threads = state["voice"], state["settings"], state["threads"]
+        self._piper = None
+        self._loading = threading.Lock()
 
     @property
     def rate(self) -> int:
@@ -61,8 +77,12 @@ class PiperSynthesizer:
         return f"piper:{self.voice.content_hash}:{self.settings.key()}"
 
     def load(self) -> None:
-        if self._piper is not None:
-            return
+        """Build the ONNX session (once; safe to call from several threads)."""
+        with self._loading:
+            if self._piper is None:
+                self._piper = self._session()
+
+    def _session(self) -> Any:
         import onnxruntime
         from piper import PiperVoice
         from piper.config import PiperConfig
@@ -81,14 +101,14 @@ class PiperSynthesizer:
                 f"voice {self.voice.name} cannot be loaded ({str(exc).splitlines()[0][:200]}): "
                 "the .onnx file is corrupt or not a Piper voice; replace it"
             ) from exc
-        self._piper = PiperVoice(session=session, config=config)
+        return PiperVoice(session=session, config=config)
 
     def synthesize(self, text: str) -> np.ndarray:
         from piper import SynthesisConfig
 
         self.load()
         config = SynthesisConfig(
-            speaker_id=self.settings.speaker if self._speakers() > 1 else None,
+            speaker_id=int(self.settings.speaker) if self._speakers() > 1 else None,  # resolved in __init__
             length_scale=self.settings.length_scale,
             noise_scale=self.settings.noise_scale,
             noise_w_scale=self.settings.noise_w_scale,

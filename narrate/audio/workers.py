@@ -147,7 +147,7 @@ def _in_pool(
     last_use = {key: i for i, key in enumerate(keys)}
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=_context(),
+        mp_context=process_context(),
         initializer=_worker_init,
         initargs=(spec, None if cache is None else str(cache.directory)),
     )
@@ -241,7 +241,8 @@ def _picklable(spec: Synthesizer) -> bool:
     return True
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def process_context() -> multiprocessing.context.BaseContext:
+    """The start method for narrate's worker processes."""
     # fork starts a worker in milliseconds with numpy/piper already imported; spawn re-imports
     # everything (about a second of CPU per worker), so it is used only where fork does not exist.
     methods = multiprocessing.get_all_start_methods()

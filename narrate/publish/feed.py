@@ -7,14 +7,17 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from ..errors import ProfileError
-from ..profile import PodcastInfo
+from ..atomic import write_bytes_atomic
+from ..errors import OutputError, ProfileError
+from ..profile import PodcastInfo, Profile
+from .manifest import Manifest
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -129,6 +132,48 @@ def build_feed(
         fe.podcastindex.transcripts = transcripts
         fe.podcastindex.language = podcast.language or "en"
     return bytes(fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8"))
+
+
+def write_feed(folder: Path, profile: Profile, base_url: str, manifest: Manifest) -> Path:
+    """Write DIR/feed.xml from the manifest and the files present in DIR; nothing is synthesised."""
+    episodes: list[FeedEpisode] = []
+    for record in manifest.published():
+        mp3 = folder / record.files["mp3"]
+        present = {kind: name for kind, name in record.files.items() if (folder / name).is_file()}
+        made = dt.datetime.fromisoformat(record.made) if record.made else dt.datetime.now(dt.timezone.utc)
+        episodes.append(
+            FeedEpisode(
+                guid=record.guid,
+                title=record.title or mp3.stem,
+                mp3=mp3.name,
+                length=mp3.stat().st_size,
+                seconds=round(record.seconds),
+                published=published_at(record.published_date, made),
+                description=record.description,
+                author=record.author,
+                chapters=present.get("chapters"),
+                vtt=present.get("vtt"),
+                srt=present.get("srt"),
+            )
+        )
+    xml = build_feed(episodes, profile.podcast, base_url, _artwork(folder, profile, base_url))
+    return write_bytes_atomic(folder / FEED_NAME, xml)
+
+
+def _artwork(folder: Path, profile: Profile, base_url: str) -> str | None:
+    """The artwork URL: the profile's artwork_url, else its cover copied beside the episodes."""
+    if profile.podcast.artwork_url:
+        return profile.podcast.artwork_url
+    cover = profile.cover_path
+    if cover is None:
+        return None
+    if not cover.is_file():
+        raise OutputError(f"cover image {cover} not found: fix [podcast] cover in the profile")
+    target = folder / f"cover{cover.suffix.lower()}"
+    data = cover.read_bytes()
+    if cover.resolve() != target.resolve() and (not target.is_file() or target.read_bytes() != data):
+        write_bytes_atomic(target, data)
+    return file_url(base_url, target.name)
 
 
 def check_base_url(base_url: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..atomic import write_text_atomic
-from ..audio.encode import _ms as _id3_ms
+from ..audio.id3 import ms
 from ..models import ChapterMark, Cue
 
 CHAPTERS_VERSION = "1.2.0"
@@ -17,11 +17,6 @@ SRT_SUFFIX = ".srt"
 CHAPTERS_SUFFIX = ".chapters.json"
 
 _SPACE = re.compile(r"\s+")
-
-
-def ms(samples: int, rate: int) -> int:
-    """Milliseconds for a sample position, rounded exactly as the ID3 CHAP frames are."""
-    return _id3_ms(samples, rate)
 
 
 def _clock(milliseconds: int, separator: str) -> str:

@@ -11,32 +11,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import ProfileError
+from ..models import CleanedArticle
 from ..profile import CleanRules
-from .structure import MONTHS
-
-
-@dataclass(frozen=True)
-class CleanedArticle:
-    title: str | None
-    author: str | None
-    date: dt.date | None
-    blocks: tuple[str, ...]
-    standfirst: str | None = None
-
-    def to_text(self) -> str:
-        header = []
-        if self.title:
-            header.append(f"Title: {self.title}")
-        if self.author:
-            header.append(f"Author: {self.author}")
-        if self.date:
-            header.append(f"Date: {self.date.isoformat()}")
-        parts = []
-        if header:
-            parts.append("\n".join(header))
-        parts.extend(self.blocks)
-        return "\n\n".join(parts) + "\n" if parts else ""
-
+from .dates import dateline, find_date
+from .names import byline, names
 
 # --- text normalisation -------------------------------------------------------------------------
 
@@ -47,58 +25,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 # --- metadata lines -----------------------------------------------------------------------------
 
-_MONTH_RE = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_WEEKDAY_RE = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
-_DATE_RES = (
-    re.compile(
-        r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-        r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    ),
-    re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"),
-    re.compile(
-        _WEEKDAY_RE + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r",?\s+(?P<y>\d{4})",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        _WEEKDAY_RE + _MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", re.IGNORECASE
-    ),
-)
-_DATE_PREFIX = re.compile(
-    r"^(?:(?:last\s+|first\s+)?(?:updated?|published|posted|modified|date|dated|on)(?:\s+on)?\s*[:\-–—]?\s*)?",
-    re.IGNORECASE,
-)
-_SEP = r"[\s,|·•\-–—/]*"
-_DATE_TAIL = re.compile(
-    r"^" + _SEP + r"(?:(?:at\s+)?\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?(?:\s+[A-Z]{2,5})?)?" + _SEP
-    + r"(?:(?:updated|published)?" + _SEP + r")?"
-    + r"(?:\d+\s*(?:-\s*)?min(?:ute)?s?\s*(?:read|listen)?)?" + _SEP + r"$",
-    re.IGNORECASE,
-)
 _HEADER = re.compile(r"^(?P<key>title|author|authors|date|byline)\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-_BY = re.compile(r"^(?:written\s+)?by[\s:]+(?P<rest>.+)$", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*|\s*;\s*)")
-_BY_TAIL_SPLIT = re.compile(r"\s*(?:\||·|•|—|–|\s-\s|,)\s*")
-_NAME_PARTICLES = frozenset(
-    "de da di del della van von der den le la du bin al el ter dos das y zu".split()
-)
-# Capitalised words that appear in chrome and headings but not in personal names.
-_NOT_NAME_WORDS = frozenset(
-    """the a an of in on at to for and or with from by our your my this that it is are was be minutes minute
-    episode timer sleep read more share comments comment news times home sign menu subscribe today newsletter
-    channel podcast podcasts audio articles article update updated published video live latest related also
-    exclusive opinion analysis editions digital print support listen advertisement cookies privacy policy
-    terms follow us contact about search login logout register account next previous back top page off on
-    speed what why how who when where does do did will would can could should new report editor editors
-    correspondent correspondents reporter reporters writer writers columnist contributor contributors
-    staff chief
-    senior deputy associate journalist journalists producer presenter host investigations political politics
-    health economics business science environment education crime courts sport affairs desk team
-    agency""".split()
-)
-
 # --- generic chrome ------------------------------------------------------------------------------
 
 _SOCIAL_WORDS = frozenset(
@@ -204,7 +131,6 @@ _GLUED_DISCOVER = re.compile(r"^Discover(?=[A-Z0-9\"'‘“])")
 _ELLIPSIS_TAIL = re.compile(r"[\s,;:\-–—]*(?:\.\.\.+|…)\s*$")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FULL_STOP_END = re.compile(r"[.…][\"'”’)\]]*$")
-_INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]\.$")
 _CARD_DECOR = re.compile(r"^[\s»›>→▶•·|:\-–—]+|[\s»›>→▶•·|:\-–—]+$")
 
 
@@ -271,88 +197,6 @@ def _words(line: str) -> int:
     return len(line.split())
 
 
-def _parse_date(text: str) -> dt.date | None:
-    for pattern in _DATE_RES:
-        m = pattern.search(text)
-        if not m:
-            continue
-        try:
-            month = int(m["m"]) if "m" in m.re.groupindex else MONTHS[m["mon"].lower().rstrip(".")]
-            return dt.date(int(m["y"]), month, int(m["d"]))
-        except (ValueError, KeyError, OverflowError):
-            continue
-    return None
-
-
-def _date_line(line: str) -> dt.date | None:
-    """The date when the whole line is a dateline such as 'Update: 2025-12-15' or 'Published 3 March 2025'."""
-    if _words(line) > 14:
-        return None
-    rest = _DATE_PREFIX.sub("", line, count=1)
-    for pattern in _DATE_RES:
-        m = pattern.match(rest) if rest else None
-        if m and _DATE_TAIL.match(rest[m.end():]):
-            return _parse_date(m.group(0))
-    return None
-
-
-def _name_words_ok(words: list[str]) -> bool:
-    capitalised = 0
-    for i, word in enumerate(words):
-        bare = word.strip(".,")
-        if not bare:
-            return False
-        if bare.casefold() in _NAME_PARTICLES and 0 < i < len(words) - 1:
-            continue
-        if bare.casefold() in _NOT_NAME_WORDS:
-            return False
-        if re.fullmatch(r"[^\W\d_]\.?", word) and word[0].isupper():
-            capitalised += 1  # an initial such as "J."
-            continue
-        if not word[0].isupper() or not all(ch.isalpha() or ch in "-'’." for ch in word):
-            return False
-        if len(bare) > 3 and bare.isupper():
-            return False  # shouted labels such as EXCLUSIVE are not names
-        capitalised += 1
-    return capitalised > 0
-
-
-def _names(text: str, min_words: int, max_words: int = 4) -> str | None:
-    """'Jane Smith' or 'Jane Smith and John Doe' when text is only personal names, else None."""
-    text = text.strip()
-    if not text or any(ch.isdigit() for ch in text) or text[-1] in "!?…:;,":
-        return None
-    if text.endswith(".") and not _INITIAL_END.search(text):
-        return None
-    parts = [p for p in _NAME_SPLIT.split(text.strip()) if p]
-    if not parts or len(parts) > 4:
-        return None
-    for part in parts:
-        words = part.split()
-        if not min_words <= len(words) <= max_words or not _name_words_ok(words):
-            return None
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _byline(line: str) -> tuple[str, dt.date | None] | None:
-    """Author (and any date) from 'By Jane Smith', 'By Jane Smith, Health Editor | 3 March 2025'."""
-    m = _BY.match(line)
-    if not m or _words(line) > 16 or _FULL_STOP_END.search(line) and not _INITIAL_END.search(line):
-        return None
-    rest = m["rest"].strip()
-    pieces = _BY_TAIL_SPLIT.split(rest)
-    # Names joined with ", " are split too, so grow the name piece by piece while it still reads as names.
-    best: tuple[str, int] | None = None
-    for n in range(1, len(pieces) + 1):
-        candidate = _names(", ".join(pieces[:n]), min_words=1, max_words=4)
-        if candidate:
-            best = (candidate, n)
-    if best is None:
-        return None
-    tail = " ".join(pieces[best[1]:])
-    return best[0], _parse_date(tail) if tail else None
-
-
 def _ends_sentence(line: str) -> bool:
     return bool(_TERMINAL.search(line))
 
@@ -395,7 +239,7 @@ def _header(lines: list[str]) -> tuple[dict[str, str], int]:
         if m:
             key = {"authors": "author", "byline": "author"}.get(m["key"].lower(), m["key"].lower())
             found.setdefault(key, m["value"].strip())
-        elif _byline(lines[i]):
+        elif byline(lines[i]):
             found.setdefault("by", lines[i])
         else:
             break
@@ -431,8 +275,8 @@ def _classify(items: list[_Line], compiled: _Compiled) -> None:
             or any(p.fullmatch(line) for p in compiled.promos)
             or _is_generic_chrome(line)
             or _HEADER.match(line)
-            or _date_line(line)
-            or _byline(line)
+            or dateline(line)
+            or byline(line)
         ):
             item.kind = _DROP
 
@@ -469,12 +313,12 @@ def _drop_cards(items: list[_Line], compiled: _Compiled) -> None:
         if not inline and i < len(live) and live[i].kind == _BODY:
             live[i].kind = _DROP  # the headline
             i += 1
-        if i < len(live) and live[i].kind == _BODY and _names(live[i].text, 2) is None:
+        if i < len(live) and live[i].kind == _BODY and names(live[i].text, 2) is None:
             text = live[i].text
             if _words(text) >= 4 and not _ends_sentence(text):
                 live[i].kind = _DROP  # the card's standfirst
                 i += 1
-        if i < len(live) and live[i].kind == _BODY and _names(live[i].text, 2):
+        if i < len(live) and live[i].kind == _BODY and names(live[i].text, 2):
             live[i].kind = _DROP
             i += 1
 
@@ -600,7 +444,7 @@ def _trailing_author(raw: list[str], items: list[_Line], title_key: str | None) 
     if len(nonblank) < 2:
         return None
     last = nonblank[-1]
-    name = _names(last, 2)
+    name = names(last, 2)
     if not name or _key(last) == title_key:
         return None
     previous = items[-2] if len(items) >= 2 else None
@@ -622,9 +466,9 @@ def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
     title = header.get("title") or None
     standfirst = None
     author = header.get("author") or None
-    date = _parse_date(header["date"]) if header.get("date") else None
+    date = find_date(header["date"]) if header.get("date") else None
     if "by" in header:
-        by = _byline(header["by"])
+        by = byline(header["by"])
         if by:
             author = author or by[0]
             date = date or by[1]
@@ -644,15 +488,15 @@ def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
         if shadowed:
             continue
         if date is None:
-            date = _date_line(it.text)
+            date = dateline(it.text)
         if author is None:
-            by = _byline(it.text)
+            by = byline(it.text)
             if by:
                 author = by[0]
                 date = date or by[1]
         if (m := _HEADER.match(it.text)) and m["key"].lower() != "title":
             if m["key"].lower() == "date":
-                date = date or _parse_date(m["value"])
+                date = date or find_date(m["value"])
             else:
                 author = author or m["value"].strip() or None
 
@@ -748,7 +592,7 @@ def _extract_html(
     sitename = _clean_meta(getattr(doc, "sitename", None))
     title = _strip_site(_clean_meta(getattr(doc, "title", None)), (*sites, sitename) if sitename else sites)
     author = _authors(getattr(doc, "author", None))
-    date = _parse_date(getattr(doc, "date", None) or "")
+    date = find_date(getattr(doc, "date", None) or "")
     lines: list[str] = []
     body = getattr(doc, "body", None)
     if body is not None:

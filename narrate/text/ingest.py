@@ -45,55 +45,53 @@ class Source:
     text: str
     format: Format
     name: str
-    encoding: str
 
 
 def read_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     """Read a file (or '-' for stdin) into NFC text and detect its format."""
     if str(path) == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        data = stream.read(MAX_BYTES + 1)
-        name = "stdin"
-        suffix = ""
-    else:
-        p = Path(path)
-        if p.is_dir():
-            raise InputError(f"{p} is a folder: pass an article file, or use `narrate batch {p}`")
-        try:
-            with p.open("rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
-        except FileNotFoundError:
-            raise InputError(f"{p} not found: check the path") from None
-        except PermissionError:
-            raise InputError(f"{p} cannot be read (permission denied): check its permissions") from None
-        except OSError as exc:
-            raise InputError(f"{p} cannot be read: {exc.strerror or exc}") from None
-        name = str(p)
-        suffix = p.suffix.lower()
+        return source_from_bytes(stream.read(MAX_BYTES + 1), "stdin")
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p} is a folder: pass an article file, or use `narrate batch {p}`")
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{p} not found: check the path") from None
+    except PermissionError:
+        raise InputError(f"{p} cannot be read (permission denied): check its permissions") from None
+    except OSError as exc:
+        raise InputError(f"{p} cannot be read: {exc.strerror or exc}") from None
+    return source_from_bytes(data, str(p))
+
+
+def source_from_bytes(data: bytes, name: str) -> Source:
+    """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB: split it into articles")
-    text, encoding = decode(data, name)
-    return Source(text=text, format=detect_format(text, suffix), name=name, encoding=encoding)
+    text = decode(data, name)
+    return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name)
 
 
-def decode(data: bytes, name: str = "input") -> tuple[str, str]:
+def decode(data: bytes, name: str = "input") -> str:
     """Decode bytes as UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252; reject binary data."""
     if data.startswith(codecs.BOM_UTF8):
-        text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        text = data[3:].decode("utf-8", errors="replace")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text, encoding = data.decode("utf-16"), "utf-16"
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise InputError(f"{name} claims to be UTF-16 but is not: save it as UTF-8") from None
     else:
         if _looks_binary(data):
             raise InputError(f"{name} is a binary file, not text: pass a .txt, .md or .html article")
         try:
-            text, encoding = data.decode("utf-8"), "utf-8"
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text, encoding
+            text = data.decode("cp1252", errors="replace")
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _looks_binary(data: bytes) -> bool:

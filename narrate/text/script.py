@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import string
 import unicodedata
@@ -11,6 +10,7 @@ from collections.abc import Callable
 from ..errors import InputError
 from ..models import Article, Chapter, Paragraph, Script, Sentence
 from ..profile import Bookend, Profile, TemplateLine
+from .dates import written_date
 from .lexicon import Lexicon
 from .sentences import split_paragraph
 from .speech import SpeechRules, speak
@@ -139,14 +139,8 @@ def template_fields(article: Article, profile: Profile) -> dict[str, str | None]
         "author": article.author,
         "publication": profile.podcast.publication or profile.podcast.name or None,
         "podcast": profile.podcast.name or None,
-        "date": spoken_date(article.date, profile.speech.locale) if article.date else None,
+        "date": written_date(article.date, profile.speech.locale) if article.date else None,
     }
-
-
-def spoken_date(date: dt.date, locale: str) -> str:
-    """A date as a reader writes it for that locale; the speech stage then says it naturally."""
-    month = date.strftime("%B")
-    return f"{month} {date.day}, {date.year}" if locale == "en-US" else f"{date.day} {month} {date.year}"
 
 
 def fill_line(line: TemplateLine, fields: dict[str, str | None]) -> str | None:

@@ -33,6 +33,7 @@ from functools import lru_cache
 from num2words import num2words
 
 from ..profile import SpeechSettings
+from .dates import MONTH_ABBREVIATIONS, MONTH_NAMES
 from .lexicon import Lexicon
 
 # --------------------------------------------------------------------------- public API
@@ -180,11 +181,8 @@ def _plural_word(words: str) -> str:
 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_MONTHS = "January February March April May June July August September October November December".split()
-_MONTH_ABBR = {
-    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8,
-    "Sep": 9, "Sept": 9, "Oct": 10, "Nov": 11, "Dec": 12,
-}  # fmt: skip
+_MONTHS = list(MONTH_NAMES)
+_MONTH_ABBR = MONTH_ABBREVIATIONS
 _MONTH_RE = "(?:" + "|".join(_MONTHS + sorted(_MONTH_ABBR, key=len, reverse=True)) + r")\.?"
 
 

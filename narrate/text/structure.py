@@ -2,120 +2,78 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import yaml
 
 from ..errors import InputError
-from ..models import Article, Section
+from ..models import Article, CleanedArticle, Section
+from .dates import find_date
+from .names import looks_like_name
 
 _HEADER = re.compile(r"^(title|author|by|date|standfirst|summary)\s*:\s*(.*)$", re.IGNORECASE)
 _BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.,;:…]['\"’”)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 
-MONTHS = {  # month names and abbreviations -> number; the cleaner's date lines use it too
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DMY_WORDS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
-_MDY_WORDS = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
-
-
-def parse_date(text: str, day_first: bool = True) -> dt.date | None:
-    """The first date found in text (ISO, '3 March 2025', 'March 3, 2025', '15/12/2025'), else None."""
-    candidates: list[tuple[int, dt.date]] = []
-
-    def _add(pos: int, y: int, m: int, d: int) -> None:
-        try:
-            candidates.append((pos, dt.date(y, m, d)))
-        except ValueError:
-            pass
-
-    for m in _ISO_DATE.finditer(text):
-        _add(m.start(), int(m[1]), int(m[2]), int(m[3]))
-    for m in _DMY_WORDS.finditer(text):
-        month = MONTHS.get(m[2].lower())
-        if month:
-            _add(m.start(), int(m[3]), month, int(m[1]))
-    for m in _MDY_WORDS.finditer(text):
-        month = MONTHS.get(m[1].lower())
-        if month:
-            _add(m.start(), int(m[3]), month, int(m[2]))
-    for m in _NUMERIC.finditer(text):
-        a, b = int(m[1]), int(m[2])
-        day, month = (a, b) if day_first else (b, a)
-        if month > 12:
-            day, month = month, day
-        _add(m.start(), int(m[3]), month, day)
-    return min(candidates)[1] if candidates else None
-
-
 def parse_text(text: str, name: str = "input") -> Article:
     """Plain text: header lines or the first line as title, blank-line paragraphs, short lines as headings."""
-    blocks = _blocks(text.splitlines())
-    title = author = standfirst = None
+    return _from_blocks(_blocks(text.splitlines()), _Meta(), name)
+
+
+def from_cleaned(cleaned: CleanedArticle, name: str = "input") -> Article:
+    """A cleaned page as an Article: its metadata as found, headings told from paragraphs, sections made."""
+    meta = _Meta(cleaned.title or None, cleaned.author or None, cleaned.date)
+    article = _from_blocks(list(cleaned.blocks), meta, name)
+    if article.standfirst is None and cleaned.standfirst:
+        article = dataclasses.replace(article, standfirst=cleaned.standfirst)
+    return article
+
+
+@dataclass
+class _Meta:
+    title: str | None = None
+    author: str | None = None
     date: dt.date | None = None
-    # Header lines (Title:, Author:, By ..., Date:) may open the text, in one block or several.
-    while blocks:
-        lines = blocks[0].split("\n")
-        parsed = [_header(line) for line in lines]
-        if not all(parsed):
-            break
-        for key, value in parsed:  # type: ignore[misc]
-            if key == "title":
-                title = value
-            elif key == "author":
-                author = value
-            elif key == "date":
-                date = parse_date(value)
-            else:
-                standfirst = value
-        blocks.pop(0)
-    if title is None and blocks:
+    standfirst: str | None = None
+
+
+def _from_blocks(blocks: list[str], meta: _Meta, name: str) -> Article:
+    _take_header_blocks(blocks, meta)
+    if meta.title is None and blocks:
         first = blocks[0].split("\n")
         if len(first[0]) <= _TITLE_MAX:
             blocks.pop(0)
-            title = first[0].strip()
+            meta.title = first[0].strip()
             if len(first) > 1:
                 blocks.insert(0, "\n".join(first[1:]))
         else:  # a wall of text with no title line: name it after its opening words, read it all
-            title = _opening_words(first[0])
-    if (
-        author is None
-        and blocks
-        and "\n" not in blocks[0]
-        and (m := _BY_LINE.match(blocks[0])) is not None
-        and _looks_like_name(m[1])
-    ):
-        author = m[1].strip()
+            meta.title = _opening_words(first[0])
+    if meta.author is None and blocks and "\n" not in blocks[0] and (by := _by_line(blocks[0])):
+        meta.author = by
         blocks.pop(0)
-    if not title:
+    if not meta.title:
         raise InputError(f"{name} has nothing to read: it is empty or whitespace")
-    return _article(
-        title, author, date, standfirst, ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks))
-    )
+    headings = ((b, _is_heading(b, i, blocks)) for i, b in enumerate(blocks))
+    return _article(meta.title, meta.author, meta.date, meta.standfirst, headings)
+
+
+def _take_header_blocks(blocks: list[str], meta: _Meta) -> None:
+    """Header lines (Title:, Author:, By ..., Date:) may open the text, in one block or several."""
+    while blocks:
+        parsed = [_header(line) for line in blocks[0].split("\n")]
+        if not all(parsed):
+            return
+        for key, value in parsed:  # type: ignore[misc]
+            if key == "date":
+                meta.date = find_date(value)
+            else:
+                setattr(meta, key, value)
+        blocks.pop(0)
 
 
 _TITLE_MAX = 200
@@ -132,19 +90,14 @@ def _header(line: str) -> tuple[str, str] | None:
         key = m[1].lower()
         key = {"by": "author", "summary": "standfirst"}.get(key, key)
         return key, m[2].strip()
+    by = _by_line(line)
+    return ("author", by) if by else None
+
+
+def _by_line(line: str) -> str | None:
+    """The name in 'By Jane Smith' or 'By Jane Smith and John de Vries', else None."""
     m = _BY_LINE.match(line.strip())
-    if m and _looks_like_name(m[1]):
-        return "author", m[1].strip()
-    return None
-
-
-def _looks_like_name(text: str) -> bool:
-    """'Jane Smith', 'Jane Smith and John de Vries': capitalised words, no sentence punctuation."""
-    words = text.strip().split()
-    if not 1 <= len(words) <= 9 or re.search(r"[.!?;:]$", text.strip()):
-        return False
-    joiners = {"and", "&", "de", "van", "von", "der", "da", "di", "le", "la", "bin", "al"}
-    return all(w[0].isupper() or w.lower() in joiners for w in words) and words[0][0].isupper()
+    return m[1].strip() if m and looks_like_name(m[1]) else None
 
 
 def _blocks(lines: Iterable[str]) -> list[str]:
@@ -317,5 +270,5 @@ def _meta_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        return parse_date(value)
+        return find_date(value)
     return None

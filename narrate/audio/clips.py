@@ -1,0 +1,128 @@
+"""The one way sentence audio is fetched: cache, then the voice; trimmed, in order, spooled to disk."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .assemble import ClipSpool, trim_silence
+from .cache import SentenceCache
+from .synth import Synthesizer
+from .workers import ClipProgress, SynthesisStats, synthesize_all
+
+
+class ClipSource:
+    """Trimmed sentence clips for episodes and previews alike.
+
+    Clips come from the sentence cache, else from the voice: in this process, or in `jobs` worker
+    processes when more than one sentence is missing. They are fetched in order, only when first asked
+    for, trimmed of the voice's own leading and trailing near-silence (so pauses are exact) and kept in a
+    spool file, so a programme is never held in memory.
+
+    Built before the text stages run, it starts hashing the voice (the cache key's identity) on a thread
+    at once; `start` then names the sentences. A voice is loaded only if a sentence is missing from the
+    cache, in this process ahead of its first use, so cached clips stream while it loads.
+    """
+
+    def __init__(
+        self,
+        synth: Synthesizer,
+        cache: SentenceCache | None = None,
+        *,
+        jobs: int = 1,
+        progress: ClipProgress | None = None,
+        spool_dir: Path | None = None,
+    ) -> None:
+        self.synth = synth
+        self.cache = cache
+        self.jobs = jobs
+        self.stats = SynthesisStats()
+        self._progress = progress
+        self._spool = ClipSpool(spool_dir)
+        self._clips: Generator[np.ndarray, None, None] | None = None
+        self._error: BaseException | None = None
+        self._identify = threading.Thread(target=self._identity, name="narrate-voice-hash", daemon=True)
+        self._identify.start()
+        self._loader: threading.Thread | None = None
+
+    def _identity(self) -> None:
+        try:
+            self.synth.identity()  # hashes the voice file once; later calls are cached
+        except BaseException as exc:  # re-raised on the caller's thread by start()
+            self._error = exc
+
+    @property
+    def rate(self) -> int:
+        return self.synth.rate
+
+    @property
+    def synthesised(self) -> int:
+        return self.stats.synthesised
+
+    @property
+    def cached(self) -> int:
+        return self.stats.cached
+
+    def start(self, texts: Sequence[str], forked: Callable[[], None] | None = None) -> None:
+        """Name the sentences to come, in order. `forked`: called once no process will be forked any more."""
+        self._identify.join()
+        if self._error is not None:
+            raise self._error
+        if self.jobs <= 1 and self._missing(texts):
+            load = getattr(self.synth, "load", None)
+            if callable(load):
+                # A failure here resurfaces from the first synthesize() call, which loads again.
+                self._loader = threading.Thread(target=_quietly(load), name="narrate-voice-load", daemon=True)
+                self._loader.start()
+        self._clips = synthesize_all(
+            texts, self.synth, cache=self.cache, jobs=self.jobs, progress=self._progress, stats=self.stats,
+            forked=forked,
+        )  # fmt: skip
+
+    def _missing(self, texts: Sequence[str]) -> bool:
+        if self.cache is None:
+            return bool(texts)
+        identity = self.synth.identity()
+        return any(not self.cache.path(SentenceCache.key(identity, text)).is_file() for text in texts)
+
+    def length(self, index: int) -> int:
+        """Samples in clip `index`, fetching (in order) up to it first if need be."""
+        if self._clips is None:
+            raise RuntimeError("ClipSource.start() names the sentences first")
+        while len(self._spool) <= index:
+            self._spool.append(trim_silence(next(self._clips), self.rate))
+        return self._spool.length(index)
+
+    def read(self, index: int) -> np.ndarray:
+        """Clip `index` (fetched first if need be)."""
+        self.length(index)
+        return self._spool.read(index)
+
+    def close(self) -> None:
+        # Stops the workers (finishing the sentences in hand) if we leave before the last clip. An
+        # interpreter exiting while onnxruntime builds a session on a thread aborts, so wait for a load.
+        if self._clips is not None:
+            self._clips.close()
+        self._identify.join()
+        if self._loader is not None:
+            self._loader.join()
+        self._spool.close()
+
+    def __enter__(self) -> ClipSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _quietly(load: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            load()
+        except Exception:  # noqa: S110 - the same error is raised where the voice is first used
+            pass
+
+    return run

@@ -1,0 +1,128 @@
+"""One episode as a self-contained job: article bytes, profile and settings in; MP3 and sidecars out."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..audio.cache import SentenceCache
+from ..audio.clips import ClipSource
+from ..audio.id3 import Cover
+from ..audio.synth import SynthesizerFactory, piper_synthesizer
+from ..errors import NarrateError
+from ..pipeline import NarrationResult, episode_tags, narrate_script
+from ..profile import Profile
+from ..publish.sidecars import write_sidecars
+from ..text.article import article_from_source
+from ..text.ingest import source_from_bytes
+from ..text.lexicon import Lexicon
+from ..text.script import build_script
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    """Everything one episode needs, as plain picklable values: it reads no file and needs no shared folder.
+
+    With `output_dir` the job writes its MP3 and sidecars there (this machine, or a folder every worker
+    mounts); without it, it returns their bytes in the outcome and the caller writes them.
+    """
+
+    name: str  # the article as the user named it, for messages
+    source_name: str  # its file name: the suffix hints at the format
+    article: bytes = field(repr=False)
+    slug: str  # the episode's file name stem in the output folder
+    profile: Profile  # with --voice and --speed in effect
+    lexicon: Mapping[str, str] = field(default_factory=dict)  # --lexicon's entries (the profile has its own)
+    cover: Cover | None = None
+    previous: Mapping[str, str] = field(default_factory=dict)  # narrate tags of the MP3 now at the slug
+    output_dir: str | None = None
+    threads: int = 0  # ONNX threads for this job's voice (0: onnxruntime's default)
+    cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
+    use_cache: bool = True
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    """What a job made, or why it failed: only plain values, so it crosses process and machine boundaries."""
+
+    name: str
+    ok: bool
+    error: str = ""
+    title: str = ""
+    description: str | None = None
+    author: str | None = None
+    date: str | None = None
+    samples: int = 0
+    rate: int = 0
+    chapters: int = 0
+    synthesised: int = 0
+    key: str = ""  # the recipe key written into the MP3
+    files: dict[str, str] = field(default_factory=dict)  # kind ("mp3", "vtt", ...) -> file name
+    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
+
+
+def run_episode(job: EpisodeJob) -> EpisodeOutcome:
+    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
+    try:
+        return _narrate(job)
+    except NarrateError as exc:
+        return EpisodeOutcome(job.name, ok=False, error=str(exc))
+    except Exception as exc:  # a bug or a library failure in one article must not sink the batch
+        return EpisodeOutcome(job.name, ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _narrate(job: EpisodeJob) -> EpisodeOutcome:
+    article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
+    script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
+    synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
+    cache = SentenceCache(job.cache_dir) if job.use_cache else None
+    with _folder(job.output_dir) as folder:
+        # one episode per worker: the batch runs episodes side by side, each synthesising in its process
+        with ClipSource(synth, cache, jobs=1) as clips:
+            target = folder / f"{job.slug}.mp3"
+            result = narrate_script(
+                script, target, job.profile, clips, cover=job.cover, previous=job.previous
+            )
+        sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
+        files = {"mp3": result.path.name, **{kind: path.name for kind, path in sidecars.items()}}
+        data = {} if job.output_dir else _read_back(folder, files.values())
+    return _outcome(job, result, files, data)
+
+
+@contextlib.contextmanager
+def _folder(output_dir: str | None) -> Iterator[Path]:
+    if output_dir is not None:
+        yield Path(output_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="narrate-episode-") as work:
+        yield Path(work)
+
+
+def _read_back(folder: Path, names: Iterable[str]) -> dict[str, bytes]:
+    # an unchanged MP3 is not rewritten (the caller has it): only files made here are returned
+    return {name: (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+
+
+def _outcome(
+    job: EpisodeJob, result: NarrationResult, files: dict[str, str], data: dict[str, bytes]
+) -> EpisodeOutcome:
+    script = result.script
+    return EpisodeOutcome(
+        job.name,
+        ok=True,
+        title=script.title,
+        description=episode_tags(script, job.profile).comment,
+        author=script.author,
+        date=script.date.isoformat() if script.date else None,
+        samples=result.total_samples,
+        rate=result.rate,
+        chapters=len(result.chapters),
+        synthesised=result.synthesised,
+        key=result.key,
+        files=files,
+        data=data,
+    )

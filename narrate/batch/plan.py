@@ -1,0 +1,158 @@
+"""Planning a batch: which article files, which episode each one is, and which must be made."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..audio.id3 import Cover, previous_tags
+from ..audio.synth import SynthesizerFactory, piper_synthesizer
+from ..errors import NarrateError
+from ..profile import Profile
+from ..publish.feed import episode_guid
+from ..publish.manifest import EpisodeRecord, Manifest
+from ..recipe import episode_recipe
+from ..text.article import article_from_source
+from ..text.ingest import source_from_bytes
+from ..text.lexicon import Lexicon
+from ..text.script import build_script
+from ..text.slug import slugify
+from .jobs import EpisodeJob
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class ArticleFile:
+    """An input article: where it is, how the user named it, and its name within the folder given."""
+
+    path: Path
+    name: str  # as the user gave it (for messages)
+    source: str  # relative to the input folder it was found in, so a moved folder keeps it
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every episode of a batch shares, checked once before any work."""
+
+    profile: Profile  # with --voice and --speed in effect
+    voice_identity: str
+    lexicon: Mapping[str, str] = field(default_factory=dict)
+    cover: Cover | None = None
+    force: bool = False
+    output_dir: str | None = None  # where jobs write; None: they return their files' bytes
+    threads: int = 0
+    cache_dir: str | None = None
+    use_cache: bool = True
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One article's plan: a job to run, or why not (unchanged, or it cannot be read)."""
+
+    file: ArticleFile
+    state: Literal["todo", "unchanged", "failed"]
+    message: str = ""
+    record: EpisodeRecord | None = None
+    job: EpisodeJob | None = None
+
+
+def collect_inputs(inputs: Iterable[str | Path]) -> tuple[list[ArticleFile], list[str]]:
+    """Article files from files and folders (folders: their .txt/.md/.html files, recursively, sorted).
+
+    Returns the files and the named paths that do not exist (reported as failed, not stopping the batch).
+    """
+    found: list[ArticleFile] = []
+    missing: list[str] = []
+    seen: set[Path] = set()
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            candidates = [
+                (p, p.relative_to(path).as_posix())
+                for p in sorted(path.rglob("*"))
+                if p.suffix.lower() in ARTICLE_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ]
+        elif path.exists():
+            candidates = [(path, path.name)]
+        else:
+            missing.append(str(path))
+            continue
+        for candidate, source in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                found.append(ArticleFile(candidate, str(candidate), source))
+    return found, missing
+
+
+def plan_batch(files: Iterable[ArticleFile], manifest: Manifest, settings: BatchSettings) -> list[Planned]:
+    """Read every article once: claim each one's record (GUID, slug) and decide what must be made."""
+    claimed: set[str] = set()
+    return [_plan_one(file, manifest, settings, claimed) for file in files]
+
+
+def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, claimed: set[str]) -> Planned:
+    profile = settings.profile
+    try:
+        data = file.path.read_bytes()
+        article = article_from_source(source_from_bytes(data, file.path.name), profile)
+        script = build_script(article, profile, Lexicon(settings.lexicon) if settings.lexicon else None)
+    except NarrateError as exc:
+        return Planned(file, "failed", str(exc))
+    except OSError as exc:
+        return Planned(file, "failed", f"{file.name} cannot be read: {exc.strerror or exc}")
+    content = hashlib.sha256(data).hexdigest()
+    guid = episode_guid(article.title, article.date, file.path.name, profile.podcast.publication)
+    record = manifest.find(file.source, content, guid, claimed)
+    if record is None:
+        slug = _unique_slug(slugify(script.title), manifest.slugs())
+        record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)
+        manifest.records.append(record)
+    claimed.add(record.guid)
+    record.source, record.content = file.source, content
+    recipe = episode_recipe(script, profile, settings.voice_identity, settings.cover)
+    mp3 = manifest.folder / f"{record.slug}.mp3"
+    previous = {} if settings.force else previous_tags(mp3)
+    files_present = bool(record.files) and all((manifest.folder / n).is_file() for n in record.files.values())
+    if recipe.unchanged(previous) and record.status == "done" and files_present:
+        return Planned(file, "unchanged", record=record)
+    job = EpisodeJob(
+        name=file.name,
+        source_name=file.path.name,
+        article=data,
+        slug=record.slug,
+        profile=profile,
+        lexicon=settings.lexicon,
+        cover=settings.cover,
+        previous=previous,
+        output_dir=settings.output_dir,
+        threads=settings.threads,
+        cache_dir=settings.cache_dir,
+        use_cache=settings.use_cache,
+        synthesizer_factory=settings.synthesizer_factory,
+    )
+    return Planned(file, "todo", record=record, job=job)
+
+
+def _unique_slug(base: str, taken: set[str]) -> str:
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _unique(guid: str, taken: set[str]) -> str:
+    """The GUID, or (for a second article that would share it) one derived from it: GUIDs never repeat."""
+    candidate, number = guid, 1
+    while candidate in taken:
+        number += 1
+        candidate = episode_guid(guid, None, str(number), "")
+    return candidate

@@ -1,0 +1,284 @@
+"""A folder of articles -> one episode each, recorded in DIR's manifest, then the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..atomic import write_bytes_atomic
+from ..audio.id3 import read_cover
+from ..audio.synth import SynthesizerFactory, piper_synthesizer
+from ..audio.workers import available_cores
+from ..errors import InputError, NarrateError, OutputError, Terminated
+from ..profile import Profile, load_profile
+from ..publish.executors import Executor, InlineExecutor, ProcessExecutor
+from ..publish.feed import check_base_url, write_feed
+from ..publish.lock import folder_lock
+from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
+from ..text.lexicon import Lexicon
+from .jobs import EpisodeJob, EpisodeOutcome, run_episode
+from .plan import BatchSettings, Planned, collect_inputs, plan_batch
+
+State = Literal["queued", "working", "made", "unchanged", "failed"]
+BatchProgress = Callable[[str, State, str], None]
+"""Called as (article, state, detail) whenever an article changes state."""
+
+
+@dataclass(frozen=True)
+class EpisodeStatus:
+    """One article's line in the batch summary."""
+
+    source: str
+    state: State
+    message: str = ""
+    mp3: Path | None = None
+    seconds: float = 0.0
+    chapters: int = 0
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    episodes: tuple[EpisodeStatus, ...]
+    feed: Path | None
+    base_url: str
+    synthesised: int = 0
+
+    @property
+    def failed(self) -> tuple[EpisodeStatus, ...]:
+        return tuple(e for e in self.episodes if e.state == "failed")
+
+    @property
+    def local_urls(self) -> bool:
+        return self.base_url.startswith("file:")
+
+
+class BatchInterrupted(NarrateError):
+    """Ctrl-C or SIGTERM during a batch; the message says what was made (and is in the feed) and what not."""
+
+    def __init__(self, report: BatchReport, unfinished: Sequence[str], cause: BaseException) -> None:
+        made = [e.mp3.name for e in report.episodes if e.state == "made" and e.mp3]
+        listed = ", ".join(made[:5]) + (f" and {len(made) - 5} more" if len(made) > 5 else "")
+        super().__init__(
+            f"{'interrupted' if isinstance(cause, KeyboardInterrupt) else 'terminated'}: "
+            f"{len(made)} episode{'s' if len(made) != 1 else ''} made{f' ({listed})' if made else ''} "
+            f"and in the feed; {len(unfinished)} not finished: re-run the same command to resume"
+        )
+        self.report = report
+        self.exit_code = 130 if isinstance(cause, KeyboardInterrupt) else 143
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    output_dir: str | Path = "output",
+    *,
+    profile: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    voice: str | None = None,
+    speed: float | None = None,
+    speaker: int | str | None = None,
+    jobs: int | None = None,
+    base_url: str | None = None,
+    force: bool = False,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    executor: Executor | None = None,
+    progress: BatchProgress | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
+) -> BatchReport:
+    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed."""
+    report = progress or _ignore
+    folder = Path(output_dir)
+    loaded = load_profile(profile)
+    if base_url:
+        _checked_url(base_url)
+    files, missing = collect_inputs(inputs)
+    if not files and not missing:
+        raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
+    workers = max(1, min(jobs or available_cores(), len(files) or 1))
+    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, workers, cache_dir,
+                         use_cache, synthesizer_factory)  # fmt: skip
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    results = {name: EpisodeStatus(name, "failed", f"{name} not found: check the path") for name in missing}
+    for status in results.values():
+        report(status.source, "failed", status.message)
+    with folder_lock(folder):
+        manifest = Manifest.load(folder)
+        planned = plan_batch(files, manifest, settings)
+        manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
+        todo = _statuses(planned, manifest, results, report)
+        runner = executor or (InlineExecutor() if workers == 1 else ProcessExecutor(workers))
+        try:
+            synthesised = _run(runner, todo, manifest, results, report)
+        except (KeyboardInterrupt, Terminated) as stop:
+            partial = _finish(folder, loaded, base_url, manifest, results, 0)
+            unfinished = [p.file.name for p in todo if p.file.name not in results]
+            raise BatchInterrupted(partial, unfinished, stop) from None
+        return _finish(folder, loaded, base_url, manifest, results, synthesised)
+
+
+def _settings(
+    profile: Profile,
+    lexicon: str | Path | None,
+    force: bool,
+    folder: Path,
+    workers: int,
+    cache_dir: str | Path | None,
+    use_cache: bool,
+    factory: SynthesizerFactory,
+) -> BatchSettings:
+    """Everything the episodes share, checked before any work: profile, lexicon, cover, voice."""
+    return BatchSettings(
+        profile=profile,
+        voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
+        lexicon=dict(Lexicon.load(Path(lexicon)).entries) if lexicon else {},
+        cover=read_cover(profile.cover_path) if profile.cover_path else None,
+        force=force,
+        output_dir=str(folder),
+        threads=max(1, available_cores() // workers),
+        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
+        use_cache=use_cache,
+        synthesizer_factory=factory,
+    )
+
+
+def _statuses(
+    planned: list[Planned], manifest: Manifest, results: dict[str, EpisodeStatus], report: BatchProgress
+) -> list[Planned]:
+    """Report each article's plan; returns those with a job to run."""
+    todo = []
+    for plan in planned:
+        name = plan.file.name
+        if plan.state == "todo":
+            todo.append(plan)
+            report(name, "queued", "")
+            continue
+        if plan.state == "unchanged" and plan.record is not None:
+            results[name] = _status(name, plan.record, manifest.folder, "unchanged")
+        else:
+            results[name] = EpisodeStatus(name, "failed", plan.message)
+        report(name, results[name].state, results[name].message)
+    return todo
+
+
+def _run(
+    runner: Executor,
+    todo: list[Planned],
+    manifest: Manifest,
+    results: dict[str, EpisodeStatus],
+    report: BatchProgress,
+) -> int:
+    """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
+    records = {p.file.name: p.record for p in todo if p.record is not None}
+    jobs = [p.job for p in todo if p.job is not None]
+    synthesised = 0
+    finished: set[str] = set()
+    try:
+        for job, outcome in runner.map(run_episode, jobs, started=lambda j: report(j.name, "working", "")):
+            finished.add(job.name)
+            results[job.name] = _record(manifest, records[job.name], job, outcome)
+            manifest.save()
+            synthesised += outcome.synthesised
+            report(job.name, results[job.name].state, results[job.name].message)
+    except NarrateError:
+        raise
+    except Exception as exc:  # a worker process died (out of memory, killed): keep what finished
+        message = f"worker process failed ({type(exc).__name__}): re-run to resume"
+        for job in jobs:
+            if job.name not in finished:
+                results[job.name] = EpisodeStatus(job.name, "failed", message)
+                report(job.name, "failed", message)
+    return synthesised
+
+
+def _record(
+    manifest: Manifest, record: EpisodeRecord, job: EpisodeJob, outcome: EpisodeOutcome
+) -> EpisodeStatus:
+    if not outcome.ok:
+        # a previously made episode stays published; only its error is noted
+        record.error = outcome.error
+        if record.status != "done":
+            record.status = "failed"
+        return EpisodeStatus(job.name, "failed", outcome.error)
+    for name, data in outcome.data.items():  # files a job returned rather than wrote
+        if not name.startswith(record.slug + ".") or "/" in name or "\\" in name:
+            return EpisodeStatus(job.name, "failed", f"a worker returned a file not its own: {name[:60]!r}")
+        write_bytes_atomic(manifest.folder / name, data)
+    record.status, record.key, record.error = "done", outcome.key, ""
+    record.title, record.description, record.author = outcome.title, outcome.description, outcome.author
+    record.date, record.samples, record.rate = outcome.date, outcome.samples, outcome.rate
+    record.chapters, record.files = outcome.chapters, dict(outcome.files)
+    record.made = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return _status(job.name, record, manifest.folder, "made")
+
+
+def _status(name: str, record: EpisodeRecord, folder: Path, state: State) -> EpisodeStatus:
+    mp3 = record.files.get("mp3")
+    return EpisodeStatus(name, state, "", folder / mp3 if mp3 else None, record.seconds, record.chapters)
+
+
+def _finish(
+    folder: Path,
+    profile: Profile,
+    base_url: str | None,
+    manifest: Manifest,
+    results: dict[str, EpisodeStatus],
+    synthesised: int,
+) -> BatchReport:
+    url = _choose_base_url(base_url, profile, manifest, folder)
+    if base_url:
+        manifest.base_url = base_url
+    manifest.save()
+    feed = write_feed(folder, profile, url, manifest)
+    ordered = [results[k] for k in sorted(results, key=_natural)]
+    return BatchReport(tuple(ordered), feed, url, synthesised)
+
+
+def rebuild_feed(
+    folder: str | Path, profile: str | Path | None = None, base_url: str | None = None
+) -> tuple[Path, str, int]:
+    """`narrate feed DIR`: the feed again from what DIR holds; returns (path, base URL, episodes)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder: pass the output folder of `narrate batch`")
+    if not (folder / MANIFEST_NAME).is_file():
+        raise InputError(
+            f"{folder} has no {MANIFEST_NAME}: make its episodes with `narrate batch ARTICLES -o {folder}`"
+        )
+    loaded = load_profile(profile)
+    with folder_lock(folder):
+        manifest = Manifest.load(folder)
+        url = _choose_base_url(base_url, loaded, manifest, folder)
+        if base_url:
+            manifest.base_url = base_url
+            manifest.save()
+        path = write_feed(folder, loaded, url, manifest)
+    return path, url, sum(1 for _ in manifest.published())
+
+
+def _choose_base_url(base_url: str | None, profile: Profile, manifest: Manifest, folder: Path) -> str:
+    """--base-url, else the profile's, else the one last used for this folder, else the folder as file://."""
+    chosen = base_url or profile.podcast.base_url or manifest.base_url
+    return _checked_url(chosen) if chosen else folder.resolve().as_uri() + "/"
+
+
+def _checked_url(url: str) -> str:
+    try:
+        return check_base_url(url)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """Sort key so 'day-2' comes before 'day-10'."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
+def _ignore(article: str, state: State, detail: str) -> None:
+    pass

@@ -1,0 +1,65 @@
+"""Executors run self-contained episode jobs and yield (job, result) pairs as they finish, in any order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Protocol, TypeVar
+
+from ..audio.workers import process_context
+
+_J = TypeVar("_J")
+_R = TypeVar("_R")
+
+
+class Executor(Protocol):
+    """Runs jobs and yields (job, result) pairs as they finish, in any order.
+
+    `started(job)` is called when a job is handed to a worker. Jobs and results are plain picklable
+    values, so an executor may run them in other processes or on other machines.
+    """
+
+    def map(
+        self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
+    ) -> Iterator[tuple[_J, _R]]: ...
+
+
+class InlineExecutor:
+    """One job after another in this process: for tests, --jobs 1 and debugging."""
+
+    def map(
+        self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
+    ) -> Iterator[tuple[_J, _R]]:
+        for job in jobs:
+            if started:
+                started(job)
+            yield job, fn(job)
+
+
+class ProcessExecutor:
+    """Up to `workers` jobs at once in worker processes of this machine."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+
+    def map(
+        self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
+    ) -> Iterator[tuple[_J, _R]]:
+        waiting = list(jobs)
+        waiting.reverse()
+        running: dict[Future[_R], _J] = {}
+        # Hand out only as many jobs as there are workers, so `started` is true when it is called.
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=process_context()) as pool:
+            try:
+                while waiting or running:
+                    while waiting and len(running) < self.workers:
+                        job = waiting.pop()
+                        running[pool.submit(fn, job)] = job
+                        if started:
+                            started(job)
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield running.pop(future), future.result()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
