@@ -155,7 +155,7 @@ def narrate_script(
     )
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
-        layout = layout_programme(script, lengths, profile.pauses, clips.rate)
+        layout = layout_programme(script, lengths, profile.pauses, clips.rate, clips.words)
         return _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
     path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
     return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
@@ -173,7 +173,7 @@ class _Render:
         )
 
     def _placing(self) -> Generator[Item, None, Layout]:
-        return place(self.script, self.clips.length, self.profile.pauses, self.clips.rate)
+        return place(self.script, self.clips.length, self.profile.pauses, self.clips.rate, self.clips.words)
 
     def plan(self, sentences: int) -> Dynamics:
         """The gain planned on the programme up to the end of its first `sentences` clips."""

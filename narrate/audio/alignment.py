@@ -266,9 +266,12 @@ def _norm(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if c.isalnum())
 
 
-def written_times(written: str, spoken: Sequence[tuple[str, int, int]]) -> tuple[WordTime, ...]:
+def written_times(
+    written: str, spoken: Sequence[tuple[str, int, int]] | Sequence[WordTime]
+) -> tuple[WordTime, ...]:
     """The words as written (what the listener sees), each timed by the spoken words it became:
     "£4.2m" takes the time of "four point two million pounds"."""
+    spoken = [(w.text, w.start, w.end) if isinstance(w, WordTime) else w for w in spoken]
     shown = written.split()
     if not shown or not spoken:
         return ()
