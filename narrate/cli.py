@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .audio.synth import SynthesizerFactory
     from .audio.voices import VoiceInfo
     from .batch import BatchReport
+    from .verify.check import CheckReport
 
 COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "check", "words")
 
@@ -166,10 +167,18 @@ def _main_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="remake the MP3 even when it was made from exactly these inputs"
     )
     parser.add_argument(
-        "--transcript", action="store_true", help="also write <mp3 stem>.vtt and .srt (sentence timings)"
+        "--transcript",
+        action="store_true",
+        help="also write <mp3 stem>.vtt and .srt (sentence timings) and .transcript.json (word timings)",
     )
     parser.add_argument(
         "--chapters-json", action="store_true", help="also write <mp3 stem>.chapters.json (Podcasting 2.0)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="then hear the episode and list what it does not say cleanly (needs narrate[check]); "
+        "exit code 1 when something is flagged",
     )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
     return parser
@@ -310,7 +319,23 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
         f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
     )
     _write_requested_sidecars(args, result)
+    if args.transcript and result.note:
+        err.print(f"narrate: note: {result.note}", markup=False)
+    if args.check:
+        return _check_after(result.script, result.path, args.jobs)
     return 0
+
+
+def _check_after(script: Script, mp3: Path, jobs: int | None) -> int:
+    """`--check`: the check's summary and flags after the narration's line; 1 when something is flagged."""
+    from .audio.workers import default_jobs
+    from .verify.check import check_episode
+
+    report = check_episode(script, mp3, jobs=jobs or default_jobs())
+    print("check: " + check_summary(report))
+    for line in check_lines(report):
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _cmd_script(args: argparse.Namespace, err: Console) -> int:
@@ -746,6 +771,11 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
         p.add_argument("--jobs", type=_jobs, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
+        p.add_argument(
+            "--check",
+            action="store_true",
+            help="hear each episode afterwards (needs narrate[check]); exit code 1 when any is flagged",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.add_argument(
         "--base-url",
@@ -823,26 +853,55 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
         _batch_summary(stopped.report, args.output_dir, err)
         err.print(f"narrate: {stopped}", markup=False)
         return stopped.exit_code
-    return _batch_summary(report, args.output_dir, err)
+    checks = _check_batch(report, args, err) if args.check else None
+    return _batch_summary(report, args.output_dir, err, checks)
 
 
-def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
+def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) -> dict[str, CheckReport | str]:
+    """`batch --check`: each made or unchanged episode heard and compared with its article's script."""
+    from .audio.workers import default_jobs
+    from .batch import collect_inputs
+    from .pipeline import load_script
+    from .verify.check import check_episode
+
+    profile, lexicon = _profile_and_lexicon(args)
+    profile = profile.with_voice(args.voice, args.speed, args.speaker)
+    paths = {f.name: f.path for f in collect_inputs(args.inputs)[0]}
+    checks: dict[str, CheckReport | str] = {}
+    for e in report.episodes:
+        if e.state == "failed" or e.mp3 is None or e.source not in paths:
+            continue
+        try:
+            script = load_script(paths[e.source], profile, lexicon)
+            checks[e.source] = check_episode(script, e.mp3, jobs=default_jobs())
+        except NarrateError as exc:
+            checks[e.source] = f"not checked: {exc}"
+    return checks
+
+
+def _batch_summary(
+    report: BatchReport, output_dir: str, err: Console, checks: dict[str, CheckReport | str] | None = None
+) -> int:
     """The summary table (or tab-separated lines when piped), the feed line, and the exit code."""
     from rich.table import Table
 
-    columns = ("article", "result", "duration", "chapters", "episode")
+    columns: tuple[str, ...] = ("article", "result", "duration", "chapters", "episode")
+    if checks is not None:
+        columns += ("check",)
     rows = []
     for e in report.episodes:
         made = e.state != "failed"
-        rows.append(
-            (
-                e.source,
-                e.state if made else f"failed: {e.message}",
-                _clock(e.seconds) if made else "",
-                str(e.chapters) if made else "",
-                e.mp3.name if made and e.mp3 else "",
-            )
+        row: tuple[str, ...] = (
+            e.source,
+            e.state if made else f"failed: {e.message}",
+            _clock(e.seconds) if made else "",
+            str(e.chapters) if made else "",
+            e.mp3.name if made and e.mp3 else "",
         )
+        if checks is not None:
+            found = checks.get(e.source, "")
+            row += (found if isinstance(found, str) else "ok" if found.ok else f"{len(found.flags)} flagged",)
+        rows.append(row)
     out = Console(soft_wrap=True, highlight=False)
     if out.is_terminal:
         table = Table(title=f"narrate batch -> {output_dir}")
@@ -858,11 +917,16 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
     print(f"feed: {report.feed}  ({report.base_url})")
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
+    flagged = [c for c in (checks or {}).values() if not isinstance(c, str) and not c.ok]
+    for found in flagged:
+        print("check: " + check_summary(found))
+        for line in check_lines(found):
+            print(line)
     if report.failed:
         failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
         err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
         return 1
-    return 0
+    return 1 if flagged else 0
 
 
 def _cmd_feed(args: argparse.Namespace, err: Console) -> int:
@@ -971,11 +1035,8 @@ def _cmd_check(args: argparse.Namespace, err: Console) -> int:
     return 0 if report.ok else 1
 
 
-def check_summary(report: object) -> str:
+def check_summary(report: CheckReport) -> str:
     """One line: the episode, its length, what was heard and how many flags."""
-    from .verify.check import CheckReport
-
-    assert isinstance(report, CheckReport)
     flags = "ok" if report.ok else f"{len(report.flags)} flagged"
     return (
         f"{report.path}  {_clock(report.seconds)}  {report.sentences} sentences  "
@@ -983,11 +1044,8 @@ def check_summary(report: object) -> str:
     )
 
 
-def check_lines(report: object) -> list[str]:
+def check_lines(report: CheckReport) -> list[str]:
     """Each flag as an indented line (and the words not heard, when there are any)."""
-    from .verify.check import CheckReport
-
-    assert isinstance(report, CheckReport)
     lines = []
     for f in report.flags:
         where = f"paragraph {f.paragraph}, sentence {f.sentence}" if f.sentence else "no sentence"

@@ -63,6 +63,7 @@ class NarrationResult:
     loudness_lufs: float | None = None  # measured on the final pass; None when the file was unchanged
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
     key: str = ""  # the recipe key the MP3 carries (see recipe.py)
+    note: str | None = None  # why cues have no word timings (the voice could not report them), if so
 
     @property
     def seconds(self) -> float:
@@ -156,9 +157,11 @@ def narrate_script(
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
         layout = layout_programme(script, lengths, profile.pauses, clips.rate, clips.words)
-        return _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
+        result = _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
+        return dataclasses.replace(result, note=getattr(clips.synth, "note", None))
     path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
-    return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
+    result = _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
+    return dataclasses.replace(result, note=getattr(clips.synth, "note", None))
 
 
 class _Render:
