@@ -155,3 +155,60 @@ def test_the_bundled_voice_is_patched_with_a_samples_per_phoneme_output(tmp_path
     timed = PhonemeChunk.from_piper(chunk)
     assert timed is not None
     assert timed.total == np.asarray(chunk.audio_float_array).size
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").iterdir())
+
+
+@pytest.mark.voice
+@pytest.mark.parametrize("article", EXAMPLES, ids=lambda p: p.stem)
+def test_word_starts_agree_with_an_independent_recogniser(real_episodes, article: Path) -> None:  # type: ignore[no-untyped-def]
+    """Word starts in the JSON transcript against pocketsphinx's word times on the decoded MP3."""
+    import difflib
+    import json
+
+    from audio_tools import decode
+
+    from narrate.publish.sidecars import sidecar_paths
+    from narrate.verify.recognise import recognise, words_of
+
+    result = real_episodes(article)
+    segments = json.loads(sidecar_paths(result.path)["json"].read_text(encoding="utf-8"))["segments"]
+    ours = [(" ".join(words_of(s["body"])), s["startTime"]) for s in segments]
+    pcm = (np.clip(decode(result.path, 16000), -1, 1) * 32767).astype(np.int16)
+    heard = recognise(pcm, [words_of(s.spoken) for s in result.script.sentences], jobs=2)
+    theirs = [(w.text, w.start / 16000) for w in heard.words]
+    matcher = difflib.SequenceMatcher(None, [w for w, _ in ours], [w for w, _ in theirs], autojunk=False)
+    pairs = [(b.a + k, b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    gaps = [abs(ours[i][1] - theirs[j][1]) for i, j in pairs]
+    median = float(np.median(gaps))
+    print(f"{article.stem}: {len(gaps)} of {len(ours)} words matched, median gap {median * 1000:.0f} ms")
+    assert len(gaps) >= 0.7 * len(ours)
+    assert median <= 0.150
+
+
+@pytest.mark.voice
+def test_a_voice_without_the_patch_keeps_sentence_timings(tmp_path: Path) -> None:
+    import dataclasses
+    import json
+
+    from narrate.audio.synth import PiperSynthesizer
+    from narrate.audio.voices import bundled_voice
+    from narrate.pipeline import narrate_article
+    from narrate.profile import load_profile
+    from narrate.publish.sidecars import write_sidecars
+
+    def no_onnx(source: Path, target: Path) -> None:
+        raise AlignmentUnavailable("word timings need the onnx package (pip install onnx)")
+
+    article = tmp_path / "a.txt"
+    article.write_text("Title: Short\n\nThe ferry sails at noon. It returns at six.\n", encoding="utf-8")
+    profile = load_profile()
+    settings = dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
+    synth = PiperSynthesizer(bundled_voice(), settings, aligned_dir=tmp_path / "aligned", patcher=no_onnx)
+    result = narrate_article(article, output=tmp_path / "a.mp3", profile=profile, synthesizer=synth)
+    assert result.note is not None and "onnx" in result.note
+    assert result.cues and all(c.words == () for c in result.cues)
+    written = write_sidecars(result.path, result.cues, result.chapters, result.rate)
+    bodies = [s["body"] for s in json.loads(written["json"].read_text(encoding="utf-8"))["segments"]]
+    assert "The ferry sails at noon." in bodies and "It returns at six." in bodies

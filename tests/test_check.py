@@ -1,19 +1,26 @@
-"""`narrate check` logic on hand-made hearings (a recogniser passed in), the pause splitter, and the CLI's
-exit codes on audio the real recogniser hears (fake-voice tones: no speech at all)."""
+"""`narrate check` logic on hand-made hearings (a recogniser passed in), the pause splitter, the CLI's exit
+codes on audio the real recogniser hears (fake-voice tones: no speech at all); and on the real voice:
+damaged episodes (cut, silence, swap, truncate, noise) must be flagged at the right sentence, and clean
+episodes of every example and fixture may raise at most one false flag per 100 sentences (run with -s
+to see the detection table)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from audio_tools import FFMPEG, decode
+from conftest import SHARED_SAMPLE
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, MissingExtraError
 from narrate.models import Chapter, Paragraph, Script, Sentence
-from narrate.verify.check import check_samples
+from narrate.pipeline import NarrationResult
+from narrate.verify.check import CheckReport, Flag, check_episode, check_samples
 from narrate.verify.recognise import (
     RATE,
     HeardWord,
@@ -211,3 +218,152 @@ def test_check_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as bad:
         cli.main(["check", "a.txt", "--jobs", "zero"])
     assert bad.value.code == 2
+
+
+# --- the real voice: damaged and clean episodes ----------------------------------------------------
+
+MP3_RATE = 44100  # the episode decoded for damage, as it was encoded
+EXAMPLES = sorted((ROOT / "examples").iterdir())
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "scraped").glob("*.txt")) + sorted(
+    (ROOT / "tests" / "fixtures" / "html").glob("*.html")
+)
+ARTICLES = EXAMPLES + FIXTURES + ([SHARED_SAMPLE] if SHARED_SAMPLE.is_file() else [])
+DAMAGED = EXAMPLES  # damage checks on the bundled examples; every article is checked clean
+
+
+def _encode(samples: np.ndarray, path: Path) -> Path:
+    raw = np.clip(samples, -1, 1).astype("<f4").tobytes()
+    command = [FFMPEG, "-v", "error", "-y", "-f", "f32le", "-ar", str(MP3_RATE), "-ac", "1", "-i", "pipe:0"]
+    subprocess.run([*command, "-b:a", "64k", str(path)], input=raw, check=True)
+    return path
+
+
+def _seconds(result: NarrationResult, index: int) -> tuple[float, float]:
+    cue = result.cues[index]
+    return cue.start / result.rate, cue.end / result.rate
+
+
+def _target(result: NarrationResult) -> int:
+    """A body sentence in the middle of the episode with at least six words (damage goes here)."""
+    body = [
+        i
+        for i, s in enumerate(result.script.sentences)
+        if len(s.spoken.split()) >= 6 and 0.25 < result.cues[i].start / result.total_samples < 0.75
+    ]
+    return body[len(body) // 2]
+
+
+def _overlapping(result: NarrationResult, start: float, end: float) -> set[int]:
+    """1-based numbers of the sentences whose audio overlaps [start, end) seconds."""
+    out = set()
+    for i in range(len(result.cues)):
+        a, b = _seconds(result, i)
+        if a < end and b > start:
+            out.add(i + 1)
+    return out
+
+
+Damage = Callable[[NarrationResult, np.ndarray], tuple[np.ndarray, set[int]]]
+
+
+def _cut(result: NarrationResult, audio: np.ndarray) -> tuple[np.ndarray, set[int]]:
+    middle = audio.size // 2
+    hit = _overlapping(result, middle / MP3_RATE, middle / MP3_RATE + 5.0)
+    return np.concatenate([audio[:middle], audio[middle + 5 * MP3_RATE :]]), hit
+
+
+def _silence(result: NarrationResult, audio: np.ndarray) -> tuple[np.ndarray, set[int]]:
+    i = _target(result)
+    a, b = (int(t * MP3_RATE) for t in _seconds(result, i))
+    out = audio.copy()
+    out[a:b] = 0.0
+    return out, {i + 1}
+
+
+def _swap(result: NarrationResult, audio: np.ndarray) -> tuple[np.ndarray, set[int]]:
+    i = _target(result)
+    a1, b1 = (int(t * MP3_RATE) for t in _seconds(result, i))
+    a2, b2 = (int(t * MP3_RATE) for t in _seconds(result, i + 1))
+    parts = [audio[:a1], audio[a2:b2], audio[b1:a2], audio[a1:b1], audio[b2:]]
+    return np.concatenate(parts), {i + 1, i + 2}
+
+
+def _truncate(result: NarrationResult, audio: np.ndarray) -> tuple[np.ndarray, set[int]]:
+    end = audio.size - 6 * MP3_RATE
+    return audio[:end], _overlapping(result, end / MP3_RATE, audio.size / MP3_RATE)
+
+
+def _noise(result: NarrationResult, audio: np.ndarray) -> tuple[np.ndarray, set[int]]:
+    """White noise as loud as the sentence itself (0 dB SNR) over one sentence."""
+    i = _target(result)
+    a, b = (int(t * MP3_RATE) for t in _seconds(result, i))
+    out = audio.copy()
+    rms = float(np.sqrt(np.mean(out[a:b] ** 2)))
+    out[a:b] += (np.random.default_rng(i).standard_normal(b - a) * rms).astype(np.float32)
+    return out, {i + 1}
+
+
+DAMAGES: dict[str, Damage] = {
+    "cut 5 s": _cut,
+    "silence": _silence,
+    "swap": _swap,
+    "truncate": _truncate,
+    "noise": _noise,
+}
+
+
+def _at(flags: tuple[Flag, ...], sentences: set[int]) -> list[Flag]:
+    return [f for f in flags if f.sentence in sentences]
+
+
+@pytest.mark.voice
+def test_every_damage_is_flagged_at_the_right_sentence(real_episodes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = []
+    missed = []
+    for article in DAMAGED:
+        result = real_episodes(article)
+        audio = decode(result.path, MP3_RATE)
+        for name, damage in DAMAGES.items():
+            damaged, hit = damage(result, audio)
+            report = check_episode(result.script, _encode(damaged, tmp_path / f"{article.stem}.mp3"))
+            right = _at(report.flags, hit)
+            # a sentence next to the damage (a cut's neighbour, the swapped pair's other half) is fair too
+            near = {n + d for n in hit for d in (-1, 0, 1)}
+            elsewhere = [f for f in report.flags if f.sentence is not None and f.sentence not in near]
+            rows.append(
+                (article.stem, name, sorted(hit), [(f.kind, f.sentence) for f in right], len(elsewhere))
+            )
+            if not right:
+                missed.append(f"{article.stem} {name}: expected a flag at {sorted(hit)}, got {report.flags}")
+    print("\narticle | damage | damaged sentences | flags there | flags elsewhere")
+    for row in rows:
+        print(" | ".join(str(c) for c in row))
+    assert not missed, "\n".join(missed)
+
+
+@pytest.mark.voice
+def test_clean_episodes_raise_at_most_one_false_flag_per_100_sentences(real_episodes) -> None:  # type: ignore[no-untyped-def]
+    reports: dict[str, CheckReport] = {}
+    for article in ARTICLES:
+        result = real_episodes(article)
+        reports[article.stem] = check_episode(result.script, result.path)
+    sentences = sum(r.sentences for r in reports.values())
+    flags = [(name, f) for name, r in reports.items() for f in r.flags]
+    print(f"\n{len(flags)} flags on {sentences} sentences of {len(reports)} clean episodes")
+    for name, r in reports.items():
+        print(
+            f"{name}: {r.sentences} sentences, {r.matched_words}/{r.expected_words} words heard, "
+            f"{len(r.flags)} flags, {r.elapsed:.1f} s for {r.seconds:.0f} s"
+        )
+    for name, f in flags:
+        print(f"  {name}: {f}")
+    assert len(flags) <= sentences / 100, flags
+
+
+@pytest.mark.voice
+def test_cli_says_ok_on_a_clean_episode(real_episodes, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    article = EXAMPLES[0]
+    result = real_episodes(article)
+    assert cli.main(["check", str(article), "--mp3", str(result.path)]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(str(result.path)) and " ok " in line

@@ -180,7 +180,7 @@ def known_words(words: Iterable[str]) -> set[str]:
     return set(words) & dictionary_words()
 
 
-_DICT_CACHE: dict[str, frozenset[str]] = {}
+_DICT_CACHE: dict[str, dict[str, list[str]]] = {}
 
 
 def dictionary_path() -> Path:
@@ -189,12 +189,30 @@ def dictionary_path() -> Path:
     return Path(pocketsphinx.get_model_path("en-us")) / "cmudict-en-us.dict"
 
 
-def dictionary_words() -> frozenset[str]:
+def _entries() -> dict[str, list[str]]:
+    """The dictionary's lines by word (alternative pronunciations, "word(2)", under the word)."""
     path = str(dictionary_path())
     if path not in _DICT_CACHE:
+        entries: dict[str, list[str]] = {}
         with open(path, encoding="utf-8") as fh:
-            _DICT_CACHE[path] = frozenset(line.split(" ", 1)[0].split("(", 1)[0] for line in fh if line)
+            for line in fh:
+                if line.strip():
+                    entries.setdefault(line.split(" ", 1)[0].split("(", 1)[0], []).append(line)
+        _DICT_CACHE[path] = entries
     return _DICT_CACHE[path]
+
+
+def dictionary_words() -> frozenset[str]:
+    """Every word of the bundled CMU pronouncing dictionary (lower case)."""
+    return frozenset(_entries())
+
+
+def _write_dictionary(words: Iterable[str], path: Path) -> None:
+    # Only the words the model can say: loading all 134,000 entries takes each decoder about 3 s.
+    entries = _entries()
+    with open(path, "w", encoding="utf-8") as out:
+        for word in sorted(set(words)):
+            out.writelines(entries.get(word, ()))
 
 
 def recognise(
@@ -211,10 +229,13 @@ def recognise(
     spans = sound_spans(samples, rate)
     margin = int(_MARGIN * rate)
     pieces = [samples[max(0, a - margin) : b + margin].tobytes() for a, b in spans]
+    known = dictionary_words()
+    sentences = [[w for w in s if w in known] for s in expected]
     with tempfile.TemporaryDirectory(prefix="narrate-check-") as folder:
-        lm = Path(folder) / "episode.lm"
-        language_model([[w for w in s if w in dictionary_words()] for s in expected], lm)
-        found = _decode_all(pieces, str(lm), jobs)
+        lm, vocabulary = Path(folder) / "episode.lm", Path(folder) / "episode.dict"
+        language_model(sentences, lm)
+        _write_dictionary((w for s in sentences for w in s), vocabulary)
+        found = _decode_all(pieces, str(lm), str(vocabulary), jobs)
     stretches = []
     for (a, b), heard in zip(spans, found):
         offset = max(0, a - margin)
@@ -223,9 +244,9 @@ def recognise(
     return Hearing(rate, int(samples.size), tuple(stretches))
 
 
-def _decode_all(pieces: list[bytes], lm: str, jobs: int) -> list[list[tuple[str, int, int]]]:
+def _decode_all(pieces: list[bytes], lm: str, words: str, jobs: int) -> list[list[tuple[str, int, int]]]:
     if jobs <= 1 or len(pieces) < 2:
-        _worker_init(lm)
+        _worker_init(lm, words)
         return [_worker_decode(p) for p in pieces]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -233,7 +254,7 @@ def _decode_all(pieces: list[bytes], lm: str, jobs: int) -> list[list[tuple[str,
     order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
     results: list[list[tuple[str, int, int]]] = [[] for _ in pieces]
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(pieces)), mp_context=context, initializer=_worker_init, initargs=(lm,)
+        max_workers=min(jobs, len(pieces)), mp_context=context, initializer=_worker_init, initargs=(lm, words)
     ) as pool:
         for i, heard in zip(order, pool.map(_worker_decode, [pieces[i] for i in order])):
             results[i] = heard
@@ -245,13 +266,13 @@ def _decode_all(pieces: list[bytes], lm: str, jobs: int) -> list[list[tuple[str,
 _decoder: Any = None
 
 
-def _worker_init(lm: str) -> None:
+def _worker_init(lm: str, words: str) -> None:
     global _decoder
     from pocketsphinx import Decoder
 
     # fwdflat and bestpath re-search the lattice: with a model of the expected text they change
     # nothing measurable here and cost half the time
-    _decoder = Decoder(samprate=RATE, lm=lm, fwdflat=False, bestpath=False, loglevel="FATAL")
+    _decoder = Decoder(samprate=RATE, lm=lm, dict=words, fwdflat=False, bestpath=False, loglevel="FATAL")
 
 
 def _worker_decode(pcm: bytes) -> list[tuple[str, int, int]]:
