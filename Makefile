@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/proof_bench.py
 
 clean-output:
 	rm -rf output/*.mp3 output/*.partial
