@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +69,6 @@ class CheckReport:
     expected_words: int
     matched_words: int
     elapsed: float = 0.0
-    sentence_starts: tuple[float | None, ...] = field(default=(), repr=False)
 
     @property
     def ok(self) -> bool:
@@ -88,7 +88,9 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
-class _Expected:
+class ExpectedSentence:
+    """A sentence of the script as the check expects to hear it."""
+
     number: int  # 1-based sentence number
     paragraph: int
     text: str
@@ -109,19 +111,8 @@ def check_episode(
     """Hear `audio` and list every sentence of `script` it does not say cleanly, and sound it says
     that matches no sentence. Sentences are found from what is heard, never from narrate's timings."""
     started = time.perf_counter()
-    samples = decode_audio(audio)
-    report = check_samples(script, samples, jobs=jobs, recogniser=recogniser)
-    return CheckReport(
-        Path(audio),
-        report.seconds,
-        report.sentences,
-        report.flags,
-        report.heard_words,
-        report.expected_words,
-        report.matched_words,
-        time.perf_counter() - started,
-        report.sentence_starts,
-    )
+    report = check_samples(script, decode_audio(audio), jobs=jobs, recogniser=recogniser)
+    return dataclasses.replace(report, path=Path(audio), elapsed=time.perf_counter() - started)
 
 
 def check_samples(
@@ -130,7 +121,7 @@ def check_samples(
     """check_episode on int16 samples at the recogniser's rate."""
     expected = expected_sentences(script)
     hearing = recogniser(samples, [e.words for e in expected], jobs)
-    flags, starts, matched = compare(expected, hearing, samples)
+    flags, matched = compare(expected, hearing, samples)
     return CheckReport(
         Path("-"),
         hearing.seconds,
@@ -139,14 +130,12 @@ def check_samples(
         len(hearing.words),
         sum(len(e.known) for e in expected),
         matched,
-        0.0,
-        tuple(starts),
     )
 
 
-def expected_sentences(script: Script) -> list[_Expected]:
+def expected_sentences(script: Script) -> list[ExpectedSentence]:
     """The script's sentences in order, with paragraph numbers as `narrate script` shows them."""
-    out: list[_Expected] = []
+    out: list[ExpectedSentence] = []
     paragraph = 0
     all_words = [words_of(s.spoken) for s in script.sentences]
     known = known_words(w for ws in all_words for w in ws)
@@ -156,7 +145,7 @@ def expected_sentences(script: Script) -> list[_Expected]:
             for sentence in para.sentences:
                 words = all_words[len(out)]
                 out.append(
-                    _Expected(
+                    ExpectedSentence(
                         len(out) + 1,
                         paragraph,
                         sentence.text,
@@ -168,9 +157,9 @@ def expected_sentences(script: Script) -> list[_Expected]:
 
 
 def compare(
-    expected: Sequence[_Expected], hearing: Hearing, samples: np.ndarray
-) -> tuple[list[Flag], list[float | None], int]:
-    """Flags, each sentence's heard start (None when not heard) and how many expected words were heard."""
+    expected: Sequence[ExpectedSentence], hearing: Hearing, samples: np.ndarray
+) -> tuple[list[Flag], int]:
+    """The flags, and how many expected words were heard in their place."""
     exp_tokens = [w for e in expected for w in e.known]
     heard = hearing.words
     matcher = difflib.SequenceMatcher(None, exp_tokens, [w.text for w in heard], autojunk=False)
@@ -179,11 +168,9 @@ def compare(
         for k in range(block.size):
             match[block.a + k] = block.b + k
     used = set(match.values())
-    rate = hearing.rate
     flatness = [_flatness(samples[s.start : s.end]) for s in hearing.stretches]
 
     flags: list[Flag] = []
-    starts: list[float | None] = []
     spans: list[tuple[int, int] | None] = []
     position = 0
     for e in expected:
@@ -191,7 +178,6 @@ def compare(
         position += len(e.known)
         got = [match[j] for j in idx if j in match]
         spans.append((heard[got[0]].start, heard[got[-1]].end) if got else None)
-        starts.append(heard[got[0]].start / rate if got else None)
 
     moved = _out_of_place(expected, heard, used, spans)
     position = 0
@@ -203,11 +189,11 @@ def compare(
             flags.append(flag)
     flags.extend(_repeats_and_strays(expected, heard, used, spans, hearing, moved))
     flags.sort(key=lambda f: (f.start, f.sentence or 0))
-    return flags, starts, len(match)
+    return flags, len(match)
 
 
 def _sentence_flag(
-    e: _Expected,
+    e: ExpectedSentence,
     hits: list[bool],
     spans: list[tuple[int, int] | None],
     i: int,
@@ -302,7 +288,7 @@ def _unused_runs(heard: Sequence[HeardWord], used: set[int]) -> list[list[int]]:
     return runs
 
 
-def _best_sentence(expected: Sequence[_Expected], words: list[str]) -> tuple[int, int] | None:
+def _best_sentence(expected: Sequence[ExpectedSentence], words: list[str]) -> tuple[int, int] | None:
     """The sentence whose known words the heard run says best: (index, words matched), if any."""
     best: tuple[int, int] | None = None
     for i, e in enumerate(expected):
@@ -316,7 +302,7 @@ def _best_sentence(expected: Sequence[_Expected], words: list[str]) -> tuple[int
 
 
 def _out_of_place(
-    expected: Sequence[_Expected],
+    expected: Sequence[ExpectedSentence],
     heard: Sequence[HeardWord],
     used: set[int],
     spans: list[tuple[int, int] | None],
@@ -331,7 +317,7 @@ def _out_of_place(
 
 
 def _repeats_and_strays(
-    expected: Sequence[_Expected],
+    expected: Sequence[ExpectedSentence],
     heard: Sequence[HeardWord],
     used: set[int],
     spans: list[tuple[int, int] | None],
