@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,check]'
+	$(BIN)/python -m pip install --quiet -e '.[test,check,studio]'
 	touch $@
 
 run: $(VENV)/.installed

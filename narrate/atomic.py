@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -87,6 +88,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
 def write_text_atomic(path: Path, text: str) -> Path:
     """Write UTF-8 text beside the target and rename it into place: a reader never sees half a file."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes free for us on the file system that holds `folder`."""
+    return shutil.disk_usage(folder).free
 
 
 def remove_stale_partials(folder: Path) -> None:

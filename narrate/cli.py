@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from .profile import Profile, load_profile
 from .text.lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from .audio.cache import SentenceCache
     from .audio.catalogue import Installed
     from .audio.clips import ClipSource
     from .audio.synth import SynthesizerFactory
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
     from .batch import BatchReport
     from .verify.check import CheckReport
 
-COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "check", "words")
+COMMANDS = (
+    "script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "studio", "check", "words"
+)  # fmt: skip
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -49,6 +53,7 @@ other commands (narrate COMMAND -h for each):
   narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
   narrate check ARTICLE             hear the episode and list sentences it does not say cleanly
   narrate words ARTICLE [--toml]    the names and rare words the voice will guess at
+  narrate studio [PATH]             a local web page: the script, hear any part, fix names, render
 """
 
 
@@ -119,32 +124,67 @@ def _synthesis_options(jobs: bool = True) -> argparse.ArgumentParser:
         parent.add_argument("--jobs", type=_jobs, metavar="N", help="synthesis workers (default: the cores)")
     parent.add_argument("--cache-dir", metavar="DIR", help="sentence audio cache (default: the user cache)")
     parent.add_argument("--no-cache", action="store_true", help="neither read nor write the sentence cache")
+    parent.add_argument("--cache-max", type=_size, metavar="SIZE", help=_CACHE_MAX_HELP)
     return parent
+
+
+_CACHE_MAX_HELP = "the cache's size limit, e.g. 500M or 2G (default: $NARRATE_CACHE_MAX, the profile, 2G)"
+
+
+def _size(text: str) -> int:
+    from .profile import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cache_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="narrate cache",
-        description="Show the sentence audio cache (folder, entries, size), or empty it with --clear.",
-        epilog="examples:\n  narrate cache\n  narrate cache --clear\n  narrate cache --cache-dir /tmp/nc",
+        description=(
+            "Show the sentence audio cache (folder, entries, size against its limit); --prune removes the "
+            "least recently used entries until it is under the limit, --clear empties it."
+        ),
+        epilog=(
+            "examples:\n  narrate cache\n  narrate cache --prune --cache-max 500M\n  narrate cache --clear\n"
+            "  narrate cache --cache-dir /tmp/nc"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--clear", action="store_true", help="remove every cached sentence")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--clear", action="store_true", help="remove every cached sentence")
+    what.add_argument("--prune", action="store_true", help="remove the least recently used over the limit")
     p.add_argument("--cache-dir", metavar="DIR", help="the cache folder (default: the user cache)")
+    p.add_argument("--cache-max", type=_size, metavar="SIZE", help=_CACHE_MAX_HELP)
+    p.add_argument("--profile", metavar="FILE", help="the profile whose [cache] max_size applies")
     return p
 
 
 def _cmd_cache(args: argparse.Namespace, err: Console) -> int:
-    from .audio.cache import SentenceCache
-
-    cache = SentenceCache(args.cache_dir)
+    cache = _sentence_cache(args, load_profile(args.profile))
+    assert cache is not None
     if args.clear:
         removed = cache.clear()
         print(f"{cache.directory}: removed {removed} cached sentences")
         return 0
+    if args.prune:
+        removed, freed = cache.prune()
+        print(f"{cache.directory}: removed {removed} least recently used sentences ({freed / 1e6:.1f} MB)")
     entries, size = cache.stats()
-    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB")
+    limit = cache.max_bytes / 1e6
+    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB of its {limit:.0f} MB limit")
     return 0
+
+
+def _sentence_cache(args: argparse.Namespace, profile: Profile) -> SentenceCache | None:
+    """The sentence cache the options and profile ask for (None with --no-cache)."""
+    from .audio.cache import SentenceCache, cache_limit
+
+    if getattr(args, "no_cache", False):
+        return None
+    return SentenceCache(args.cache_dir, cache_limit(args.cache_max, profile.cache.max_size))
 
 
 def _main_parser() -> argparse.ArgumentParser:
@@ -217,6 +257,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         return _batch_parser(command)
     if command == "cache":
         return _cache_parser()
+    if command == "studio":
+        return _studio_parser()
     if command in ("check", "words"):
         return _verify_parser(command)
     raise KeyError(command)
@@ -272,6 +314,8 @@ def _profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | N
 @contextmanager
 def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     labels = {"synthesise": "Synthesising", "loudness": "Setting loudness", "encode": "Encoding MP3"}
+    # No refresh thread: synthesis workers are forked mid-run, and a process forked while another
+    # thread runs can deadlock; the bar is redrawn as progress is reported (at most 10 times a second).
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -280,13 +324,18 @@ def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], N
         console=err,
         disable=quiet or not err.is_terminal,
         transient=True,
+        auto_refresh=False,
     ) as bar:
         tasks: dict[str, object] = {}
+        drawn = [0.0]
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            if time.monotonic() - drawn[0] >= 0.1 or done == total:
+                bar.refresh()
+                drawn[0] = time.monotonic()
 
         yield update
 
@@ -309,6 +358,7 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             jobs=args.jobs,
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
+            cache_max=args.cache_max,
             force=args.force,
         )
     _warn(err, result.script)
@@ -687,10 +737,9 @@ def _cmd_say(args: argparse.Namespace, err: Console) -> int:
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
-    from .audio.cache import SentenceCache
     from .audio.clips import ClipSource
 
-    cache = None if args.no_cache else SentenceCache(args.cache_dir)
+    cache = _sentence_cache(args, profile)
     return ClipSource(args.synthesizer_factory(profile.with_voice(args.voice, args.speed).voice), cache)
 
 
@@ -816,16 +865,32 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
             table.add_row(_STATE_LABELS.get(state, state), escape(name), escape(detail[:100]))
         return Group(overall, table)
 
-    def update(name: str, state: str, detail: str) -> None:
-        states[name] = (state, detail)
-        done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
-        overall.update(task, total=len(states), completed=done)
-
     if quiet or not err.is_terminal:
-        yield update
+        yield lambda name, state, detail: None
         return
-    with Live(get_renderable=render, console=err, transient=True, refresh_per_second=4):
-        yield update
+    # Redrawn by hand until the first article is handed to a worker: worker processes are forked then,
+    # and none after, so the refresh thread starts only once it cannot be copied into a child half-way.
+    with Live(get_renderable=render, console=err, transient=True, auto_refresh=False) as live:
+        ticking = threading.Event()
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.25):
+                live.refresh()
+
+        def update(name: str, state: str, detail: str) -> None:
+            states[name] = (state, detail)
+            done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
+            overall.update(task, total=len(states), completed=done)
+            if state == "working" and not ticking.is_set():
+                ticking.set()
+                threading.Thread(target=tick, name="narrate-batch-display", daemon=True).start()
+            live.refresh()
+
+        try:
+            yield update
+        finally:
+            stop.set()
 
 
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
@@ -846,6 +911,7 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 force=args.force,
                 cache_dir=args.cache_dir,
                 use_cache=not args.no_cache,
+                cache_max=args.cache_max,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
             )
@@ -1064,7 +1130,7 @@ def _clock_ms(seconds: float) -> str:
 def _cmd_words(args: argparse.Namespace, err: Console) -> int:
     from .audio.alignment import voice_phonemizer
     from .audio.voices import find_voice
-    from .pipeline import load_article
+    from .text.article import load_article
     from .verify.recognise import dictionary_words
     from .verify.words import guess_words, lexicon_skeleton
 
@@ -1089,6 +1155,88 @@ def _cmd_words(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
+# --- studio: the producer's page (issue 14) ------------------------------------------------------
+
+_STUDIO_EPILOG = """examples:
+  narrate studio                                 # the articles in this folder
+  narrate studio examples/water-bills.md         # one article
+  narrate studio today/ --lexicon names.toml --no-browser
+  narrate studio --port 0                        # any free port
+
+Prints the page's address (with its access token) and opens it in the browser. Saving a
+pronunciation writes to the --lexicon file (default: lexicon.toml in the folder, created on
+first save). Needs the studio extra: pip install 'narrate[studio]'. Ctrl-C stops it."""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port takes a number such as 8765, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, not {value}")
+    return value
+
+
+def _studio_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate studio",
+        description="A local page to read the script, hear any paragraph, fix pronunciations and render.",
+        epilog=_STUDIO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(), _synthesis_options(jobs=False)],
+    )
+    p.add_argument("path", nargs="?", default=".", metavar="PATH",
+                   help="an article or a folder of articles (default: this folder)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765; 0: any free)")
+    p.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    p.add_argument("--output-dir", metavar="DIR", help="where episodes go (default: output/ in the folder)")
+    return p
+
+
+def _cmd_studio(args: argparse.Namespace, err: Console) -> int:
+    from .studio.server import StudioServer, is_loopback, require_extra
+
+    require_extra()  # before the voice loads: a missing extra is a one-line answer at once
+    from .studio.service import Studio, StudioOptions
+
+    options = StudioOptions(
+        path=Path(args.path),
+        profile=Path(args.profile) if args.profile else None,
+        lexicon=Path(args.lexicon) if args.lexicon else None,
+        voice=args.voice,
+        speed=args.speed,
+        speaker=args.speaker,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        cache_max=args.cache_max,
+        output_dir=Path(args.output_dir) if args.output_dir else None,
+    )
+    studio = Studio(options, synthesizer_factory=args.synthesizer_factory)
+    server = StudioServer(studio, args.host, args.port)
+    if not is_loopback(args.host):
+        err.print(
+            f"narrate: warning: listening on {args.host}: other machines can reach the studio, and anyone "
+            "with the address can read, hear and change this folder's articles and lexicon",
+            markup=False,
+        )
+    err.print("narrate: loading the voice...", markup=False)
+    studio.start()
+    print(f"narrate studio: {server.url}", flush=True)
+    err.print(f"narrate: serving {studio.root}; Ctrl-C stops", markup=False)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.run()
+    except (KeyboardInterrupt, Terminated):  # the usual way to stop it, not a failure
+        pass
+    err.print("narrate: studio stopped", markup=False)
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "batch": _cmd_batch,
     "feed": _cmd_feed,
@@ -1102,4 +1250,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "cache": _cmd_cache,
     "check": _cmd_check,
     "words": _cmd_words,
+    "studio": _cmd_studio,
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .atomic import ensure_folder, free_bytes
 from .audio.assemble import (
     ClipRef,
     Item,
@@ -20,7 +21,7 @@ from .audio.assemble import (
     render_items,
     seconds_to_samples,
 )
-from .audio.cache import SentenceCache
+from .audio.cache import SentenceCache, cache_limit
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover
@@ -28,7 +29,7 @@ from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics
 from .audio.loudness import prefetch as prefetch_scipy
 from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from .audio.workers import default_jobs
-from .errors import EncodeError
+from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
 from .recipe import Recipe, episode_recipe
@@ -97,14 +98,17 @@ def narrate_article(
     jobs: int | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    cache_max: int | None = None,
     force: bool = False,
+    free_space: Callable[[Path], int] = free_bytes,
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
     synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
     synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
-    (default: the user cache) unless use_cache is False.
+    (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
+    unless use_cache is False.
     """
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
@@ -112,14 +116,16 @@ def narrate_article(
     synth = synthesizer or synthesizer_factory(profile.voice)
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
-    cache = SentenceCache(Path(cache_dir) if cache_dir is not None else None) if use_cache else None
+    limit = cache_limit(cache_max, profile.cache.max_size)
+    cache = SentenceCache(cache_dir, limit) if use_cache else None
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
         script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
         target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
         previous = {} if force else previous_tags(target)
         return narrate_script(
-            script, target, profile, clips, progress, started, cover=cover, previous=previous
-        )
+            script, target, profile, clips, progress, started,
+            cover=cover, previous=previous, free_space=free_space,
+        )  # fmt: skip
 
 
 def narrate_script(
@@ -132,11 +138,13 @@ def narrate_script(
     *,
     cover: Cover | None = None,
     previous: Mapping[str, str] | None = None,
+    free_space: Callable[[Path], int] = free_bytes,
 ) -> NarrationResult:
     """Render `script` with sentence audio from `clips` into an MP3 at `target`.
 
     previous: the narrate tags of the MP3 last made at `target` (see `audio.id3.previous_tags`; empty to
     make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
+    free_space: bytes free in a folder; a programme that would not fit fails before any synthesis.
     """
     started = time.perf_counter() if started is None else started
     report = progress or _ignore
@@ -148,11 +156,15 @@ def narrate_script(
     previous = previous or {}
     unchanged = recipe.unchanged(previous)
     reused = None if unchanged else recipe.reusable_gain(previous)
+    ensure_folder(target.parent)
+    if not unchanged:
+        _check_space(script, profile, clips.rate, target.parent, free_space)
     # Planning meters with scipy's filter, which takes about a second to import: import it while the
     # sentences are synthesised, once the workers have forked.
     clips.start(
         [s.spoken for s in script.sentences],
         forked=None if unchanged or reused is not None else prefetch_scipy,
+        spool_dir=target.parent,
     )
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
@@ -162,6 +174,27 @@ def narrate_script(
     path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
     result = _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
     return dataclasses.replace(result, note=getattr(clips.synth, "note", None))
+
+
+# A generous reading pace (the bundled voice takes about 0.065 s a character at length_scale 1), so the
+# space check errs on the side of asking for room.
+_SECONDS_PER_CHAR = 0.08
+
+
+def _check_space(
+    script: Script, profile: Profile, rate: int, folder: Path, free_space: Callable[[Path], int]
+) -> None:
+    """Fail now, not hours in, when the spool (float32) and the MP3 (staged, then final) will not fit."""
+    sentences = script.sentences
+    chars = sum(len(s.spoken) for s in sentences)
+    seconds = chars * _SECONDS_PER_CHAR * profile.voice.length_scale + 1.0 * len(sentences) + 60
+    need = int(seconds * (4 * rate + 2 * profile.mp3.bitrate_kbps * 125) * 1.2)
+    free = free_space(folder)
+    if free < need:
+        raise OutputError(
+            f"{folder} has {free / 1e6:.0f} MB free but this programme (about {seconds / 60:.0f} min) needs "
+            f"about {need / 1e6:.0f} MB while it is made: free some space or choose another output folder"
+        )
 
 
 class _Render:

@@ -169,11 +169,10 @@ def preview_audio(
 
     first_sound = None
     if player is not None and player.streams:
-        first = apply_fades(source.read(0), fade)
-        dynamics = plan_dynamics([first], rate, profile.loudness)
+        streamed = _streamed(script, profile, source, placed)
         stream = PlayerStream(player, rate)
         try:
-            for block in blocks(dynamics.process):
+            for block in streamed:
                 stream.write(block)
                 first_sound = first_sound or time.perf_counter() - started
             stream.finish()
@@ -191,6 +190,29 @@ def preview_audio(
         first_sound = time.perf_counter() - started
         play_file(player, wav)
     return _result("played", None, player.name, placed[0], script, source, first_sound)
+
+
+def stream_blocks(script: Script, profile: Profile, source: ClipSource) -> Iterator[np.ndarray]:
+    """The part's audio as it is made, for a player or a web page: the first block with the first sentence.
+
+    The episode's renderer with the gain planned on the first sentence alone, as a streamed preview plays
+    it; the first sentence is fetched before this returns, so its failure is raised here.
+    """
+    if not script.sentences:
+        raise InputError("the chosen part has nothing to speak: pick another with `narrate script ARTICLE`")
+    source.start([s.spoken for s in script.sentences])
+    return _streamed(script, profile, source, [])
+
+
+def _streamed(
+    script: Script, profile: Profile, source: ClipSource, placed: list[Layout]
+) -> Iterator[np.ndarray]:
+    rate = source.rate
+    fade = seconds_to_samples(profile.pauses.fade, rate)
+    first = apply_fades(source.read(0), fade)
+    dynamics = plan_dynamics([first], rate, profile.loudness)
+    items = collect_layout(place(script, source.length, profile.pauses, rate), placed)
+    return render_items(items, source.read, fade, dynamics.process)
 
 
 def _result(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -134,6 +135,13 @@ class CleanRules:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The sentence cache's size limit ("2G", "500MB"; empty: the default, 2 GB)."""
+
+    max_size: str = ""
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything publication-specific, as read from a profile TOML file."""
 
@@ -148,6 +156,7 @@ class Profile:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     lexicon: Mapping[str, str] = field(default_factory=dict)  # checked entries; text.lexicon compiles them
     clean: CleanRules = field(default_factory=CleanRules)
+    cache: CacheSettings = field(default_factory=CacheSettings)
     source: str = "<defaults>"
 
     def with_voice(
@@ -176,6 +185,7 @@ _SECTIONS: dict[str, type] = {
     "mp3": Mp3Settings,
     "speech": SpeechSettings,
     "clean": CleanRules,
+    "cache": CacheSettings,
 }
 
 _T = TypeVar("_T")
@@ -221,6 +231,18 @@ def parse_profile(text: str, source: str) -> Profile:
     profile = Profile(**values)
     _validate(profile)
     return profile
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """'2G', '500MB', '1.5GiB', '800000000' -> bytes (K, M, G, T are powers of 1000; KiB... of 1024)."""
+    m = _SIZE.match(text)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (use a number of bytes, or 500M, 2G, 1.5GiB)")
+    power = " kmgt".index(m[2].lower() or " ")
+    return int(float(m[1]) * (1024 if m[3] else 1000) ** power)
 
 
 def lexicon_entries(data: object, source: str) -> dict[str, str]:
@@ -318,5 +340,10 @@ def _validate(profile: Profile) -> None:
         raise ProfileError(f'{src} [speech] key \'locale\' must be "en-GB" or "en-US"')
     if not 80 <= profile.speech.chunk_limit <= 1000:
         raise ProfileError(f"{src} [speech] key 'chunk_limit' must be between 80 and 1000 characters")
+    if profile.cache.max_size:
+        try:
+            parse_size(profile.cache.max_size)
+        except ValueError as exc:
+            raise ProfileError(f"{src} [cache] key 'max_size': {exc}") from None
     if not -40 <= profile.loudness.integrated_lufs <= -5:
         raise ProfileError(f"{src} [loudness] key 'integrated_lufs' must be between -40 and -5")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,8 +124,9 @@ def _hammer(directory: str, seed: int) -> int:
 
 def test_two_processes_sharing_the_folder(tmp_path: Path) -> None:
     # two writers of the same keys and one clearing now and then: a reader sees a whole entry or a miss
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # spawn, not fork: earlier tests leave threads (an import of scipy, say) that a forked child would
+    # inherit half-way
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
         assert pool.starmap(_hammer, [(str(tmp_path), 0), (str(tmp_path), 1)]) == [0, 0]
     assert not list(tmp_path.rglob("*.tmp"))
@@ -191,3 +194,122 @@ def test_put_survives_a_clear_racing_its_folder_creation(
     monkeypatch.setattr(Path, "mkdir", mkdir_losing_the_race)
     cache.put(key, _clip())
     assert raced and np.array_equal(cache.get(key), _clip())
+
+
+# --- a bounded cache (issue 11) --------------------------------------------------------------------
+
+_ENTRY = 4016  # bytes on disk for a 1000-sample clip: a 16-byte header and 4 bytes a sample
+
+
+def _aged(cache: SentenceCache, key: str, age: float) -> None:
+    stamp = time.time() - age
+    os.utime(cache.path(key), (stamp, stamp))
+
+
+def test_the_least_recently_used_entries_go_first(tmp_path: Path) -> None:
+    cache = SentenceCache(tmp_path, max_bytes=10 * _ENTRY)
+    keys = [cache.key("fake", f"sentence {i}") for i in range(8)]
+    for age, key in zip(range(800, 0, -100), keys):  # key 0 oldest ... key 7 newest
+        cache.put(key, _clip(1000))
+        _aged(cache, key, age)
+    assert cache.get(keys[0]) is not None  # used now: no longer the oldest
+    assert cache.prune(limit=6 * _ENTRY) == (3, 3 * _ENTRY)  # down to 90 % of 6 entries: 5 left
+    kept = {i for i, key in enumerate(keys) if cache.path(key).is_file()}
+    assert kept == {0, 4, 5, 6, 7}
+    assert cache.stats() == (5, 5 * _ENTRY)
+
+
+def test_writing_past_the_limit_keeps_the_folder_under_it(tmp_path: Path) -> None:
+    limit = 20 * _ENTRY
+    cache = SentenceCache(tmp_path, max_bytes=limit)
+    for i in range(200):
+        cache.put(cache.key("fake", f"s{i}"), _clip(1000, seed=i))
+        _, size = cache.stats()
+        assert size <= limit + limit // 10 + _ENTRY  # pruned whenever a tenth of the limit was written
+    assert cache.stats()[1] <= limit
+    # the newest are the ones kept
+    assert cache.get(cache.key("fake", "s199")) is not None
+
+
+def test_prune_sweeps_temporary_files_of_killed_writers(tmp_path: Path) -> None:
+    cache = SentenceCache(tmp_path)
+    key = cache.key("fake", "x")
+    cache.put(key, _clip())
+    stale = cache.path(key).parent / ".abc-stale.tmp"
+    fresh = cache.path(key).parent / ".abc-fresh.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    cache.prune()
+    assert not stale.exists() and fresh.exists() and cache.path(key).exists()
+
+
+def _use_and_prune(folder: str, seed: int) -> int:
+    """Put, get and prune a small shared cache; returns how many reads came back damaged."""
+    cache = SentenceCache(folder, max_bytes=15 * _ENTRY)
+    bad = 0
+    for round_ in range(150):
+        key = cache.key("fake", f"k{round_ % 40}")
+        clip = _clip(1000, seed=round_ % 40)
+        got = cache.get(key)
+        if got is not None and not np.array_equal(got, clip):
+            bad += 1
+        cache.put(key, clip)
+        if (round_ + seed) % 25 == 0:
+            cache.prune(limit=5 * _ENTRY)
+    return bad
+
+
+def test_eviction_is_safe_while_other_processes_use_the_cache(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(3) as pool:
+        assert pool.starmap(_use_and_prune, [(str(tmp_path), s) for s in range(3)]) == [0, 0, 0]
+    assert SentenceCache(tmp_path).stats()[1] <= 15 * _ENTRY + 15 * _ENTRY // 10 + 3 * _ENTRY
+
+
+def test_cache_command_shows_the_limit_and_prunes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = SentenceCache(tmp_path)
+    for i in range(10):
+        cache.put(cache.key("fake", str(i)), _clip(1000, seed=i))
+    assert main(["cache", "--cache-dir", str(tmp_path)]) == 0
+    assert "10 cached sentences, 0.0 MB of its 2000 MB limit" in capsys.readouterr().out
+    monkeypatch.setenv("NARRATE_CACHE_MAX", "20kB")
+    assert main(["cache", "--cache-dir", str(tmp_path), "--prune"]) == 0
+    out = capsys.readouterr().out
+    assert "removed 6 least recently used" in out and "4 cached sentences" in out and "of its 0 MB" in out
+    assert SentenceCache(tmp_path).stats() == (4, 4 * _ENTRY)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("2G", 2_000_000_000), ("500MB", 500_000_000), ("1.5GiB", 1_610_612_736), ("800", 800)]
+)
+def test_sizes(text: str, size: int) -> None:
+    from narrate.profile import parse_size
+
+    assert parse_size(text) == size
+
+
+def test_the_limit_comes_from_the_option_the_environment_the_profile_then_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from narrate.audio.cache import DEFAULT_MAX_BYTES, cache_limit
+    from narrate.errors import ProfileError
+    from narrate.profile import parse_profile
+
+    monkeypatch.delenv("NARRATE_CACHE_MAX", raising=False)
+    assert cache_limit(None, "") == DEFAULT_MAX_BYTES == 2_000_000_000
+    profile = parse_profile('[cache]\nmax_size = "300M"\n', "p.toml")
+    assert cache_limit(None, profile.cache.max_size) == 300_000_000
+    monkeypatch.setenv("NARRATE_CACHE_MAX", "100M")
+    assert cache_limit(None, profile.cache.max_size) == 100_000_000
+    assert cache_limit(5_000, profile.cache.max_size) == 5_000
+    with pytest.raises(ProfileError, match=r"\[cache\] key 'max_size'"):
+        parse_profile('[cache]\nmax_size = "lots"\n', "p.toml")
+
+
+def test_a_bad_cache_max_fails_in_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["cache", "--cache-max", "big"])
+    assert "not a size: 'big'" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from narrate.atomic import HOST, remove_stale_partials
@@ -214,3 +217,182 @@ def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
     total = len(load_script(SAMPLE).sentences)
     assert 0 < synthesised_again <= total - 3
     assert len(list(out.glob("*.mp3"))) == 1
+
+
+# --- a killed parent leaves no orphans (issue 11) ----------------------------------------------------
+
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid for every process, read from /proc (Linux)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            table[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return table
+
+
+def _descendants(root: int) -> set[int]:
+    table = _children()
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":  # a zombie has exited; only its (dead) parent could reap it
+            alive.add(pid)
+    return alive
+
+
+def _ffmpeg_in(pids: set[int]) -> bool:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]:
+                return True
+    return False
+
+
+@pytest.mark.voice
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("command", ["narrate", "batch"])
+def test_a_killed_parent_leaves_no_workers_or_ffmpeg(tmp_path: Path, command: str) -> None:
+    out = tmp_path / "out"
+    args = [str(ROOT / "examples")] if command == "batch" else [str(SAMPLE)]
+    argv = ["batch", *args, "-o", str(out)] if command == "batch" else [*args, "--output-dir", str(out)]
+    argv += ["--jobs", "2", "--cache-dir", str(tmp_path / "cache"), "-q"]
+    log = tmp_path / "stderr.txt"
+    family: set[int] = set()
+    with open(log, "wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "narrate", *argv], stderr=stderr)
+    try:
+        # wait until the workers (each with a voice loaded) are at work and an ffmpeg is encoding
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not (len(family) >= 3 and _ffmpeg_in(family)):
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+            family |= _descendants(proc.pid)
+        assert len(family) >= 3 and _ffmpeg_in(family), f"no workers and ffmpeg appeared: {family}"
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while _alive(family) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(family), f"still running after 5 s: {sorted(_alive(family))}"
+    finally:
+        proc.kill()
+        for pid in _alive(family | _descendants(proc.pid)):  # orphans, had the test failed
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+_FORK_WATCH = """
+import json, os, sys, threading
+forks = []
+os.register_at_fork(before=lambda: forks.append(sorted(t.name for t in threading.enumerate())))
+from narrate import cli
+from narrate.audio.synth import FakeVoice
+code = cli.main(sys.argv[2:], synthesizer_factory=FakeVoice(per_char=0.004, base=0.05))
+with open(sys.argv[1], "w") as out:
+    json.dump(forks, out)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("command", ["narrate", "batch"])
+def test_workers_are_forked_while_only_the_main_thread_runs(tmp_path: Path, command: str) -> None:
+    import pty
+
+    # a terminal, so the progress display is drawn (it is off when stderr is not a terminal)
+    master, slave = pty.openpty()
+    out = tmp_path / "out"
+    if command == "batch":
+        argv = ["batch", str(ROOT / "examples"), "-o", str(out)]
+    else:
+        argv = [str(SAMPLE), "-o", str(out / "e.mp3")]
+    argv += ["--jobs", "2", "--no-cache"]
+    log = tmp_path / "forks.json"
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FORK_WATCH, str(log), *argv], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    drawn = b""
+    with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
+        while chunk := os.read(master, 65536):
+            drawn += chunk
+    os.close(master)
+    assert proc.wait(timeout=120) == 0, drawn.decode(errors="replace")[-2000:]
+    forks = json.loads(log.read_text())
+    assert len(forks) >= 2  # the workers
+    assert all(names == ["MainThread"] for names in forks), forks
+    assert b"\x1b[" in drawn  # the progress display really was drawn on the terminal
+
+
+# --- disk: where the big temporary files go, and a programme that cannot fit (issue 11) ------------
+
+
+class _Watching(FakeSynthesizer):
+    """Records, while synthesising the last sentence, which files narrate holds open and where."""
+
+    def __init__(self, last: str) -> None:
+        super().__init__(per_char=0.02)
+        self.last = last
+        self.open_files: list[str] = []
+        self.listed: dict[str, list[str]] = {}
+
+    def synthesize(self, text: str) -> np.ndarray:
+        if text == self.last:
+            for fd in os.listdir("/proc/self/fd"):
+                with contextlib.suppress(OSError):
+                    self.open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return super().synthesize(text)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads open files from /proc")
+def test_spool_and_staged_mp3_sit_beside_the_output_not_in_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from narrate.pipeline import load_script
+
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # what $TMPDIR would make it
+    out = tmp_path / "out"
+    script = load_script(SAMPLE)
+    synth = _Watching(script.sentences[-1].spoken)
+    narrate_article(SAMPLE, output_dir=out, synthesizer=synth, use_cache=False)
+    # by the last sentence the spool holds most of the programme and ffmpeg is encoding the MP3
+    ours = [f for f in synth.open_files if f.startswith(("/", "."))]
+    assert not [f for f in ours if f.startswith(str(tmp))], ours
+    assert any(f.startswith(str(out)) for f in ours), ours  # the spool (an unnamed file in out/)
+    assert sorted(os.listdir(out)) == ["water-bills-rise-again-as-leaks-go-unfixed.mp3"]
+
+
+def test_a_programme_that_will_not_fit_fails_before_synthesis(tmp_path: Path) -> None:
+    synth = FakeSynthesizer()
+    seen: list[Path] = []
+
+    def nearly_full(folder: Path) -> int:
+        seen.append(folder)
+        return 5_000_000  # 5 MB free
+
+    with pytest.raises(OutputError, match="MB free but this programme") as err:
+        narrate_article(SAMPLE, output_dir=tmp_path / "out", synthesizer=synth, free_space=nearly_full)
+    assert err.value.exit_code == 4 and "free some space" in str(err.value)
+    assert synth.calls == [] and seen == [tmp_path / "out"]
+    assert list((tmp_path / "out").iterdir()) == []

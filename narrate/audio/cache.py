@@ -8,6 +8,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..errors import OutputError
 from ..models import WordTime
+from ..profile import parse_size
 from .synth import Voiced
 
 FORMAT_VERSION = 2
@@ -37,15 +39,43 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("narrate")) / "sentences"
 
 
+def work_dir(cache_dir: Path | str | None = None) -> Path:
+    """A folder for a batch job's files before they are sent back: in the cache folder, not in $TMPDIR."""
+    return (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / ".work"
+
+
+DEFAULT_MAX_BYTES = 2_000_000_000  # about 6 hours of 22 kHz speech as float32
+_STALE_TMP_S = 3600  # a temporary entry this old was left by a killed writer
+
+
+def cache_limit(explicit: int | None = None, profile_max: str = "") -> int:
+    """The cache's size limit: --cache-max, else $NARRATE_CACHE_MAX, else the profile's, else 2 GB."""
+    if explicit is not None:
+        return explicit
+    for text, where in ((os.environ.get("NARRATE_CACHE_MAX", ""), "NARRATE_CACHE_MAX"), (profile_max, "")):
+        if text:
+            try:
+                return parse_size(text)
+            except ValueError as exc:
+                if where:
+                    raise OutputError(f"{where}: {exc}") from None
+                raise
+    return DEFAULT_MAX_BYTES
+
+
 class SentenceCache:
     """Sentence clips keyed by everything that changes them; one file per entry, written atomically.
 
     Two processes may share the folder: an entry appears only by `os.replace` of a complete file, two
-    writers of one key write identical bytes, and a reader that loses a race with `clear` sees a miss.
+    writers of one key write identical bytes, and a reader that loses a race with `clear` or `prune`
+    sees a miss. The folder is kept under `max_bytes`: each hit marks its entry as used (its mtime),
+    and whenever a tenth of the limit has been written, the least recently used entries are removed.
     """
 
-    def __init__(self, directory: Path | str | None = None) -> None:
+    def __init__(self, directory: Path | str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.max_bytes = max_bytes
+        self._written = 0  # bytes put since the last prune
 
     @staticmethod
     def key(synth_identity: str, spoken: str) -> str:
@@ -79,6 +109,9 @@ class SentenceCache:
         if voiced is None:
             with contextlib.suppress(OSError):
                 path.unlink()
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: the last to be evicted (atime is often not kept)
         return voiced
 
     def put(self, key: str, samples: np.ndarray, words: Sequence[WordTime] = ()) -> None:
@@ -92,6 +125,9 @@ class SentenceCache:
         for attempt in range(3):
             try:
                 self._write(path, header, payload)
+                self._written += len(header) + len(payload)
+                if self._written > self.max_bytes // 10:
+                    self.prune()
                 return
             except FileNotFoundError:
                 # another process's `clear` removed the shard folder (or our temp file) under us: try again
@@ -139,6 +175,37 @@ class SentenceCache:
                 entries += p.suffix == _SUFFIX
         return entries, size
 
+    def prune(self, limit: int | None = None) -> tuple[int, int]:
+        """Remove least recently used entries until the folder is under 90 % of `limit` (default: max_bytes),
+        and temporary files killed writers left; returns (entries removed, bytes freed)."""
+        limit = self.max_bytes if limit is None else limit
+        self._written = 0
+        entries: list[tuple[float, int, Path]] = []
+        now = time.time()
+        removed = freed = 0
+        for p in self._entries():
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            if p.suffix == ".tmp":
+                if now - st.st_mtime > _STALE_TMP_S and _unlinked(p):
+                    freed += st.st_size
+                continue
+            entries.append((st.st_mtime, st.st_size, p))
+        total = sum(size for _, size, _ in entries)
+        if total <= limit:
+            return removed, freed
+        entries.sort()  # oldest use first
+        for _, size, p in entries:
+            if total <= 0.9 * limit:
+                break
+            if _unlinked(p):  # another process may have removed it first: then it is not ours to count
+                removed += 1
+                freed += size
+            total -= size
+        return removed, freed
+
     def clear(self) -> int:
         """Remove every entry (and stray temporary files); returns how many entries went."""
         removed = 0
@@ -157,6 +224,14 @@ class SentenceCache:
                 with contextlib.suppress(OSError):
                     sub.rmdir()  # only empty ones go; another process may be writing into it
         return removed
+
+
+def _unlinked(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def _decode(data: bytearray) -> Voiced | None:

@@ -35,14 +35,13 @@ class ClipSource:
         *,
         jobs: int = 1,
         progress: ClipProgress | None = None,
-        spool_dir: Path | None = None,
     ) -> None:
         self.synth = synth
         self.cache = cache
         self.jobs = jobs
         self.stats = SynthesisStats()
         self._progress = progress
-        self._spool = ClipSpool(spool_dir)
+        self._spool: ClipSpool | None = None
         self._clips: Generator[Voiced, None, None] | None = None
         self._words: list[tuple[WordTime, ...]] = []
         self._error: BaseException | None = None
@@ -68,8 +67,14 @@ class ClipSource:
     def cached(self) -> int:
         return self.stats.cached
 
-    def start(self, texts: Sequence[str], forked: Callable[[], None] | None = None) -> None:
-        """Name the sentences to come, in order. `forked`: called once no process will be forked any more."""
+    def start(
+        self, texts: Sequence[str], forked: Callable[[], None] | None = None, spool_dir: Path | None = None
+    ) -> None:
+        """Name the sentences to come, in order.
+
+        forked: called once no process will be forked any more. spool_dir: where the clips wait (an
+        unnamed file, gone with the process): beside the output, never a RAM-backed $TMPDIR by default.
+        """
         self._identify.join()
         if self._error is not None:
             raise self._error
@@ -79,6 +84,7 @@ class ClipSource:
                 # A failure here resurfaces from the first synthesize() call, which loads again.
                 self._loader = threading.Thread(target=_quietly(load), name="narrate-voice-load", daemon=True)
                 self._loader.start()
+        self._spool = ClipSpool(spool_dir)
         self._clips = synthesize_all(
             texts, self.synth, cache=self.cache, jobs=self.jobs, progress=self._progress, stats=self.stats,
             forked=forked,
@@ -92,7 +98,7 @@ class ClipSource:
 
     def length(self, index: int) -> int:
         """Samples in clip `index`, fetching (in order) up to it first if need be."""
-        if self._clips is None:
+        if self._clips is None or self._spool is None:
             raise RuntimeError("ClipSource.start() names the sentences first")
         while len(self._spool) <= index:
             voiced = next(self._clips)
@@ -110,6 +116,7 @@ class ClipSource:
     def read(self, index: int) -> np.ndarray:
         """Clip `index` (fetched first if need be)."""
         self.length(index)
+        assert self._spool is not None
         return self._spool.read(index)
 
     def close(self) -> None:
@@ -120,7 +127,8 @@ class ClipSource:
         self._identify.join()
         if self._loader is not None:
             self._loader.join()
-        self._spool.close()
+        if self._spool is not None:
+            self._spool.close()
 
     def __enter__(self) -> ClipSource:
         return self

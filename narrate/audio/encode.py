@@ -7,7 +7,6 @@ import os
 import queue
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,7 +19,7 @@ except ImportError:  # not on POSIX
 
 import numpy as np
 
-from ..atomic import ensure_folder, remove_stale_partials, writing
+from ..atomic import ensure_folder, partial_beside, remove_stale_partials, writing
 from ..errors import EncodeError
 from ..profile import Mp3Settings
 
@@ -80,10 +79,9 @@ def encode_stream(
     output = Path(output)
     ensure_folder(output.parent)  # fail before encoding, not after
     remove_stale_partials(output.parent)
-    # ffmpeg writes to the temp folder: a killed run leaves nothing in the output folder but,
-    # at worst, the few-millisecond final copy below, which the next run sweeps away
-    with tempfile.TemporaryDirectory(prefix="narrate-encode-") as work:
-        audio_path = Path(work) / "audio.mp3"
+    # ffmpeg writes beside the output (same file system as the final rename, and never a RAM-backed
+    # $TMPDIR), into a hidden partial named with host and pid that the next run sweeps if we are killed
+    with partial_beside(output) as audio_path:
         _run_encoder(blocks, rate, audio_path, fmt)
         tag = make_tag()
         with writing(output) as final_path:

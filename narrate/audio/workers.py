@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -125,8 +130,9 @@ def _in_process(
                 cache.put(key, clip.samples, clip.words)
         if cache is None and last_use[key] > number - 1:
             held[key] = clip
-        yield clip
+        # reported before the clip is handed on: the consumer may never ask past the last one
         report(number, len(texts))
+        yield clip
 
 
 def _in_pool(
@@ -151,7 +157,7 @@ def _in_pool(
         max_workers=workers,
         mp_context=process_context(),
         initializer=_worker_init,
-        initargs=(spec, None if cache is None else str(cache.directory)),
+        initargs=(os.getpid(), spec, cache),
     )
 
     def refill(upto: int) -> None:
@@ -185,8 +191,8 @@ def _in_pool(
                 else:
                     stats.cached += 1
             assert clip is not None
-            yield clip
             report(i + 1, total)
+            yield clip
     except BrokenProcessPool as exc:
         raise SynthesisError(
             f"a synthesis worker died ({exc}): the machine may be out of memory; try --jobs 1"
@@ -253,18 +259,44 @@ def process_context() -> multiprocessing.context.BaseContext:
 
 # --- inside a worker process ---------------------------------------------------------------------
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PARENT_CHECK_S = 1.0
+
+
+def follow_parent(parent: int) -> None:
+    """Make this worker process exit when `parent` dies, however it dies (SIGKILL included).
+
+    On Linux the kernel sends SIGTERM at the parent's death (prctl PR_SET_PDEATHSIG); everywhere, a
+    thread checks once a second that the parent is still ours. Ctrl-C reaches the whole process
+    group: the parent alone handles it (finishing the sentences in hand, then exiting), so the worker
+    ignores SIGINT, and a forked worker must not run the parent's SIGTERM handler either.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="narrate-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(_PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 _worker_synth: Synthesizer | None = None
 _worker_cache: SentenceCache | None = None
 
 
-def _worker_init(spec: Synthesizer, cache_dir: str | None) -> None:
+def _worker_init(parent: int, spec: Synthesizer, cache: SentenceCache | None) -> None:
     global _worker_synth, _worker_cache
-    # Ctrl-C reaches the whole process group: the parent alone handles it (finishing the sentences in
-    # hand, then exiting); a forked worker must not run the parent's SIGTERM handler either.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    follow_parent(parent)
     _worker_synth = spec
-    _worker_cache = SentenceCache(cache_dir) if cache_dir is not None else None
+    _worker_cache = cache
 
 
 def _worker_synthesize(text: str, key: str, number: int, total: int) -> Voiced:

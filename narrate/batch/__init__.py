@@ -2,7 +2,16 @@
 
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .plan import ARTICLE_SUFFIXES, ArticleFile, collect_inputs
-from .run import BatchInterrupted, BatchReport, EpisodeStatus, rebuild_feed, run_batch
+from .run import (
+    BatchInterrupted,
+    BatchReport,
+    EpisodeProgress,
+    EpisodeStatus,
+    EpisodeSurvey,
+    rebuild_feed,
+    run_batch,
+    survey,
+)
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -11,9 +20,12 @@ __all__ = [
     "BatchReport",
     "EpisodeJob",
     "EpisodeOutcome",
+    "EpisodeProgress",
     "EpisodeStatus",
+    "EpisodeSurvey",
     "collect_inputs",
     "rebuild_feed",
     "run_batch",
     "run_episode",
+    "survey",
 ]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audio.cache import SentenceCache
+from ..atomic import ensure_folder
+from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
 from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
-from ..pipeline import NarrationResult, episode_tags, narrate_script
+from ..pipeline import NarrationResult, ProgressCallback, episode_tags, narrate_script
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
 from ..text.article import article_from_source
@@ -42,6 +44,7 @@ class EpisodeJob:
     threads: int = 0  # ONNX threads for this job's voice (0: onnxruntime's default)
     cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
     use_cache: bool = True
+    cache_max: int = DEFAULT_MAX_BYTES
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
 
 
@@ -65,27 +68,31 @@ class EpisodeOutcome:
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
 
-def run_episode(job: EpisodeJob) -> EpisodeOutcome:
-    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch."""
+def run_episode(job: EpisodeJob, progress: ProgressCallback | None = None) -> EpisodeOutcome:
+    """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
+
+    progress: the pipeline's (stage, done, total) callback, for a caller in the same process.
+    """
     try:
-        return _narrate(job)
+        return _narrate(job, progress)
     except NarrateError as exc:
         return EpisodeOutcome(job.name, ok=False, error=str(exc))
     except Exception as exc:  # a bug or a library failure in one article must not sink the batch
         return EpisodeOutcome(job.name, ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _narrate(job: EpisodeJob) -> EpisodeOutcome:
+def _narrate(job: EpisodeJob, progress: ProgressCallback | None) -> EpisodeOutcome:
     article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
-    cache = SentenceCache(job.cache_dir) if job.use_cache else None
-    with _folder(job.output_dir) as folder:
+    cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
+    with _folder(job.output_dir, job.cache_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
-        with ClipSource(synth, cache, jobs=1) as clips:
+        synthesised = None if progress is None else functools.partial(progress, "synthesise")
+        with ClipSource(synth, cache, jobs=1, progress=synthesised) as clips:
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
-                script, target, job.profile, clips, cover=job.cover, previous=job.previous
+                script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
             )
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
         files = {"mp3": result.path.name, **{kind: path.name for kind, path in sidecars.items()}}
@@ -94,12 +101,15 @@ def _narrate(job: EpisodeJob) -> EpisodeOutcome:
 
 
 @contextlib.contextmanager
-def _folder(output_dir: str | None) -> Iterator[Path]:
+def _folder(output_dir: str | None, cache_dir: str | None) -> Iterator[Path]:
+    """Where the job writes: the output folder, or (files sent back) a folder beside its sentence cache."""
     if output_dir is not None:
         yield Path(output_dir)
         return
-    with tempfile.TemporaryDirectory(prefix="narrate-episode-") as work:
-        yield Path(work)
+    work = work_dir(cache_dir)
+    ensure_folder(work)
+    with tempfile.TemporaryDirectory(prefix="episode-", dir=work) as folder:
+        yield Path(folder)
 
 
 def _read_back(folder: Path, names: Iterable[str]) -> dict[str, bytes]:

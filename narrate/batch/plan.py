@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..audio.cache import DEFAULT_MAX_BYTES
 from ..audio.id3 import Cover, previous_tags
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
@@ -47,6 +48,7 @@ class BatchSettings:
     threads: int = 0
     cache_dir: str | None = None
     use_cache: bool = True
+    cache_max: int = DEFAULT_MAX_BYTES
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
 
 
@@ -136,6 +138,7 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         threads=settings.threads,
         cache_dir=settings.cache_dir,
         use_cache=settings.use_cache,
+        cache_max=settings.cache_max,
         synthesizer_factory=settings.synthesizer_factory,
     )
     return Planned(file, "todo", record=record, job=job)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..atomic import write_bytes_atomic
+from ..audio.cache import cache_limit
 from ..audio.id3 import read_cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..audio.workers import available_cores
@@ -26,6 +28,8 @@ from .plan import BatchSettings, Planned, collect_inputs, plan_batch
 State = Literal["queued", "working", "made", "unchanged", "failed"]
 BatchProgress = Callable[[str, State, str], None]
 """Called as (article, state, detail) whenever an article changes state."""
+EpisodeProgress = Callable[[str, str, int, int], None]
+"""Called as (article, stage, done, total) from inside an episode: the pipeline's progress, per article."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,17 @@ def run_batch(
     force: bool = False,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    cache_max: int | None = None,
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
+    episode_progress: EpisodeProgress | None = None,
 ) -> BatchReport:
-    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed."""
+    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
+
+    episode_progress: sentence-level progress inside each episode; the episodes then run one after
+    another in this process (an executor given too must run them in this process).
+    """
     report = progress or _ignore
     folder = Path(output_dir)
     loaded = load_profile(profile)
@@ -99,8 +109,15 @@ def run_batch(
     if not files and not missing:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
-    settings = _settings(loaded.with_voice(voice, speed, speaker), lexicon, force, folder, workers, cache_dir,
-                         use_cache, synthesizer_factory)  # fmt: skip
+    settings = _settings(
+        loaded.with_voice(voice, speed, speaker),
+        lexicon,
+        force,
+        folder,
+        workers,
+        cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
+        factory=synthesizer_factory,
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -113,14 +130,84 @@ def run_batch(
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
-        runner = executor or (InlineExecutor() if workers == 1 else ProcessExecutor(workers))
+        inline = workers == 1 or episode_progress is not None
+        runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
         try:
-            synthesised = _run(runner, todo, manifest, results, report)
+            synthesised = _run(runner, todo, manifest, results, report, episode_progress)
         except (KeyboardInterrupt, Terminated) as stop:
             partial = _finish(folder, loaded, base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
             raise BatchInterrupted(partial, unfinished, stop) from None
         return _finish(folder, loaded, base_url, manifest, results, synthesised)
+
+
+SurveyState = Literal["new", "made", "changed", "failed"]
+
+
+@dataclass(frozen=True)
+class EpisodeSurvey:
+    """An article's episode as the output folder holds it now: decided as `run_batch` would, making nothing.
+
+    state: new (never made), made (up to date with the article and every setting), changed (made, but
+    the article, profile, lexicon or voice changed since, or a file is missing), failed (the article
+    cannot be read, or the last attempt failed; `error` says why). files: kind -> file name in the folder.
+    """
+
+    path: Path
+    name: str  # as the user gave it
+    state: SurveyState
+    title: str = ""
+    error: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    chapters: int = 0
+
+
+def survey(
+    inputs: Sequence[str | Path],
+    output_dir: str | Path = "output",
+    *,
+    profile: str | Path | None = None,
+    lexicon: str | Path | None = None,
+    voice: str | None = None,
+    speed: float | None = None,
+    speaker: int | str | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
+) -> list[EpisodeSurvey]:
+    """Each article's episode state in `output_dir`: the batch's own plan, with nothing saved or made."""
+    folder = Path(output_dir)
+    loaded = load_profile(profile).with_voice(voice, speed, speaker)
+    files, _ = collect_inputs(inputs)
+    settings = _settings(
+        loaded, lexicon, False, folder, 1, cache=(None, True, None), factory=synthesizer_factory
+    )
+    manifest = Manifest.load(folder) if folder.is_dir() else Manifest(folder)
+    found: list[EpisodeSurvey] = []
+    for plan in plan_batch(files, manifest, settings):  # claims records in memory only: nothing is saved
+        record = plan.record
+        if record is None:
+            found.append(EpisodeSurvey(plan.file.path, plan.file.name, "failed", error=plan.message))
+            continue
+        state: SurveyState = "new"
+        if plan.state == "unchanged":
+            state = "made"
+        elif record.error:
+            state = "failed"
+        elif record.status == "done":
+            state = "changed"
+        found.append(
+            EpisodeSurvey(
+                plan.file.path,
+                plan.file.name,
+                state,
+                title=record.title,
+                error=record.error if state == "failed" else "",
+                files=dict(record.files),
+                seconds=record.seconds,
+                chapters=record.chapters,
+            )
+        )
+    return found
 
 
 def _settings(
@@ -129,11 +216,11 @@ def _settings(
     force: bool,
     folder: Path,
     workers: int,
-    cache_dir: str | Path | None,
-    use_cache: bool,
+    cache: tuple[str | None, bool, int | None],
     factory: SynthesizerFactory,
 ) -> BatchSettings:
-    """Everything the episodes share, checked before any work: profile, lexicon, cover, voice."""
+    """What the episodes share, checked before any work: profile (voice in effect), lexicon, cover, voice."""
+    cache_dir, use_cache, cache_max = cache
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
@@ -142,8 +229,9 @@ def _settings(
         force=force,
         output_dir=str(folder),
         threads=max(1, available_cores() // workers),
-        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
+        cache_dir=cache_dir,
         use_cache=use_cache,
+        cache_max=cache_limit(cache_max, profile.cache.max_size),
         synthesizer_factory=factory,
     )
 
@@ -173,14 +261,22 @@ def _run(
     manifest: Manifest,
     results: dict[str, EpisodeStatus],
     report: BatchProgress,
+    episode_progress: EpisodeProgress | None = None,
 ) -> int:
     """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
     records = {p.file.name: p.record for p in todo if p.record is not None}
     jobs = [p.job for p in todo if p.job is not None]
     synthesised = 0
     finished: set[str] = set()
+    run: Callable[[EpisodeJob], EpisodeOutcome] = run_episode
+    if episode_progress is not None:
+        tell = episode_progress
+
+        def run(job: EpisodeJob) -> EpisodeOutcome:
+            return run_episode(job, functools.partial(tell, job.name))
+
     try:
-        for job, outcome in runner.map(run_episode, jobs, started=lambda j: report(j.name, "working", "")):
+        for job, outcome in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
             finished.add(job.name)
             results[job.name] = _record(manifest, records[job.name], job, outcome)
             manifest.save()

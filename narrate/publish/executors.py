@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Protocol, TypeVar
 
-from ..audio.workers import process_context
+from ..audio.workers import follow_parent, process_context
 
 _J = TypeVar("_J")
 _R = TypeVar("_R")
@@ -49,7 +50,13 @@ class ProcessExecutor:
         waiting.reverse()
         running: dict[Future[_R], _J] = {}
         # Hand out only as many jobs as there are workers, so `started` is true when it is called.
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=process_context()) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=process_context(),
+            initializer=follow_parent,  # a killed batch leaves no worker (or its ffmpeg) behind
+            initargs=(os.getpid(),),
+        )
+        with pool:
             try:
                 while waiting or running:
                     while waiting and len(running) < self.workers:

@@ -461,94 +461,109 @@ _NO_RULES = CleanRules()
 def clean_text(text: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:
     """Title, author, date and body blocks of a pasted article, scraped or already clean."""
     compiled = _compile(rules)
-    raw = _normalise(text if isinstance(text, str) else str(text))
-    header, start = _header(raw)
-    title = header.get("title") or None
-    standfirst = None
-    author = header.get("author") or None
-    date = find_date(header["date"]) if header.get("date") else None
-    if "by" in header:
-        by = byline(header["by"])
-        if by:
-            author = author or by[0]
-            date = date or by[1]
+    page = _read_page(_normalise(text if isinstance(text, str) else str(text)))
+    _classify(page.items, compiled)
+    _find_metadata(page)
+    page.chrome_seen = any(it.kind != _BODY for it in page.items)
+    counts = Counter(_key(it.text) for it in page.items)
+    glued_title = _glued_title(page, compiled, counts)
+    _drop_cards(page.items, compiled)
+    title_index = _take_title(page, counts, glued_title) if page.title is None else None
+    title_key = _key(page.title) if page.title else None
+    if title_key:
+        for it in page.items:
+            if it.kind == _BODY and _is_title_echo(it.text, title_key, compiled):
+                it.kind = _DROP
+        page.chrome_seen = page.chrome_seen or counts[title_key] > 1
+    if title_index is not None and page.chrome_seen:
+        page.standfirst = _standfirst(page.items, title_index)
+    tail_name = _trailing_author(page.raw, page.items, title_key) if page.items and page.chrome_seen else None
+    if tail_name:
+        page.items[-1].kind = _DROP
+        page.author = page.author or tail_name
+    blocks = _blocks(page.items)
+    if page.chrome_seen and blocks:
+        blocks[-1] = _end_cleanly(blocks[-1])
+    if page.title is None and blocks and len(blocks[0]) <= _TITLE_MAX:
+        page.title, blocks = blocks[0], blocks[1:]
+    return CleanedArticle(page.title, page.author, page.date, tuple(blocks), page.standfirst)
 
-    items: list[_Line] = []
+
+@dataclass
+class _Page:
+    """A page being cleaned: its lines, what each one is, and the metadata found so far."""
+
+    raw: list[str]
+    items: list[_Line]
+    title: str | None = None
+    author: str | None = None
+    date: dt.date | None = None
+    standfirst: str | None = None
+    chrome_seen: bool = False
+
+
+def _read_page(raw: list[str]) -> _Page:
+    """Leading header lines into metadata; the rest into lines grouped by the blank lines between them."""
+    header, start = _header(raw)
+    page = _Page(raw, [], header.get("title") or None, header.get("author") or None)
+    page.date = find_date(header["date"]) if header.get("date") else None
+    if "by" in header and (by := byline(header["by"])):
+        page.author = page.author or by[0]
+        page.date = page.date or by[1]
     group = 0
     for line in raw[start:]:
         if not line:
             group += 1
         else:
-            items.append(_Line(line, group))
+            page.items.append(_Line(line, group))
+    return page
 
-    _classify(items, compiled)
-    # Metadata lines count wherever the page put them, except inside a related-article card.
-    in_card = _card_shadow(items)
-    for it, shadowed in zip(items, in_card, strict=True):
+
+def _find_metadata(page: _Page) -> None:
+    """Datelines, bylines and header lines count wherever the page put them, except inside a card."""
+    for it, shadowed in zip(page.items, _card_shadow(page.items), strict=True):
         if shadowed:
             continue
-        if date is None:
-            date = dateline(it.text)
-        if author is None:
-            by = byline(it.text)
-            if by:
-                author = by[0]
-                date = date or by[1]
+        if page.date is None:
+            page.date = dateline(it.text)
+        if page.author is None and (by := byline(it.text)):
+            page.author = by[0]
+            page.date = page.date or by[1]
         if (m := _HEADER.match(it.text)) and m["key"].lower() != "title":
             if m["key"].lower() == "date":
-                date = date or find_date(m["value"])
+                page.date = page.date or find_date(m["value"])
             else:
-                author = author or m["value"].strip() or None
+                page.author = page.author or m["value"].strip() or None
 
-    chrome_seen = any(it.kind != _BODY for it in items)
-    counts = Counter(_key(it.text) for it in items)
 
-    glued_title = None
-    for it in items:
+def _glued_title(page: _Page, compiled: _Compiled, counts: Counter[str]) -> str | None:
+    """A headline glued to the site's name ('DiscoverByline Times…'); such chrome lines are dropped."""
+    glued = None
+    for it in page.items:
         rest = _site_prefix(it.text, compiled.sites)
         if rest is not None and (_GLUED_DISCOVER.match(it.text) or it.kind == _BODY):
             if rest and counts[_key(rest)] >= 1 and _key(rest) != _key(it.text):
-                glued_title = glued_title or rest
+                glued = glued or rest
             if _GLUED_DISCOVER.match(it.text) or not rest:
                 it.kind = _DROP
-                chrome_seen = True
+                page.chrome_seen = True
+    return glued
 
-    _drop_cards(items, compiled)
-    title_index: int | None = None
 
-    if title is None:
-        idx = _choose_title(items, counts, chrome_seen)
-        if glued_title and any(_key(it.text) == _key(glued_title) for it in items if it.kind == _BODY):
-            glued_key = _key(glued_title)
-            idx = next(i for i, it in enumerate(items) if it.kind == _BODY and _key(it.text) == glued_key)
-        title_index = idx
-        if idx is not None:
-            title = items[idx].text
-            for it in items[:idx]:
-                if it.kind == _BODY:
-                    it.kind = _DROP  # breadcrumbs and section labels above the headline
-                    chrome_seen = True
-
-    title_key = _key(title) if title else None
-    if title_key:
-        for it in items:
-            if it.kind == _BODY and _is_title_echo(it.text, title_key, compiled):
-                it.kind = _DROP
-    chrome_seen = chrome_seen or counts[title_key] > 1 if title_key else chrome_seen
-    if title_index is not None and chrome_seen:
-        standfirst = _standfirst(items, title_index)
-
-    tail_name = _trailing_author(raw, items, title_key) if items and chrome_seen else None
-    if tail_name:
-        items[-1].kind = _DROP
-        author = author or tail_name
-
-    blocks = _blocks(items)
-    if chrome_seen and blocks:
-        blocks[-1] = _end_cleanly(blocks[-1])
-    if title is None and blocks and len(blocks[0]) <= _TITLE_MAX:
-        title, blocks = blocks[0], blocks[1:]
-    return CleanedArticle(title=title, author=author, date=date, blocks=tuple(blocks), standfirst=standfirst)
+def _take_title(page: _Page, counts: Counter[str], glued_title: str | None) -> int | None:
+    """Choose the headline line (the glued one when present); drop breadcrumbs above it; its index."""
+    items = page.items
+    idx = _choose_title(items, counts, page.chrome_seen)
+    if glued_title and any(_key(it.text) == _key(glued_title) for it in items if it.kind == _BODY):
+        glued_key = _key(glued_title)
+        idx = next(i for i, it in enumerate(items) if it.kind == _BODY and _key(it.text) == glued_key)
+    if idx is not None:
+        page.title = items[idx].text
+        for it in items[:idx]:
+            if it.kind == _BODY:
+                it.kind = _DROP  # breadcrumbs and section labels above the headline
+                page.chrome_seen = True
+    return idx
 
 
 def clean_html(html: str, rules: CleanRules = _NO_RULES) -> CleanedArticle:

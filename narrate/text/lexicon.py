@@ -94,16 +94,23 @@ class Lexicon:
         """Replace every whole-word match, longest phrase first."""
         return self.substitute(text, lambda spoken: spoken)
 
+    def matches(self, text: str) -> list[tuple[str, str]]:
+        """The (written, spoken) pairs `apply` would replace in `text`, in order of appearance."""
+        if self._pattern is None:
+            return []
+        found = self._pattern.finditer(text.translate(_QUOTES))
+        return [(m.group(0), self._spoken(m.group(0))) for m in found]
+
+    def _spoken(self, written: str) -> str:
+        spoken = self.entries.get(written)
+        return spoken if spoken is not None else self._folded.get(written.lower(), written)
+
     def substitute(self, text: str, wrap: Callable[[str], str]) -> str:
         """Like apply, passing each replacement through `wrap` (speech uses it to protect them)."""
         if self._pattern is None:
             return text
 
         def replace(match: re.Match[str]) -> str:
-            written = match.group(0)
-            spoken = self.entries.get(written)
-            if spoken is None:
-                spoken = self._folded.get(written.lower(), written)
-            return wrap(spoken)
+            return wrap(self._spoken(match.group(0)))
 
         return self._pattern.sub(replace, text)

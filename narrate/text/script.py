@@ -21,9 +21,10 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
     rules = speech_rules(profile, lexicon)
     limit = profile.speech.chunk_limit
     dropped: dict[str, int] = {}
+    notes: list[str] = []  # speech rules that failed, sentence by sentence
 
     def paragraph(text: str) -> Paragraph:
-        return Paragraph(_sentences(text, rules, limit, dropped))
+        return Paragraph(_sentences(text, rules, limit, dropped, notes))
 
     body: list[Chapter] = []
     for number, section in enumerate(article.sections):
@@ -57,10 +58,10 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
         )
         if c is not None
     ]
-    warnings: tuple[str, ...] = ()
+    warnings = tuple(notes)
     if dropped:
         count = sum(dropped.values())
-        warnings = (f"left out {count} characters the English voice cannot say ({_scripts(dropped)})",)
+        warnings += (f"left out {count} characters the English voice cannot say ({_scripts(dropped)})",)
     return Script(
         title=article.title,
         author=article.author,
@@ -89,10 +90,12 @@ def _as_statement(paragraph: Paragraph) -> Paragraph:
     )
 
 
-def _sentences(text: str, rules: SpeechRules, limit: int, dropped: dict[str, int]) -> tuple[Sentence, ...]:
+def _sentences(
+    text: str, rules: SpeechRules, limit: int, dropped: dict[str, int], notes: list[str]
+) -> tuple[Sentence, ...]:
     out = []
     for written in split_paragraph(text, limit):
-        spoken = _sayable(speak(written, rules), dropped)
+        spoken = _sayable(speak(written, rules, warn=notes.append), dropped)
         if re.search(r"[A-Za-z0-9]", spoken):
             out.append(Sentence(written, spoken))
     return tuple(out)

@@ -1,0 +1,444 @@
+"""The studio's state behind the HTTP edge: the folder, the loaded voice, the sentence cache, the lexicon."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from ..audio.cache import SentenceCache, cache_limit
+from ..audio.clips import ClipSource
+from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
+from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
+from ..errors import InputError, NarrateError
+from ..models import Script
+from ..pipeline import load_script
+from ..preview import Selection, numbered_paragraphs, say_script, select_part, stream_blocks
+from ..profile import Profile, VoiceSettings, load_profile
+from ..publish.sidecars import sidecar_paths
+from ..text.lexicon import Lexicon
+from . import lexicon_file
+from .render import Renderer
+
+LEXICON_NAME = "lexicon.toml"
+OUTPUT_NAME = "output"
+TRANSCRIPT_SUFFIX = ".transcript.json"  # Podcasting 2.0 JSON transcript, one segment a word (issue 13)
+MAX_SAY_CHARS = 2000
+_WARM_UP = "Ready."
+
+
+class NotFound(NarrateError):
+    """A path or name in a request that is not one of the studio's articles or files (HTTP 404)."""
+
+
+class SharedVoice:
+    """One synthesiser, loaded once, shared by previews and renders: one sentence at a time."""
+
+    def __init__(self, synth: Synthesizer) -> None:
+        self._synth = synth
+        self._lock = threading.Lock()
+        self._loaded = False
+
+    @property
+    def rate(self) -> int:
+        return self._synth.rate
+
+    def identity(self) -> str:
+        return self._synth.identity()
+
+    def load(self) -> None:
+        if self._loaded:  # a preview's loader thread must not wait for a render's sentence
+            return
+        load = getattr(self._synth, "load", None)
+        with self._lock:
+            if callable(load):
+                load()
+            self._loaded = True
+
+    def synthesize(self, text: str) -> np.ndarray:
+        # espeak-ng (inside Piper) keeps global state: two sentences must not be phonemised at once
+        with self._lock:
+            return self._synth.synthesize(text)
+
+
+@dataclass(frozen=True)
+class StudioOptions:
+    """What `narrate studio` was started with (paths as given; the studio resolves them)."""
+
+    path: Path
+    profile: Path | None = None
+    lexicon: Path | None = None  # the file "save" writes to; default: lexicon.toml in the folder
+    voice: str | None = None
+    speed: float | None = None
+    speaker: int | str | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    cache_max: int | None = None
+    output_dir: Path | None = None  # default: output/ in the folder
+
+
+class Studio:
+    """Everything the page can ask for, as plain values; the HTTP edge only translates."""
+
+    def __init__(
+        self, options: StudioOptions, synthesizer_factory: SynthesizerFactory = piper_synthesizer
+    ) -> None:
+        target = Path(options.path).resolve()
+        if not target.exists():
+            raise InputError(f"{options.path} not found: pass an article or a folder of articles")
+        self.single = target if target.is_file() else None
+        if self.single is not None and self.single.suffix.lower() not in ARTICLE_SUFFIXES:
+            raise InputError(f"{options.path} is not an article: pass a .txt, .md or .html file, or a folder")
+        self.root = target.parent if self.single is not None else target
+        self.output = Path(options.output_dir).resolve() if options.output_dir else self.root / OUTPUT_NAME
+        self.options = options
+        self.profile_path = Path(options.profile).resolve() if options.profile else None
+        self.profile: Profile = load_profile(self.profile_path).with_voice(
+            options.voice, options.speed, options.speaker
+        )
+        self.lexicon_path = Path(options.lexicon).resolve() if options.lexicon else self.root / LEXICON_NAME
+        self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
+        limit = cache_limit(options.cache_max, self.profile.cache.max_size)
+        self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
+        self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
+        self._lexicon_lock = threading.Lock()
+        self.renders = Renderer(self._run_batch)
+        if self.lexicon_path.exists():
+            self.lexicon()  # a broken lexicon file fails at start, with its one-line message
+
+    # --- start-up ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the voice and speak one throwaway word, so the first preview does not pay for either."""
+        self.voice.load()
+        self.voice.synthesize(_WARM_UP)
+
+    # --- articles and paths -----------------------------------------------------------------------
+
+    def article(self, name: object) -> Path:
+        """The article file for a path relative to the folder; anything else (../, absolute) is NotFound."""
+        if not isinstance(name, str) or not name or "\\" in name or "\x00" in name or len(name) > 1000:
+            raise NotFound("no such article in this folder")
+        rel = PurePosixPath(name)
+        if rel.is_absolute() or ".." in rel.parts or any(part.startswith(".") for part in rel.parts):
+            raise NotFound(f"no article {name!r} in this folder")
+        path = (self.root / rel).resolve()
+        allowed = path == self.single if self.single is not None else self._inside(path)
+        if not allowed or path.suffix.lower() not in ARTICLE_SUFFIXES or not path.is_file():
+            raise NotFound(f"no article {name!r} in this folder")
+        return path
+
+    def _inside(self, path: Path) -> bool:
+        return path.is_relative_to(self.root) and not path.is_relative_to(self.output)
+
+    def name(self, path: Path) -> str:
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def article_paths(self) -> list[Path]:
+        if self.single is not None:
+            return [self.single]
+        found, _ = collect_inputs([self.root])
+        return [f.path.resolve() for f in found if self._inside(f.path.resolve())]
+
+    def articles(self) -> dict[str, Any]:
+        """The folder view: every article with its episode's state, and the feed when there is one."""
+        rows = [self._survey_row(s) for s in self._survey(self.article_paths())]
+        feed = self.output / "feed.xml"
+        return {
+            "folder": self.root.name,
+            "single": self.single is not None,
+            "articles": rows,
+            "feed": "/files/feed.xml" if feed.is_file() else None,
+            "lexicon": self._lexicon_name(),
+        }
+
+    def _survey(self, paths: list[Path]) -> list[EpisodeSurvey]:
+        lexicon = self.lexicon_path if self.lexicon_path.is_file() else None
+        return survey(
+            paths,
+            self.output,
+            profile=self.profile_path,
+            lexicon=lexicon,
+            voice=self.options.voice,
+            speed=self.options.speed,
+            speaker=self.options.speaker,
+            synthesizer_factory=self.shared_factory,
+        )
+
+    def _survey_row(self, found: EpisodeSurvey) -> dict[str, Any]:
+        return {
+            "path": self.name(found.path),
+            "title": found.title,
+            "state": found.state,
+            "error": found.error or None,
+            "seconds": round(found.seconds, 3),
+            "chapters": found.chapters,
+            "mp3": f"/files/{found.files['mp3']}" if "mp3" in found.files else None,
+        }
+
+    def shared_factory(self, settings: VoiceSettings, threads: int = 0) -> Synthesizer:
+        """A SynthesizerFactory that hands out the loaded voice (built for these very settings)."""
+        return self.voice
+
+    # --- the script -------------------------------------------------------------------------------
+
+    def lexicon(self) -> Lexicon | None:
+        """The lexicon file in use, when it exists (the profile's [lexicon] applies under it)."""
+        return Lexicon.load(self.lexicon_path) if self.lexicon_path.is_file() else None
+
+    def script(self, name: object) -> Script:
+        path = self.article(name)
+        stamp = (_stamp(path), _stamp(self.lexicon_path))
+        cached = self._scripts.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        script = load_script(path, self.profile, self.lexicon())
+        self._scripts[path] = (stamp, script)
+        return script
+
+    def script_json(self, name: object) -> dict[str, Any]:
+        """The script as `narrate script` numbers it, with the lexicon's substitutions in each sentence."""
+        script = self.script(name)
+        merged = Lexicon(self.profile.lexicon)
+        file_lexicon = self.lexicon()
+        if file_lexicon is not None:
+            merged = merged.merged(file_lexicon)
+        chapters: list[dict[str, Any]] = []
+        for item in numbered_paragraphs(script):
+            chapter = script.chapters[item.chapter - 1]
+            if len(chapters) < item.chapter:
+                chapters.append(
+                    {"number": item.chapter, "title": chapter.title, "kind": chapter.kind, "paragraphs": []}
+                )
+            heading = chapter.has_heading and item.paragraph is chapter.paragraphs[0]
+            sentences = [
+                {
+                    "text": s.text,
+                    "spoken": s.spoken,
+                    "lexicon": [{"written": w, "spoken": sp} for w, sp in merged.matches(s.text)],
+                }
+                for s in item.paragraph.sentences
+            ]
+            chapters[-1]["paragraphs"].append(
+                {"number": item.number, "heading": heading, "sentences": sentences}
+            )
+        return {
+            "path": self.name(self.article(name)),
+            "title": script.title,
+            "author": script.author,
+            "date": script.date.isoformat() if script.date else None,
+            "warnings": list(script.warnings),
+            "chapters": chapters,
+        }
+
+    # --- hearing a part ---------------------------------------------------------------------------
+
+    def part(
+        self, name: object, paragraph: int | None = None, chapter: int | None = None, find: str | None = None
+    ) -> Selection:
+        return select_part(self.script(name), paragraph=paragraph, chapter=chapter, find=find)
+
+    def line(self, text: object, word: object = None, spoken: object = None) -> Script:
+        """A typed line through the speech rules; `word` = `spoken` is tried on top of the lexicon unsaved."""
+        if not isinstance(text, str) or not text.strip():
+            raise InputError('nothing to say: give the words in "text"')
+        if len(text) > MAX_SAY_CHARS:
+            raise InputError(f"too long to say at once ({len(text)} characters): at most {MAX_SAY_CHARS}")
+        lexicon = self.lexicon()
+        if word is not None or spoken is not None:
+            key, value = lexicon_file.check_entry(word, spoken)
+            trial = Lexicon({key: value})
+            lexicon = lexicon.merged(trial) if lexicon is not None else trial
+        return say_script(text, self.profile, lexicon)
+
+    def audio(self, script: Script) -> Iterator[np.ndarray]:
+        """The part's audio blocks as they are made (the first sentence first); InputError when empty."""
+        source = ClipSource(self.voice, self.cache)
+        try:
+            blocks = stream_blocks(script, self.profile, source)
+        except BaseException:
+            source.close()
+            raise
+        return _closing(blocks, source)
+
+    # --- the lexicon file -------------------------------------------------------------------------
+
+    def _lexicon_name(self) -> str:
+        try:
+            return self.lexicon_path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(self.lexicon_path)
+
+    def lexicon_json(self) -> dict[str, Any]:
+        lexicon = self.lexicon()
+        return {
+            "file": self._lexicon_name(),
+            "exists": lexicon is not None,
+            "entries": dict(lexicon.entries) if lexicon is not None else {},
+            "profile": dict(self.profile.lexicon),
+        }
+
+    def save_entry(self, word: object, spoken: object) -> dict[str, Any]:
+        with self._lexicon_lock:
+            key, value = lexicon_file.check_entry(word, spoken)
+            lexicon_file.set_entry(self.lexicon_path, key, value)
+        return self.lexicon_json()
+
+    def remove_entry(self, word: object) -> dict[str, Any]:
+        if not isinstance(word, str) or not word.strip():
+            raise InputError('say which entry to remove: "word"')
+        with self._lexicon_lock:
+            if lexicon_file.remove_entry(self.lexicon_path, word) is None:
+                raise NotFound(f"{word!r} is not in {self._lexicon_name()}")
+        return self.lexicon_json()
+
+    # --- rendering and the episode ----------------------------------------------------------------
+
+    def render(self, names: object) -> dict[str, Any]:
+        """Start rendering the named articles (None: every one not made); returns the job's first state."""
+        if names is None:
+            paths = [s.path for s in self._survey(self.article_paths()) if s.state != "made"]
+            if not paths:
+                raise InputError("every episode is up to date: nothing to render")
+        elif isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+            paths = [self.article(n) for n in names]
+        else:
+            raise InputError('say what to render: "paths": ["article.md", ...], or nothing for all changed')
+        return self.renders.start([self.name(p) for p in paths], paths)
+
+    def _run_batch(self, paths: list[Path], progress: Any, episode_progress: Any) -> Any:
+        from ..batch import run_batch
+
+        return run_batch(
+            paths,
+            self.output,
+            profile=self.profile_path,
+            lexicon=self.lexicon_path if self.lexicon_path.is_file() else None,
+            voice=self.options.voice,
+            speed=self.options.speed,
+            speaker=self.options.speaker,
+            jobs=1,
+            cache_dir=self.options.cache_dir,
+            use_cache=self.options.use_cache,
+            cache_max=self.options.cache_max,
+            progress=lambda article, state, detail: progress(self.name(Path(article)), state, detail),
+            episode_progress=lambda article, stage, done, total: episode_progress(
+                self.name(Path(article)), stage, done, total
+            ),
+            synthesizer_factory=self.shared_factory,
+        )
+
+    def episode(self, name: object) -> dict[str, Any]:
+        """The article's episode: state, files, chapters, sentence cues and (when made) word timings."""
+        path = self.article(name)
+        found = self._survey([path])[0]
+        info: dict[str, Any] = {
+            "path": self.name(path),
+            **self._survey_row(found),
+            "files": {},
+            "chapters": [],
+            "cues": [],
+            "words": None,
+        }
+        mp3 = found.files.get("mp3")
+        if not mp3 or not (self.output / mp3).is_file():
+            info["mp3"] = None
+            return info
+        sidecars = sidecar_paths(self.output / mp3)
+        words = self.output / (Path(mp3).stem + TRANSCRIPT_SUFFIX)
+        files = {"mp3": self.output / mp3, **sidecars, "transcript": words}
+        info["files"] = {kind: f"/files/{p.name}" for kind, p in files.items() if p.is_file()}
+        info["made"] = (self.output / mp3).stat().st_mtime_ns  # changes whenever the MP3 is remade
+        info["chapters"] = _read_chapters(sidecars["chapters"])
+        info["cues"] = _read_vtt(sidecars["vtt"])
+        info["words"] = _read_words(words)
+        return info
+
+    def file(self, name: str) -> Path:
+        """A file of the output folder by its plain name (an episode, a sidecar, the feed)."""
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}", name or ""):
+            raise NotFound(f"no file {name!r}")
+        path = (self.output / name).resolve()
+        if path.parent != self.output or not path.is_file() or path.name.endswith(".partial"):
+            raise NotFound(f"no file {name!r}")
+        return path
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _closing(blocks: Iterator[np.ndarray], source: ClipSource) -> Iterator[np.ndarray]:
+    try:
+        yield from blocks
+    finally:
+        source.close()
+
+
+def _read_chapters(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            {"title": str(c["title"]), "start": float(c["startTime"]), "end": float(c.get("endTime", 0))}
+            for c in data["chapters"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+_VTT_TIME = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3})")
+
+
+def _vtt_seconds(text: str) -> float:
+    m = _VTT_TIME.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(text)
+    h, mnt, s, ms = (int(g) for g in m.groups())
+    return h * 3600 + mnt * 60 + s + ms / 1000
+
+
+def _read_vtt(path: Path) -> list[dict[str, Any]]:
+    """Sentence cues (start, end in seconds, text) from a WebVTT transcript."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    cues: list[dict[str, Any]] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.strip().splitlines()
+        for i, line in enumerate(lines):
+            if "-->" in line:
+                start, _, end = line.partition("-->")
+                try:
+                    times = _vtt_seconds(start), _vtt_seconds(end.split()[0])
+                except (ValueError, IndexError):
+                    break
+                body = " ".join(lines[i + 1 :])
+                body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                cues.append({"start": times[0], "end": times[1], "text": body})
+                break
+    return cues
+
+
+def _read_words(path: Path) -> list[dict[str, Any]] | None:
+    """Word timings from a Podcasting 2.0 JSON transcript ({segments: [{startTime, endTime, body}]})."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            {"start": float(s["startTime"]), "end": float(s["endTime"]), "word": str(s["body"])}
+            for s in data["segments"]
+        ]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

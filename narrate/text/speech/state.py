@@ -1,0 +1,59 @@
+"""Placeholders that protect finished speech from later rules, and the state a sentence carries."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .core import SpeechRules
+
+# --------------------------------------------------------------------------- state & placeholders
+
+OPEN = "\ue000"  # placeholder holding words (lexicon, URL, acronym ...)
+OPEN_NUM = "\ue002"  # placeholder holding a spoken number: ranges join these with "to"
+CLOSE = "\ue001"
+WS = re.compile(r"\s+")
+# Where a dot belongs to an abbreviation, swallow it, unless it also ends the sentence.
+ABBR_DOT = r"(?:\.(?![\s\"')\]]*$))?"
+_DIGIT0 = 0xE100  # placeholder index digits, base 256, in the private-use area
+PH = re.compile("[\ue000\ue002]([\ue100-\ue1ff]+)\ue001")
+NUM_PH = "\ue002[\ue100-\ue1ff]+\ue001"
+
+
+class State:
+    def __init__(self, rules: SpeechRules) -> None:
+        self.rules = rules
+        self.us = rules.locale.replace("_", "-").lower().startswith("en-us")
+        self.saved: list[str] = []
+        self.terminal = ""
+        self.shouting = False
+
+    def keep(self, spoken: str, numeric: bool = False) -> str:
+        """Park finished speech behind a placeholder."""
+        index = len(self.saved)
+        self.saved.append(spoken)
+        digits = ""
+        while True:
+            digits = chr(_DIGIT0 + index % 256) + digits
+            index //= 256
+            if not index:
+                break
+        return (OPEN_NUM if numeric else OPEN) + digits + CLOSE
+
+    def num(self, spoken: str) -> str:
+        return self.keep(spoken, numeric=True)
+
+    def index(self, digits: str) -> int:
+        index = 0
+        for ch in digits:
+            index = index * 256 + ord(ch) - _DIGIT0
+        return index
+
+    def unkeep(self, digits: str) -> str:
+        return self.saved[self.index(digits)]
+
+
+def fallback(text: object) -> str:
+    words = re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", str(text))
+    return " ".join(words)
