@@ -93,6 +93,15 @@ def test_a_single_misheard_word_is_not_a_flag() -> None:
     assert _check(heard).ok
 
 
+def test_three_words_heard_as_three_others_are_a_mishearing_but_three_lost_are_not() -> None:
+    heard = [_words(s) for s in SENTENCES]
+    heard[2] = ["readers", "said", "they", "wood", "mist", "a", "quiet", "rooms"]
+    assert _check(heard).ok  # "would miss the" heard as three other words: the recogniser, not the audio
+    heard[2] = ["readers", "said", "they", "quiet", "rooms"]
+    (flag,) = _check(heard).flags
+    assert (flag.kind, flag.sentence, flag.missing) == ("garbled", 3, ("would", "miss", "the"))
+
+
 def test_a_sentence_replaced_by_silence() -> None:
     report = _check([_words(SENTENCES[0]), _words(SENTENCES[1]), 2.5, _words(SENTENCES[3])])
     (flag,) = report.flags
@@ -367,3 +376,24 @@ def test_cli_says_ok_on_a_clean_episode(real_episodes, capsys: pytest.CaptureFix
     assert cli.main(["check", str(article), "--mp3", str(result.path)]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith(str(result.path)) and " ok " in line
+
+
+def test_narrate_check_and_batch_check_report_in_their_summaries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = ROOT / "examples" / "night-buses.md"
+    fake = FakeSynthesizer()  # tones: nothing to hear, so every sentence is flagged
+    narrate = [str(article), "-o", str(tmp_path / "a.mp3"), "-q", "--check"]
+    code = cli.main(narrate, synthesizer_factory=fake.factory)
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[1].startswith(f"check: {tmp_path / 'a.mp3'}") and "flagged" in out[1]
+    code = cli.main(
+        ["batch", str(article), "-o", str(tmp_path / "b"), "-q", "--check", "--jobs", "1"],
+        synthesizer_factory=fake.factory,
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].split("\t")[-1] == "check"
+    assert out[1].split("\t")[-1].endswith("flagged")
+    assert any(line.startswith("check: ") for line in out)

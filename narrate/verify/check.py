@@ -19,9 +19,12 @@ FlagKind = Literal[
     "dropped", "silence", "noise", "garbled", "cut short", "repeated", "out of order", "unexpected"
 ]
 
-# A sentence is flagged when it misses this many known words in a row, or this share of them (and at
-# least two): clean speech through the script-biased recogniser loses single words, rarely runs.
+# A sentence is flagged when it misses this many known words in a row where fewer other words were
+# heard (audio missing), or _MISHEARD in a row whatever was heard in their place, or this share of its
+# words (and at least two). Clean speech through the script-biased recogniser loses single words, and
+# now and then hears three as three others ("is twelve and" as "the schools on"): not a flag.
 _RUN = 3
+_MISHEARD = 5
 _SHARE = 0.4
 # Spectral flatness of a stretch's louder frames: Piper's clean speech measures below 0.01; speech
 # under loud broadband noise, or noise alone, 0.1 or more.
@@ -183,8 +186,9 @@ def compare(
     position = 0
     for i, e in enumerate(expected):
         hits = [position + k in match for k in range(len(e.known))]
+        runs = _missing_runs(position, len(e.known), match, len(exp_tokens), len(heard))
         position += len(e.known)
-        flag = _sentence_flag(e, hits, spans, i, hearing, flatness, moved.get(i))
+        flag = _sentence_flag(e, hits, runs, spans, i, hearing, flatness, moved.get(i))
         if flag is not None:
             flags.append(flag)
     flags.extend(_repeats_and_strays(expected, heard, used, spans, hearing, moved))
@@ -192,9 +196,31 @@ def compare(
     return flags, len(match)
 
 
+def _missing_runs(
+    first: int, count: int, match: dict[int, int], tokens: int, heard: int
+) -> list[tuple[int, int, int]]:
+    """Runs of a sentence's words not heard in place: (offset in the sentence, length, how many other
+    words were heard between the heard words either side)."""
+    runs = []
+    k = 0
+    while k < count:
+        if first + k in match:
+            k += 1
+            continue
+        end = k
+        while end < count and first + end not in match:
+            end += 1
+        left = next((match[t] for t in range(first + k - 1, -1, -1) if t in match), -1)
+        right = next((match[t] for t in range(first + end, tokens) if t in match), heard)
+        runs.append((k, end - k, right - left - 1))
+        k = end
+    return runs
+
+
 def _sentence_flag(
     e: ExpectedSentence,
     hits: list[bool],
+    runs: list[tuple[int, int, int]],
     spans: list[tuple[int, int] | None],
     i: int,
     hearing: Hearing,
@@ -226,12 +252,13 @@ def _sentence_flag(
     if noisy:
         return flag("noise", *span, f"loud noise under the speech (flatness {max(noisy):.2f})")
     lost = len(missing)
-    run = _longest_run(hits)
-    if run < _RUN and not (lost >= 2 and lost / len(hits) > _SHARE):
+    serious = [r for r in runs if r[1] >= _MISHEARD or (r[1] >= _RUN and r[2] < r[1] - 1)]
+    if not serious and not (lost >= 2 and lost / len(hits) > _SHARE):
         return None
-    if not hits[-1] and _trailing(hits) == run:
+    start, run, _ = max(runs, key=lambda r: r[1])
+    if start + run == len(hits):
         return flag("cut short", *span, f"its last {run} words are not heard")
-    if not hits[0] and _trailing(hits[::-1]) == run:
+    if start == 0:
         return flag("cut short", *span, f"its first {run} words are not heard")
     return flag("garbled", *span, f"{lost} of {len(hits)} words not heard")
 
@@ -253,23 +280,6 @@ def _sound_in(hearing: Hearing, start: int, end: int) -> int:
         for s in hearing.stretches
         if s.start < end and s.end > start
     )
-
-
-def _longest_run(hits: list[bool]) -> int:
-    best = current = 0
-    for hit in hits:
-        current = 0 if hit else current + 1
-        best = max(best, current)
-    return best
-
-
-def _trailing(hits: list[bool]) -> int:
-    n = 0
-    for hit in reversed(hits):
-        if hit:
-            break
-        n += 1
-    return n
 
 
 def _unused_runs(heard: Sequence[HeardWord], used: set[int]) -> list[list[int]]:
