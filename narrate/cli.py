@@ -344,6 +344,8 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     from .pipeline import narrate_article
 
     profile, lexicon = _profile_and_lexicon(args)
+    if args.check:
+        _require_recogniser()  # before minutes of synthesis, not after
     with _progress(err, args.quiet) as progress:
         result = narrate_article(
             args.article,
@@ -374,6 +376,12 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     if args.check:
         return _check_after(result.script, result.path, args.jobs)
     return 0
+
+
+def _require_recogniser() -> None:
+    from .verify.recognise import require_pocketsphinx
+
+    require_pocketsphinx()
 
 
 def _check_after(script: Script, mp3: Path, jobs: int | None) -> int:
@@ -895,6 +903,9 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
     from .batch import BatchInterrupted, run_batch
+
+    if args.check:
+        _require_recogniser()
 
     try:
         with _batch_display(err, args.quiet) as display:

@@ -22,7 +22,7 @@ RATE = 16000
 """pocketsphinx's en-US acoustic model is trained on 16 kHz audio."""
 FRAME = RATE // 100  # the decoder's 10 ms frames, in samples
 
-MISSING_EXTRA = "the recogniser is not installed: run `pip install 'narrate[check]'`"
+MISSING_EXTRA = "narrate check and narrate words need pocketsphinx: run `pip install 'narrate[check]'`"
 
 # Stretches of sound are cut at pauses at least this long; narrate's shortest sentence pause is 0.35 s.
 _MIN_PAUSE = 0.25
