@@ -223,6 +223,7 @@ def test_unreadable_cover_is_a_clear_error(tmp_path: Path) -> None:
     import dataclasses
 
     from narrate.errors import ProfileError
+
     profile = load_profile()
     profile = dataclasses.replace(
         profile, podcast=dataclasses.replace(profile.podcast, cover=str(tmp_path / "missing.jpg"))
