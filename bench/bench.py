@@ -38,7 +38,7 @@ class Run:
     wall: float
     cpu: float  # user + system of the process and every descendant it waited for
     rss_mb: float  # peak RSS (VmHWM) of the largest single process in the tree
-    tree_mb: float  # peak of the summed RSS of the whole process tree, sampled every 0.1 s
+    tree_mb: float  # peak of the whole process tree's PSS (shared pages counted once), sampled every 0.1 s
     out: str = ""
 
 
@@ -46,7 +46,7 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
     """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    peak_tree = [0.0, 0.0]  # summed tree RSS, largest single VmHWM
+    peak_tree = [0.0, 0.0]  # summed tree PSS, largest single VmHWM
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak_tree), daemon=True)
     sampler.start()
@@ -74,6 +74,20 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, largest, peak_tree[0], out)
 
 
+def _pss(pid: str, page: int) -> int:
+    """A process's proportional set size in bytes: pages shared with its forked siblings count once in
+    the tree's sum (a forked worker shares the parent's numpy and Piper pages); RSS where PSS is unknown."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm", "rb") as f:
+        return int(f.read().split()[1]) * page
+
+
 def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
     page = os.sysconf("SC_PAGE_SIZE")
     while not stop.wait(0.1):
@@ -86,8 +100,7 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
             try:
                 with open(f"/proc/{entry}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
-                with open(f"/proc/{entry}/statm", "rb") as f:
-                    rss[int(entry)] = int(f.read().split()[1]) * page
+                rss[int(entry)] = _pss(entry, page)
                 with open(f"/proc/{entry}/status", "rb") as f:
                     hwm[int(entry)] = next((int(x.split()[1]) for x in f if x.startswith(b"VmHWM:")), 0)
             except (OSError, IndexError, ValueError):
@@ -321,9 +334,9 @@ def render(
         "- narrate: `narrate ARTICLE -q -o out.mp3 --cache-dir DIR` (MP3 + ID3 chapters + loudness), "
         "default --jobs",
         "",
-        "| run | wall s | CPU s | peak RSS, largest process MB | peak RSS, whole tree MB | wall / piper "
-        "| CPU / piper | RSS / piper |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | wall s | CPU s | peak RSS, largest process MB | peak PSS, whole tree MB | wall / piper "
+        "| CPU / piper | RSS / piper | tree PSS / piper |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     labels = {
         "piper": "piper CLI (WAV)",
@@ -336,7 +349,8 @@ def render(
     for key, run in med.items():
         lines.append(
             f"| {labels[key]} | {run.wall:.1f} | {run.cpu:.1f} | {run.rss_mb:.0f} | {run.tree_mb:.0f} | "
-            f"{run.wall / piper.wall:.2f} | {run.cpu / piper.cpu:.2f} | {run.rss_mb / piper.rss_mb:.2f} |"
+            f"{run.wall / piper.wall:.2f} | {run.cpu / piper.cpu:.2f} | {run.rss_mb / piper.rss_mb:.2f} | "
+            f"{run.tree_mb / piper.tree_mb:.2f} |"
         )
     lines += [
         "",
@@ -368,7 +382,11 @@ def render(
         if runs:
             lines.append(
                 f"- {key}: "
-                + "; ".join(f"{r.wall:.1f} s wall, {r.cpu:.1f} s CPU, {r.rss_mb:.0f} MB" for r in runs)
+                + "; ".join(
+                    f"{r.wall:.1f} s wall, {r.cpu:.1f} s CPU, {r.rss_mb:.0f} MB largest, "
+                    f"{r.tree_mb:.0f} MB tree"
+                    for r in runs
+                )
             )
     if memory:
         lines += ["", "## Memory on long articles (fake synthesiser, realistic clip lengths, --jobs 1)", ""]

@@ -319,8 +319,29 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     return value
 
 
+# Characters XML 1.0 cannot carry even escaped (the feed would refuse them); URLs and e-mail addresses
+# take no whitespace at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+_URL_FIELDS = ("website", "base_url", "artwork_url", "owner_email")
+
+
+def _validate_podcast(podcast: PodcastInfo, src: str) -> None:
+    """Every [podcast] field reaches the feed or the tags: no characters they cannot carry."""
+    for f in fields(podcast):
+        value = getattr(podcast, f.name)
+        if not isinstance(value, str):
+            continue
+        bad = (_NOT_IN_URL if f.name in _URL_FIELDS else _NOT_XML).search(value)
+        if bad:
+            kind = "a space or control character" if bad[0].isspace() or ord(bad[0]) < 32 else repr(bad[0])
+            where = f"{src} [podcast] key '{f.name}'"
+            raise ProfileError(f"{where} holds {kind} (U+{ord(bad[0]):04X}): remove it")
+
+
 def _validate(profile: Profile) -> None:
     src = profile.source
+    _validate_podcast(profile.podcast, src)
     for name in ("sentence", "paragraph", "heading", "after_heading", "after_intro", "before_outro", "tail"):
         seconds = getattr(profile.pauses, name)
         if not 0 <= seconds <= 10:

@@ -73,3 +73,41 @@ def test_missing_profile_file(tmp_path: Path) -> None:
 )
 def test_template_lines(line: object, fields: dict[str, str | None], expected: str | None) -> None:
     assert fill_line(line, fields) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "code"),
+    [
+        ("website", "https://example.com/\\u0001x", "U+0001"),
+        ("owner_email", "news@example.com\\u001b", "U+001B"),
+        ("artwork_url", "https://example.com/a b.png", "U+0020"),
+        ("base_url", "https://example.com/\\u0000", "U+0000"),
+        ("description", "A show\\u0008 about news", "U+0008"),
+        ("name", "Byline\\u000b Audio", "U+000B"),
+    ],
+)
+def test_characters_the_feed_cannot_carry_are_a_profile_error(
+    tmp_path: Path, key: str, value: str, code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from narrate import cli
+
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'[podcast]\n{key} = "{value}"\n', encoding="utf-8")
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / ".narrate-manifest.json").write_text('{"version": 2, "episodes": []}', encoding="utf-8")
+    article = Path(__file__).resolve().parents[1] / "examples" / "night-buses.md"
+    for argv in (
+        ["batch", str(article), "-o", str(tmp_path / "out"), "--profile", str(profile)],
+        ["feed", str(published), "--profile", str(profile)],
+    ):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert f"[podcast] key '{key}'" in err and code in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_description_may_span_lines() -> None:
+    profile = parse_profile('[podcast]\ndescription = "One line.\\nAnother."\n', "p.toml")
+    assert profile.podcast.description == "One line.\nAnother."

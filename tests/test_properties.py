@@ -11,9 +11,15 @@ from hypothesis import strategies as st
 from narrate.errors import InputError
 from narrate.models import Article, Section
 from narrate.profile import load_profile
+from narrate.text.clean import clean_text
 from narrate.text.script import build_script
 from narrate.text.slug import slugify
-from narrate.text.structure import parse_markdown, parse_text
+from narrate.text.structure import from_cleaned, parse_markdown
+
+
+def parse_text(text: str) -> Article:
+    """Plain text as narrate reads it: cleaned, then structured."""
+    return from_cleaned(clean_text(text))
 
 PROFILE = load_profile()
 WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)

@@ -10,8 +10,14 @@ import pytest
 
 from narrate.errors import InputError
 from narrate.models import Article
+from narrate.text.clean import clean_text
 from narrate.text.dates import find_date as parse_date
-from narrate.text.structure import parse_markdown, parse_text
+from narrate.text.structure import from_cleaned, parse_markdown
+
+
+def parse_text(text: str) -> Article:
+    """Plain text as narrate reads it: cleaned, then structured."""
+    return from_cleaned(clean_text(text))
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".md"))

@@ -1,4 +1,4 @@
-"""Plain text or Markdown to an Article: title, author, date and sections of paragraphs."""
+"""A cleaned page or Markdown to an Article: title, author, date and sections of paragraphs."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ _HEADER = re.compile(r"^(title|author|by|date|standfirst|summary)\s*:\s*(.*)$", 
 _BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.,;:…]['\"’”)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-
-def parse_text(text: str, name: str = "input") -> Article:
-    """Plain text: header lines or the first line as title, blank-line paragraphs, short lines as headings."""
-    return _from_blocks(_blocks(text.splitlines()), _Meta(), name)
-
 
 def from_cleaned(cleaned: CleanedArticle, name: str = "input") -> Article:
     """A cleaned page as an Article: its metadata as found, headings told from paragraphs, sections made."""
@@ -98,21 +93,6 @@ def _by_line(line: str) -> str | None:
     """The name in 'By Jane Smith' or 'By Jane Smith and John de Vries', else None."""
     m = _BY_LINE.match(line.strip())
     return m[1].strip() if m and looks_like_name(m[1]) else None
-
-
-def _blocks(lines: Iterable[str]) -> list[str]:
-    blocks: list[str] = []
-    current: list[str] = []
-    for raw in lines:
-        line = raw.strip()
-        if line:
-            current.append(line)
-        elif current:
-            blocks.append("\n".join(current))
-            current = []
-    if current:
-        blocks.append("\n".join(current))
-    return blocks
 
 
 def _is_heading(block: str, index: int, blocks: list[str]) -> bool:
