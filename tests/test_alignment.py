@@ -173,7 +173,7 @@ def test_word_starts_agree_with_an_independent_recogniser(real_episodes, article
     from narrate.verify.recognise import recognise, words_of
 
     result = real_episodes(article)
-    segments = json.loads(sidecar_paths(result.path)["json"].read_text(encoding="utf-8"))["segments"]
+    segments = json.loads(sidecar_paths(result.path)["transcript"].read_text(encoding="utf-8"))["segments"]
     ours = [(" ".join(words_of(s["body"])), s["startTime"]) for s in segments]
     pcm = (np.clip(decode(result.path, 16000), -1, 1) * 32767).astype(np.int16)
     heard = recognise(pcm, [words_of(s.spoken) for s in result.script.sentences], jobs=2)
@@ -210,5 +210,5 @@ def test_a_voice_without_the_patch_keeps_sentence_timings(tmp_path: Path) -> Non
     assert result.note is not None and "onnx" in result.note
     assert result.cues and all(c.words == () for c in result.cues)
     written = write_sidecars(result.path, result.cues, result.chapters, result.rate)
-    bodies = [s["body"] for s in json.loads(written["json"].read_text(encoding="utf-8"))["segments"]]
+    bodies = [s["body"] for s in json.loads(written["transcript"].read_text(encoding="utf-8"))["segments"]]
     assert "The ferry sails at noon." in bodies and "It returns at six." in bodies

@@ -155,7 +155,7 @@ def test_sidecar_paths_replace_the_mp3_suffix(tmp_path: Path) -> None:
 
 def test_json_transcript_has_one_segment_per_written_word_inside_its_sentence(episode) -> None:  # type: ignore[no-untyped-def]
     result, synth, written = episode
-    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    data = json.loads(written["transcript"].read_text(encoding="utf-8"))
     assert data["version"] == "1.0.0" and set(data) == {"version", "segments"}
     segments = data["segments"]
     assert all(set(seg) == {"startTime", "endTime", "body"} for seg in segments)

@@ -12,8 +12,8 @@ import pytest
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 from narrate.profile import load_profile
+from narrate.text.article import load_article
 from narrate.text.lexicon import Lexicon
-from narrate.text.structure import parse_text
 from narrate.verify.recognise import dictionary_path
 from narrate.verify.words import guess_words
 
@@ -43,8 +43,8 @@ def _article(tmp_path: Path) -> Path:
     return path
 
 
-def test_only_unknown_words_are_listed_with_counts_and_coverage() -> None:
-    article = parse_text(ARTICLE)
+def test_only_unknown_words_are_listed_with_counts_and_coverage(tmp_path: Path) -> None:
+    article = load_article(_article(tmp_path))
     profile = load_profile()  # the Byline profile says Ushakov = "[[ uːʃˈɑːkɔf ]]"
     words = guess_words(article, profile, None, dictionary=_dictionary(), phonemize=lambda w: f"<{w}>")
     found = {w.word: w for w in words}
@@ -61,8 +61,8 @@ def test_only_unknown_words_are_listed_with_counts_and_coverage() -> None:
     assert words[0].word == "Okafor"
 
 
-def test_a_lexicon_file_covers_words_and_phrases() -> None:
-    article = parse_text(ARTICLE)
+def test_a_lexicon_file_covers_words_and_phrases(tmp_path: Path) -> None:
+    article = load_article(_article(tmp_path))
     lexicon = Lexicon({"okafor": "oh-KAH-for", "Zbigniewska Smith": "zbig-NYEF-ska smith"})
     words = guess_words(
         article, load_profile(), lexicon, dictionary=_dictionary(), phonemize=lambda w: f"<{w}>"

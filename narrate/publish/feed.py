@@ -157,7 +157,7 @@ def write_feed(folder: Path, profile: Profile, base_url: str, manifest: Manifest
                 chapters=present.get("chapters"),
                 vtt=present.get("vtt"),
                 srt=present.get("srt"),
-                transcript=present.get("json"),
+                transcript=present.get("transcript"),
             )
         )
     xml = build_feed(episodes, profile.podcast, base_url, _artwork(folder, profile, base_url))

@@ -101,7 +101,7 @@ def sidecar_paths(mp3: Path) -> dict[str, Path]:
         "vtt": stem.with_name(stem.name + VTT_SUFFIX),
         "srt": stem.with_name(stem.name + SRT_SUFFIX),
         "chapters": stem.with_name(stem.name + CHAPTERS_SUFFIX),
-        "json": stem.with_name(stem.name + TRANSCRIPT_SUFFIX),
+        "transcript": stem.with_name(stem.name + TRANSCRIPT_SUFFIX),
     }
 
 
@@ -121,7 +121,7 @@ def write_sidecars(
         written["vtt"] = write_text_atomic(paths["vtt"], webvtt(cues, chapters, rate))
         written["srt"] = write_text_atomic(paths["srt"], srt(cues, rate))
         text = json.dumps(transcript_json(cues, rate), ensure_ascii=False, indent=1) + "\n"
-        written["json"] = write_text_atomic(paths["json"], text)
+        written["transcript"] = write_text_atomic(paths["transcript"], text)
     if chapters_file:
         text = json.dumps(chapters_json(chapters, rate), ensure_ascii=False, indent=2) + "\n"
         written["chapters"] = write_text_atomic(paths["chapters"], text)
