@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,studio]'
+	$(BIN)/python -m pip install --quiet -e '.[test,check,studio]'
 	touch $@
 
 run: $(VENV)/.installed
@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/proof_bench.py
 
 clean-output:
 	rm -rf output/*.mp3 output/*.partial

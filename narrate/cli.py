@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from .audio.synth import SynthesizerFactory
     from .audio.voices import VoiceInfo
     from .batch import BatchReport
+    from .verify.check import CheckReport
 
-COMMANDS = ("script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "studio")
+COMMANDS = (
+    "script", "clean", "voices", "preview", "say", "batch", "feed", "cache", "studio", "check", "words"
+)  # fmt: skip
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
@@ -48,6 +51,8 @@ other commands (narrate COMMAND -h for each):
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
   narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
   narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
+  narrate check ARTICLE             hear the episode and list sentences it does not say cleanly
+  narrate words ARTICLE [--toml]    the names and rare words the voice will guess at
   narrate studio [PATH]             a local web page: the script, hear any part, fix names, render
 """
 
@@ -202,10 +207,18 @@ def _main_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="remake the MP3 even when it was made from exactly these inputs"
     )
     parser.add_argument(
-        "--transcript", action="store_true", help="also write <mp3 stem>.vtt and .srt (sentence timings)"
+        "--transcript",
+        action="store_true",
+        help="also write <mp3 stem>.vtt and .srt (sentence timings) and .transcript.json (word timings)",
     )
     parser.add_argument(
         "--chapters-json", action="store_true", help="also write <mp3 stem>.chapters.json (Podcasting 2.0)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="then hear the episode and list what it does not say cleanly (needs narrate[check]); "
+        "exit code 1 when something is flagged",
     )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
     return parser
@@ -246,6 +259,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         return _cache_parser()
     if command == "studio":
         return _studio_parser()
+    if command in ("check", "words"):
+        return _verify_parser(command)
     raise KeyError(command)
 
 
@@ -329,6 +344,8 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     from .pipeline import narrate_article
 
     profile, lexicon = _profile_and_lexicon(args)
+    if args.check:
+        _require_recogniser()  # before minutes of synthesis, not after
     with _progress(err, args.quiet) as progress:
         result = narrate_article(
             args.article,
@@ -354,7 +371,29 @@ def _cmd_narrate(args: argparse.Namespace, err: Console) -> int:
         f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
     )
     _write_requested_sidecars(args, result)
+    if args.transcript and result.note:
+        err.print(f"narrate: note: {result.note}", markup=False)
+    if args.check:
+        return _check_after(result.script, result.path, args.jobs)
     return 0
+
+
+def _require_recogniser() -> None:
+    from .verify.recognise import require_pocketsphinx
+
+    require_pocketsphinx()
+
+
+def _check_after(script: Script, mp3: Path, jobs: int | None) -> int:
+    """`--check`: the check's summary and flags after the narration's line; 1 when something is flagged."""
+    from .audio.workers import default_jobs
+    from .verify.check import check_episode
+
+    report = check_episode(script, mp3, jobs=jobs or default_jobs())
+    print("check: " + check_summary(report))
+    for line in check_lines(report):
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _cmd_script(args: argparse.Namespace, err: Console) -> int:
@@ -789,6 +828,11 @@ def _batch_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
         p.add_argument("--jobs", type=_jobs, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
+        p.add_argument(
+            "--check",
+            action="store_true",
+            help="hear each episode afterwards (needs narrate[check]); exit code 1 when any is flagged",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.add_argument(
         "--base-url",
@@ -860,6 +904,9 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
     from .batch import BatchInterrupted, run_batch
 
+    if args.check:
+        _require_recogniser()
+
     try:
         with _batch_display(err, args.quiet) as display:
             report = run_batch(
@@ -883,26 +930,55 @@ def _cmd_batch(args: argparse.Namespace, err: Console) -> int:
         _batch_summary(stopped.report, args.output_dir, err)
         err.print(f"narrate: {stopped}", markup=False)
         return stopped.exit_code
-    return _batch_summary(report, args.output_dir, err)
+    checks = _check_batch(report, args, err) if args.check else None
+    return _batch_summary(report, args.output_dir, err, checks)
 
 
-def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
+def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) -> dict[str, CheckReport | str]:
+    """`batch --check`: each made or unchanged episode heard and compared with its article's script."""
+    from .audio.workers import default_jobs
+    from .batch import collect_inputs
+    from .pipeline import load_script
+    from .verify.check import check_episode
+
+    profile, lexicon = _profile_and_lexicon(args)
+    profile = profile.with_voice(args.voice, args.speed, args.speaker)
+    paths = {f.name: f.path for f in collect_inputs(args.inputs)[0]}
+    checks: dict[str, CheckReport | str] = {}
+    for e in report.episodes:
+        if e.state == "failed" or e.mp3 is None or e.source not in paths:
+            continue
+        try:
+            script = load_script(paths[e.source], profile, lexicon)
+            checks[e.source] = check_episode(script, e.mp3, jobs=default_jobs())
+        except NarrateError as exc:
+            checks[e.source] = f"not checked: {exc}"
+    return checks
+
+
+def _batch_summary(
+    report: BatchReport, output_dir: str, err: Console, checks: dict[str, CheckReport | str] | None = None
+) -> int:
     """The summary table (or tab-separated lines when piped), the feed line, and the exit code."""
     from rich.table import Table
 
-    columns = ("article", "result", "duration", "chapters", "episode")
+    columns: tuple[str, ...] = ("article", "result", "duration", "chapters", "episode")
+    if checks is not None:
+        columns += ("check",)
     rows = []
     for e in report.episodes:
         made = e.state != "failed"
-        rows.append(
-            (
-                e.source,
-                e.state if made else f"failed: {e.message}",
-                _clock(e.seconds) if made else "",
-                str(e.chapters) if made else "",
-                e.mp3.name if made and e.mp3 else "",
-            )
+        row: tuple[str, ...] = (
+            e.source,
+            e.state if made else f"failed: {e.message}",
+            _clock(e.seconds) if made else "",
+            str(e.chapters) if made else "",
+            e.mp3.name if made and e.mp3 else "",
         )
+        if checks is not None:
+            found = checks.get(e.source, "")
+            row += (found if isinstance(found, str) else "ok" if found.ok else f"{len(found.flags)} flagged",)
+        rows.append(row)
     out = Console(soft_wrap=True, highlight=False)
     if out.is_terminal:
         table = Table(title=f"narrate batch -> {output_dir}")
@@ -918,11 +994,16 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
     print(f"feed: {report.feed}  ({report.base_url})")
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
+    flagged = [c for c in (checks or {}).values() if not isinstance(c, str) and not c.ok]
+    for found in flagged:
+        print("check: " + check_summary(found))
+        for line in check_lines(found):
+            print(line)
     if report.failed:
         failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
         err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
         return 1
-    return 0
+    return 1 if flagged else 0
 
 
 def _cmd_feed(args: argparse.Namespace, err: Console) -> int:
@@ -958,6 +1039,131 @@ def _clock(seconds: float) -> str:
     h, rest = divmod(whole, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# --- check and words: proof that the audio says the script (issue 13) ----------------------------
+
+_CHECK_EPILOG = """examples:
+  narrate check article.txt                    # the MP3 `narrate article.txt` wrote
+  narrate check article.txt --mp3 episode.mp3 --json > check.json
+
+Recognises the speech offline (pocketsphinx, the `check` extra) and compares it with the script:
+sentences dropped, cut short, garbled, moved, repeated, or replaced by silence or noise are listed
+with their paragraph number (as `narrate script` shows it) and time. Exit code 0 when nothing is
+flagged, 1 when something is, 2 for bad input."""
+
+_WORDS_EPILOG = """examples:
+  narrate words article.txt
+  narrate words article.txt --lexicon names.toml
+  narrate words article.txt --toml >> names.toml    # then correct the entries
+
+Lists the words absent from the CMU pronouncing dictionary (the `check` extra): names and rare words
+the voice guesses at, how often each is said, the phonemes the voice will use, whether the lexicon
+already covers it, and a `narrate say` line to hear it."""
+
+
+def _verify_parser(command: str) -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "check":
+        p = argparse.ArgumentParser(
+            prog="narrate check",
+            description="Hear an episode offline and list every sentence it does not say as the script does.",
+            epilog=_CHECK_EPILOG,
+            formatter_class=fmt,
+            parents=[_common(voice=False)],
+        )
+        p.add_argument("article", metavar="ARTICLE", help="the article the episode was made from")
+        p.add_argument(
+            "--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)"
+        )
+        p.add_argument(
+            "--output-dir", metavar="DIR", default="output", help="where to look for the default MP3 (output)"
+        )
+        p.add_argument("--json", action="store_true", help="the report as JSON")
+        p.add_argument("--jobs", type=_jobs, metavar="N", help="recogniser processes (default: the cores)")
+        return p
+    p = argparse.ArgumentParser(
+        prog="narrate words",
+        description="List the names and rare words the voice will guess at, with how it will say them.",
+        epilog=_WORDS_EPILOG,
+        formatter_class=fmt,
+        parents=[_common()],
+    )
+    p.add_argument("article", metavar="ARTICLE")
+    p.add_argument("--toml", action="store_true", help="print a [lexicon] skeleton to paste and correct")
+    return p
+
+
+def _cmd_check(args: argparse.Namespace, err: Console) -> int:
+    from .audio.workers import default_jobs
+    from .pipeline import load_script, slugify
+    from .verify.check import check_episode
+
+    profile, lexicon = _profile_and_lexicon(args)
+    script = load_script(args.article, profile, lexicon)
+    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{slugify(script.title)}.mp3"
+    report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(check_summary(report))
+        for line in check_lines(report):
+            print(line)
+    return 0 if report.ok else 1
+
+
+def check_summary(report: CheckReport) -> str:
+    """One line: the episode, its length, what was heard and how many flags."""
+    flags = "ok" if report.ok else f"{len(report.flags)} flagged"
+    return (
+        f"{report.path}  {_clock(report.seconds)}  {report.sentences} sentences  "
+        f"{report.matched_words}/{report.expected_words} words heard  {flags}  ({report.elapsed:.1f} s)"
+    )
+
+
+def check_lines(report: CheckReport) -> list[str]:
+    """Each flag as an indented line (and the words not heard, when there are any)."""
+    lines = []
+    for f in report.flags:
+        where = f"paragraph {f.paragraph}, sentence {f.sentence}" if f.sentence else "no sentence"
+        said = f"  {f.text[:80]}" if f.text else ""
+        lines.append(f"  {_clock_ms(f.start):>7}  {f.kind:<12}  {where}{said}")
+        missing = f"; not heard: {' '.join(f.missing[:20])}" if f.missing else ""
+        lines.append(f"  {'':7}  {'':12}  {f.detail}{missing}")
+    return lines
+
+
+def _clock_ms(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _cmd_words(args: argparse.Namespace, err: Console) -> int:
+    from .audio.alignment import voice_phonemizer
+    from .audio.voices import find_voice
+    from .text.article import load_article
+    from .verify.recognise import dictionary_words
+    from .verify.words import guess_words, lexicon_skeleton
+
+    profile, lexicon = _profile_and_lexicon(args)
+    article = load_article(args.article, profile)
+    phonemize = voice_phonemizer(find_voice(profile.voice.at(args.voice, None).name))
+    words = guess_words(article, profile, lexicon, dictionary=dictionary_words(), phonemize=phonemize)
+    if args.toml:
+        print(lexicon_skeleton(words), end="")
+        return 0
+    if not words:
+        err.print("narrate: every word is in the pronouncing dictionary", markup=False)
+        return 0
+    rows = [("word", "said", "voice says", "lexicon", "hear it")]
+    rows += [
+        (w.word, f"{w.count}x", w.phonemes, "covered" if w.covered else "-", w.say_command(args.lexicon))
+        for w in words
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
+    return 0
 
 
 # --- studio: the producer's page (issue 14) ------------------------------------------------------
@@ -1053,5 +1259,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "preview": _cmd_preview,
     "say": _cmd_say,
     "cache": _cmd_cache,
+    "check": _cmd_check,
+    "words": _cmd_words,
     "studio": _cmd_studio,
 }

@@ -6,7 +6,8 @@ NarrateError                 base: a one-line message that says what to do
 ├── VoiceError               an unknown, missing or corrupt voice (exit 2)
 ├── SynthesisError           Piper failed on a sentence (exit 3)
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
-└── OutputError              the output cannot be written (exit 4)
+├── OutputError              the output cannot be written (exit 4)
+└── MissingExtraError        an optional feature's packages are not installed (exit 2)
 
 Terminated (a BaseException, like KeyboardInterrupt): SIGTERM, raised so that cleanup runs (exit 143).
 """
@@ -42,6 +43,12 @@ class EncodeError(NarrateError):
 
 class OutputError(NarrateError):
     exit_code = 4
+
+
+class MissingExtraError(NarrateError):
+    """The message names the extra to install, e.g. pip install 'narrate[check]'."""
+
+    exit_code = 2
 
 
 class Terminated(BaseException):

@@ -126,9 +126,20 @@ class ChapterMark:
 
 
 @dataclass(frozen=True)
-class Cue:
-    """One spoken sentence's position in the programme, in samples (for transcripts)."""
+class WordTime:
+    """A written word's position in samples: in its clip, or in the programme once placed in a Cue."""
 
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One spoken sentence's position in the programme, in samples (for transcripts), with its written
+    words' positions when the voice reported them (empty otherwise)."""
+
+    text: str
+    start: int
+    end: int
+    words: tuple[WordTime, ...] = ()

@@ -201,7 +201,7 @@ def test_put_survives_a_clear_racing_its_folder_creation(
 
 # --- a bounded cache (issue 11) --------------------------------------------------------------------
 
-_ENTRY = 4016  # bytes on disk for a 1000-sample clip: a 16-byte header and 4 bytes a sample
+_ENTRY = 4022  # bytes on disk for a 1000-sample clip: a 20-byte header, 4 bytes a sample, "[]" (no words)
 
 
 def _aged(cache: SentenceCache, key: str, age: float) -> None:
@@ -316,3 +316,30 @@ def test_a_bad_cache_max_fails_in_the_parser(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit):
         main(["cache", "--cache-max", "big"])
     assert "not a size: 'big'" in capsys.readouterr().err
+
+
+def test_word_timings_are_kept_with_the_samples(tmp_path: Path) -> None:
+    from narrate.models import WordTime
+
+    cache = SentenceCache(tmp_path)
+    key = cache.key("fake", "Ferry sails.")
+    words = (WordTime("Ferry", 0, 400), WordTime("sails.", 450, 1000))
+    cache.put(key, _clip(), words)
+    got = cache.get_voiced(key)
+    assert got is not None and got.words == words
+    np.testing.assert_array_equal(got.samples, _clip())
+    # the words are under the entry's checksum too: a changed word is a damaged entry, read as a miss
+    path = cache.path(key)
+    path.write_bytes(path.read_bytes().replace(b"sails.", b"sales."))
+    assert cache.get_voiced(key) is None and not path.exists()
+
+
+def test_a_warm_run_keeps_the_word_timings(tmp_path: Path) -> None:
+    synth = FakeSynthesizer()
+    first = narrate_article(SAMPLE, output_dir=tmp_path, synthesizer=synth, cache_dir=tmp_path / "c")
+    assert all(cue.words for cue in first.cues)
+    synth.calls.clear()
+    again = narrate_article(
+        SAMPLE, output_dir=tmp_path, synthesizer=synth, cache_dir=tmp_path / "c", force=True
+    )
+    assert synth.calls == [] and again.cues == first.cues

@@ -494,7 +494,11 @@ def test_render_on_the_fake_synthesiser(folder: Path) -> None:
         len(episode["cues"]) == 21
         and episode["cues"][0]["text"] == "Water Bills Rise Again as Leaks Go Unfixed."
     )
-    assert episode["words"] is None
+    # the Podcasting 2.0 JSON transcript batch writes beside the MP3, read back as the studio's words
+    transcript = json.loads((folder / "output" / f"{mp3.stem}.transcript.json").read_text(encoding="utf-8"))
+    assert episode["words"] == [
+        {"start": s["startTime"], "end": s["endTime"], "word": s["body"]} for s in transcript["segments"]
+    ]
     served = client.get(episode["files"]["mp3"])
     assert served.status_code == 200 and served.headers["content-type"] == "audio/mpeg"
     assert served.content == mp3.read_bytes()
