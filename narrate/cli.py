@@ -416,11 +416,10 @@ def _warn(err: Console, script: Script) -> None:
 
 def script_text(script: Script) -> str:
     """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line."""
-    from .preview import numbered_paragraphs  # the numbering `narrate preview` selects by
 
     lines: list[str] = []
     chapter = 0
-    for item in numbered_paragraphs(script):
+    for item in script.numbered_paragraphs():
         if item.chapter != chapter:
             chapter = item.chapter
             if lines:

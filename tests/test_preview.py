@@ -21,7 +21,7 @@ from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, VoiceError
 from narrate.models import Script
 from narrate.pipeline import load_script
-from narrate.preview import numbered_paragraphs, preview_audio, say_script, select_part
+from narrate.preview import preview_audio, say_script, select_part
 from narrate.profile import Profile, VoiceSettings, load_profile
 from narrate.text.lexicon import Lexicon
 
@@ -93,7 +93,7 @@ def test_preview_speaks_exactly_the_sentences_script_lists(
     script, capsys: pytest.CaptureFixture[str], tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     paragraphs, _ = _script_listing(capsys)
-    assert len(paragraphs) == len(numbered_paragraphs(script))
+    assert len(paragraphs) == len(script.numbered_paragraphs())
     profile = load_profile()
     for number, expected in paragraphs.items():
         synth = FakeSynthesizer()
@@ -126,7 +126,7 @@ def test_chapter_preview_keeps_the_heading_pause(script, tmp_path: Path) -> None
 
 
 def test_find_picks_the_first_paragraph_containing_the_text(script) -> None:  # type: ignore[no-untyped-def]
-    numbered = numbered_paragraphs(script)
+    numbered = script.numbered_paragraphs()
     part = select_part(script, find="ofwat")  # case-insensitive, written form
     first = next(p for p in numbered if any("Ofwat" in s.text for s in p.paragraph.sentences))
     assert part.stem == f"p{first.number}"
@@ -145,7 +145,7 @@ def test_find_picks_the_first_paragraph_containing_the_text(script) -> None:  # 
     ],
 )
 def test_bad_selection_says_the_valid_range(script, kwargs: dict[str, object], message: str) -> None:  # type: ignore[no-untyped-def]
-    p, c = len(numbered_paragraphs(script)), len(script.chapters)
+    p, c = len(script.numbered_paragraphs()), len(script.chapters)
     with pytest.raises(InputError) as info:
         select_part(script, **kwargs)  # type: ignore[arg-type]
     text = str(info.value)
@@ -157,7 +157,7 @@ def test_bad_selection_says_the_valid_range(script, kwargs: dict[str, object], m
 def test_cli_selection_errors_exit_2(
     script, fake_piper: FakeSynthesizer, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
-    last = len(numbered_paragraphs(script))
+    last = len(script.numbered_paragraphs())
     assert _cli(["preview", str(SAMPLE), "--paragraph", "99"], fake_piper) == 2
     assert f"paragraphs 1-{last}" in capsys.readouterr().err
     assert _cli(["preview", str(SAMPLE), "--find", "zebra crossing"], fake_piper) == 2

@@ -139,23 +139,13 @@ def check_samples(
 def expected_sentences(script: Script) -> list[ExpectedSentence]:
     """The script's sentences in order, with paragraph numbers as `narrate script` shows them."""
     out: list[ExpectedSentence] = []
-    paragraph = 0
     all_words = [words_of(s.spoken) for s in script.sentences]
     known = known_words(w for ws in all_words for w in ws)
-    for chapter in script.chapters:
-        for para in chapter.paragraphs:
-            paragraph += 1
-            for sentence in para.sentences:
-                words = all_words[len(out)]
-                out.append(
-                    ExpectedSentence(
-                        len(out) + 1,
-                        paragraph,
-                        sentence.text,
-                        tuple(words),
-                        tuple(w for w in words if w in known),
-                    )
-                )
+    for item in script.numbered_paragraphs():
+        for sentence in item.paragraph.sentences:
+            words = all_words[len(out)]
+            known_here = tuple(w for w in words if w in known)
+            out.append(ExpectedSentence(len(out) + 1, item.number, sentence.text, tuple(words), known_here))
     return out
 
 
