@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,studio,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,check,studio,dask]'
 	touch $@
 
 run: $(VENV)/.installed
@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/proof_bench.py
 
 bench-cluster: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py --cluster

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -45,10 +46,11 @@ class Run:
 def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
     """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total.
 
-    sample=False skips the tree sampler. It reads every process's smaps_rollup 10 times a second, and
-    with it the Dask comparison's cluster runs took 105-108 s against 48-52 s without it (the pool's
-    runs 50 s either way); likely contention on each process's memory-map lock, which Dask workers
-    take often (their allocator trims eagerly: MALLOC_TRIM_THRESHOLD_).
+    sample=False skips the tree sampler, for comparisons of wall and CPU alone (the Dask one): the
+    sampler's reads perturb what they measure. (An earlier sampler that read every process's
+    smaps_rollup 10 times a second made that comparison's cluster runs take 105-108 s against 48-52 s
+    without it, the pool's 50 s either way: likely contention on the memory-map lock, which Dask
+    workers take often as their allocator trims eagerly, MALLOC_TRIM_THRESHOLD_.)
     """
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -97,7 +99,12 @@ def _pss(pid: str, page: int) -> int:
 
 
 def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
+    """Every 0.1 s: the tree's processes (cheap reads of stat, statm and status for each process), and
+    the tree's PSS (smaps_rollup, which walks page tables: read only for the tree, at most every 0.5 s
+    unless its RSS reaches a new high, so the sampling does not slow what it measures)."""
     page = os.sysconf("SC_PAGE_SIZE")
+    top_rss = 0
+    last_pss = 0.0
     while not stop.wait(0.1):
         parents: dict[int, int] = {}
         rss: dict[int, int] = {}
@@ -108,7 +115,8 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
             try:
                 with open(f"/proc/{entry}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
-                rss[int(entry)] = _pss(entry, page)
+                with open(f"/proc/{entry}/statm", "rb") as f:
+                    rss[int(entry)] = int(f.read().split()[1]) * page
                 with open(f"/proc/{entry}/status", "rb") as f:
                     hwm[int(entry)] = next((int(x.split()[1]) for x in f if x.startswith(b"VmHWM:")), 0)
             except (OSError, IndexError, ValueError):
@@ -122,7 +130,15 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
                 if parent in tree and pid not in tree:
                     tree.add(pid)
                     changed = True
-        peak[0] = max(peak[0], sum(rss.get(pid, 0) for pid in tree) / 2**20)
+        tree_rss = sum(rss.get(pid, 0) for pid in tree)
+        now = time.monotonic()
+        if tree_rss > top_rss or now - last_pss >= 0.5:
+            top_rss, last_pss = max(top_rss, tree_rss), now
+            pss = 0
+            for pid in tree:
+                with contextlib.suppress(OSError):
+                    pss += _pss(str(pid), page)
+            peak[0] = max(peak[0], pss / 2**20)
         peak[1] = max(peak[1], max((hwm.get(pid, 0) for pid in tree), default=0) / 1024)
 
 

@@ -7,6 +7,7 @@ NarrateError                 base: a one-line message that says what to do
 ├── SynthesisError           Piper failed on a sentence (exit 3)
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
 ├── OutputError              the output cannot be written (exit 4)
+├── MissingExtraError        an optional feature's packages are not installed (exit 2)
 ├── ClusterError             a Dask cluster cannot be used: unreachable, no workers, other versions (exit 2)
 └── Cancelled                a job told to stop between sentences (a batch interrupted on a cluster)
 
@@ -44,6 +45,12 @@ class EncodeError(NarrateError):
 
 class OutputError(NarrateError):
     exit_code = 4
+
+
+class MissingExtraError(NarrateError):
+    """The message names the extra to install, e.g. pip install 'narrate[check]'."""
+
+    exit_code = 2
 
 
 class ClusterError(NarrateError):

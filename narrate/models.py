@@ -72,6 +72,15 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class NumberedParagraph:
+    """A paragraph with its number in the script and its chapter's number (both from 1)."""
+
+    number: int
+    chapter: int
+    paragraph: Paragraph
+
+
+@dataclass(frozen=True)
 class Chapter:
     """A chapter of the script; `has_heading` when its first paragraph is the spoken section heading."""
 
@@ -95,6 +104,15 @@ class Script:
     @property
     def sentences(self) -> tuple[Sentence, ...]:
         return tuple(s for c in self.chapters for p in c.paragraphs for s in p.sentences)
+
+    def numbered_paragraphs(self) -> tuple[NumberedParagraph, ...]:
+        """Every paragraph with the numbers `narrate script` shows: paragraphs count over the whole script
+        (intro and outro included), chapters from 1; what preview selects by and check reports by."""
+        out: list[NumberedParagraph] = []
+        for c_number, chapter in enumerate(self.chapters, 1):
+            for paragraph in chapter.paragraphs:
+                out.append(NumberedParagraph(len(out) + 1, c_number, paragraph))
+        return tuple(out)
 
     def to_dict(self) -> dict[str, object]:
         """The public JSON contract of `narrate script --json`."""
@@ -126,9 +144,20 @@ class ChapterMark:
 
 
 @dataclass(frozen=True)
-class Cue:
-    """One spoken sentence's position in the programme, in samples (for transcripts)."""
+class WordTime:
+    """A written word's position in samples: in its clip, or in the programme once placed in a Cue."""
 
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One spoken sentence's position in the programme, in samples (for transcripts), with its written
+    words' positions when the voice reported them (empty otherwise)."""
+
+    text: str
+    start: int
+    end: int
+    words: tuple[WordTime, ...] = ()

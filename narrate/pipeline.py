@@ -64,6 +64,7 @@ class NarrationResult:
     loudness_lufs: float | None = None  # measured on the final pass; None when the file was unchanged
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
     key: str = ""  # the recipe key the MP3 carries (see recipe.py)
+    note: str | None = None  # why cues have no word timings (the voice could not report them), if so
 
     @property
     def seconds(self) -> float:
@@ -167,10 +168,12 @@ def narrate_script(
     )
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
-        layout = layout_programme(script, lengths, profile.pauses, clips.rate)
-        return _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
+        layout = layout_programme(script, lengths, profile.pauses, clips.rate, clips.words)
+        result = _result(target, script, layout, started, clips.synthesised, None, recipe.key, unchanged=True)
+        return dataclasses.replace(result, note=getattr(clips.synth, "note", None))
     path, layout, measured = _Render(script, profile, clips, report).encode(target, tags, recipe, reused)
-    return _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
+    result = _result(path, script, layout, started, clips.synthesised, measured + ENCODER_GAIN_DB, recipe.key)
+    return dataclasses.replace(result, note=getattr(clips.synth, "note", None))
 
 
 # A generous reading pace (the bundled voice takes about 0.065 s a character at length_scale 1), so the
@@ -206,7 +209,7 @@ class _Render:
         )
 
     def _placing(self) -> Generator[Item, None, Layout]:
-        return place(self.script, self.clips.length, self.profile.pauses, self.clips.rate)
+        return place(self.script, self.clips.length, self.profile.pauses, self.clips.rate, self.clips.words)
 
     def plan(self, sentences: int) -> Dynamics:
         """The gain planned on the programme up to the end of its first `sentences` clips."""

@@ -18,29 +18,11 @@ from .audio.clips import ClipSource
 from .audio.loudness import plan_dynamics
 from .audio.playback import Player, PlayerStream, play_file, write_wav
 from .errors import InputError
-from .models import Article, Chapter, Paragraph, Script, Section
+from .models import Article, Chapter, NumberedParagraph, Paragraph, Script, Section
 
 if TYPE_CHECKING:
     from .profile import Profile
     from .text.lexicon import Lexicon
-
-
-@dataclass(frozen=True)
-class NumberedParagraph:
-    """A paragraph with the numbers `narrate script` shows: paragraphs count over the whole script."""
-
-    number: int
-    chapter: int
-    paragraph: Paragraph
-
-
-def numbered_paragraphs(script: Script) -> list[NumberedParagraph]:
-    """Every paragraph with its number and its chapter's number (both from 1), intro and outro included."""
-    out: list[NumberedParagraph] = []
-    for c_number, chapter in enumerate(script.chapters, 1):
-        for paragraph in chapter.paragraphs:
-            out.append(NumberedParagraph(len(out) + 1, c_number, paragraph))
-    return out
 
 
 @dataclass(frozen=True)
@@ -56,7 +38,7 @@ def select_part(
     script: Script, *, paragraph: int | None = None, chapter: int | None = None, find: str | None = None
 ) -> Selection:
     """The numbered paragraph, the numbered chapter, or the first paragraph containing `find`."""
-    numbered = numbered_paragraphs(script)
+    numbered = script.numbered_paragraphs()
     chapters = script.chapters
     if chapter is not None:
         if not 1 <= chapter <= len(chapters):

@@ -56,3 +56,32 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
 
     peak = float(np.max(np.abs(resample_poly(samples.astype(np.float64), 4, 1)))) if samples.size else 0.0
     return 20 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def sounding_runs(
+    samples: np.ndarray, rate: int, floor_db: float = -45.0, bridge: float = 0.15
+) -> list[tuple[float, float]]:
+    """(start s, end s) of each stretch that sounds above `floor_db` (dBFS, 5 ms frames); quieter dips
+    shorter than `bridge` seconds (within a word) are part of the stretch."""
+    frame = max(1, rate // 200)
+    frames = samples[: samples.size // frame * frame].astype(np.float64).reshape(-1, frame)
+    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 10 ** (floor_db / 20))
+    if loud.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(loud) * frame > bridge * rate)
+    firsts = np.concatenate([[loud[0]], loud[breaks + 1]])
+    lasts = np.concatenate([loud[breaks], [loud[-1]]])
+    return [(int(a) * frame / rate, (int(b) + 1) * frame / rate) for a, b in zip(firsts, lasts)]
+
+
+def recording_ffmpeg(folder: Path) -> tuple[Path, Path]:
+    """An ffmpeg for $NARRATE_FFMPEG that notes each run (a line in the log), then is the real one."""
+    log = folder / "ffmpeg-runs.log"
+    script = folder / "ffmpeg"
+    script.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{FFMPEG}" "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script, log
+
+
+def runs_logged(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0

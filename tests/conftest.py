@@ -43,3 +43,33 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 # counterexample found while developing is pinned with @example where the property is declared.
 settings.register_profile("narrate", derandomize=True, deadline=None, print_blob=True)
 settings.load_profile("narrate")
+
+
+class RealEpisodes:
+    """Articles narrated by the real bundled voice (deterministic: no sampling noise), each made once per
+    test session on first use, with their sidecars beside them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[Path, object] = {}
+
+    def __call__(self, article: Path):  # type: ignore[no-untyped-def]
+        import dataclasses
+
+        from narrate.pipeline import narrate_article
+        from narrate.profile import load_profile
+        from narrate.publish.sidecars import write_sidecars
+
+        if article not in self._made:
+            profile = load_profile()
+            voice = dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
+            profile = dataclasses.replace(profile, voice=voice)
+            result = narrate_article(article, output=self.folder / f"{article.stem}.mp3", profile=profile)
+            write_sidecars(result.path, result.cues, result.chapters, result.rate)
+            self._made[article] = result
+        return self._made[article]
+
+
+@pytest.fixture(scope="session")
+def real_episodes(tmp_path_factory: pytest.TempPathFactory) -> RealEpisodes:
+    return RealEpisodes(tmp_path_factory.mktemp("real-episodes"))

@@ -95,7 +95,7 @@ def test_batch_makes_the_good_reports_the_broken_and_fails(
     )
     assert code == 1
     for slug in GOOD:
-        for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
+        for suffix in (".mp3", ".vtt", ".srt", ".chapters.json", ".transcript.json"):
             assert (out / f"{slug}{suffix}").is_file(), slug + suffix
     assert "empty.txt" in stdout and "nothing to read" in stdout
     assert "boom.txt" in stdout and "kaboom" in stdout
@@ -205,7 +205,11 @@ def test_feed_parses_and_carries_every_field(
         assert entry.published_parsed[:3] == tuple(int(x) for x in str(record["date"]).split("-"))
         assert entry.podcast_chapters["url"] == BASE + f"{slug}.chapters.json"
         transcripts = {t.get("type"): t.get("url") for t in item.findall(f"{{{PODCAST_NS}}}transcript")}
-        assert transcripts == {"text/vtt": BASE + f"{slug}.vtt", "application/x-subrip": BASE + f"{slug}.srt"}
+        assert transcripts == {
+            "text/vtt": BASE + f"{slug}.vtt",
+            "application/x-subrip": BASE + f"{slug}.srt",
+            "application/json": BASE + f"{slug}.transcript.json",
+        }
     assert (
         parsed.entries[0].summary
         == "Eleven branch libraries will close on Mondays from May, the county council has confirmed."
@@ -446,7 +450,9 @@ def test_single_article_sidecars_only_when_asked(
         [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys
     )
     assert code == 0
-    assert sorted(os.listdir(tmp_path / "b")) == ["ep.chapters.json", "ep.mp3", "ep.srt", "ep.vtt"]
+    assert sorted(os.listdir(tmp_path / "b")) == [
+        "ep.chapters.json", "ep.mp3", "ep.srt", "ep.transcript.json", "ep.vtt"
+    ]  # fmt: skip
     assert str(tmp_path / "b" / "ep.vtt") in out
     code, out, _ = run([sample, "-o", str(tmp_path / "c" / "ep.mp3"), "-q", "--chapters-json"], capsys, fake)
     assert sorted(os.listdir(tmp_path / "c")) == ["ep.chapters.json", "ep.mp3"]

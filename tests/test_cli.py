@@ -60,9 +60,29 @@ def test_script_text_form(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["script", str(SAMPLE)], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "# 1. Introduction"
-    assert "# 3. Where the money goes" in lines
-    assert "[1]" in lines and "" in lines
+    assert lines[:11] == [
+        "# 1. Introduction",
+        "",
+        "[1]",
+        "Water Bills Rise Again as Leaks Go Unfixed.",
+        "By Hannah Cole.",
+        "Published by Byline Times on the fourth of March twenty twenty-six.",
+        "",
+        "# 2. Water Bills Rise Again as Leaks Go Unfixed",
+        "",
+        "[2]",
+        "Households in England and Wales will pay an average of six hundred and three pounds a year for "
+        "water from April, a rise of eight point five per cent on last year and the third above-inflation "
+        "increase in a row.",
+    ]
+    assert [line for line in lines if line.startswith("#")] == [
+        "# 1. Introduction",
+        "# 2. Water Bills Rise Again as Leaks Go Unfixed",
+        "# 3. Where the money goes",
+        "# 4. What happens next",
+        "# 5. Outro",
+    ]
+    assert [line for line in lines if line.startswith("[")] == [f"[{n}]" for n in range(1, 11)]
 
 
 def test_clean_prints_header_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

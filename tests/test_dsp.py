@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyloudnorm
 import pytest
 import scipy.ndimage
 import scipy.signal
@@ -82,6 +83,8 @@ def test_both_meter_kernels_read_the_same() -> None:
             meter.add(speechy[i : i + 5000])
         readings.append(meter.integrated())
     assert readings[0] == pytest.approx(readings[1], abs=1e-9)
+    # and both read what pyloudnorm (BS.1770 written by others) reads
+    assert readings[0] == pytest.approx(pyloudnorm.Meter(22050).integrated_loudness(speechy), abs=0.1)
 
 
 def test_running_narrate_does_not_import_scipy_signal() -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, cast
 
 import numpy as np
 import pytest
@@ -44,9 +45,8 @@ def _start(out: Path) -> subprocess.Popen[bytes]:
 
 
 def _wait_for_synthesis(proc: subprocess.Popen[bytes]) -> None:
-    assert proc.stdout is not None
-    for _ in range(3):
-        assert proc.stdout.readline().strip() == b"synth"
+    stdout = cast(IO[bytes], proc.stdout)  # _start and the callers open it with stdout=PIPE
+    assert [stdout.readline() for _ in range(3)] == [b"synth\n"] * 3
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
@@ -132,6 +132,9 @@ def test_disk_full_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
         path.write_bytes(tag[:100])  # half a file, then the disk fills
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    # Patched: a full disk cannot be made on demand without root (a small tmpfs) or without filling the
+    # test machine's own disk; /dev/full cannot be the folder the MP3 is staged in. The patch fails the
+    # very write that copies the encoded audio behind its tag, half-way, as ENOSPC would.
     monkeypatch.setattr(encode, "_write_tagged", full)
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"previous")
@@ -160,31 +163,44 @@ def test_existing_output_is_replaced_not_truncated(tmp_path: Path) -> None:
 
 
 def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess as sp
-
+    from audio_tools import FFMPEG
     from mutagen.id3 import ID3
 
-    calls: list[object] = []
-    real_popen = sp.Popen
-
-    class Spy(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
-            calls.append(args)
-            assert not k.get("shell"), "a shell was invoked"
-            assert isinstance(args, list)
-            super().__init__(args, *a, **k)
-
-    monkeypatch.setattr(sp, "Popen", Spy)
-    title = 'Rates $(touch pwned) `id`; rm -rf ~ \\ "quoted" = # ;\nnext'
+    # an ffmpeg that writes down who started it and the arguments it was given, one a line, then is the
+    # real one
+    argv_log = tmp_path / "argv.txt"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        f"#!{sys.executable}\nimport os, sys\n"
+        f"open({str(argv_log)!r}, 'a').write('\\n'.join([str(os.getppid()), *sys.argv[1:]]) + '\\n')\n"
+        f"os.execv({FFMPEG!r}, [{FFMPEG!r}, *sys.argv[1:]])\n",
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("NARRATE_FFMPEG", str(wrapper))
+    title = 'Rates $(touch pwned) `id`; rm -rf ~ \\ "quoted" = # ;'
     article = tmp_path / "a.txt"
-    article.write_text(f"Title: {title.splitlines()[0]}\n\nBody text here.\n", encoding="utf-8")
+    article.write_text(f"Title: {title}\n\nBody text here.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    # the output's own name reaches ffmpeg (it encodes into a partial named after it): a shell would run it
+    hostile = tmp_path / "out" / "$(touch pwned) `touch pwned2`; 'q' \"x\".mp3"
     result = narrate_article(
+        article, output=hostile, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+    )
+    assert str(ID3(result.path)["TIT2"]) == title
+    assert result.path == hostile and hostile.is_file()
+    parent, *given = argv_log.read_text(encoding="utf-8").splitlines()
+    assert int(parent) == os.getpid()  # started by narrate itself, not by a shell in between
+    staged = [arg for arg in given if arg.endswith(".partial")]
+    assert len(staged) == 1 and Path(staged[0]).parent == hostile.parent
+    assert Path(staged[0]).name.startswith(f".{hostile.name}.")  # the name arrived as one argument, intact
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+    # named from the title, the episode stays in its folder
+    named = narrate_article(
         article, output_dir=tmp_path / "out", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
     )
-    assert calls, "ffmpeg was not run through subprocess"
-    assert str(ID3(result.path)["TIT2"]) == title.splitlines()[0]
-    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
-    assert result.path.parent == tmp_path / "out"
+    assert named.path == tmp_path / "out" / "rates-touch-pwned-id-rm-rf-quoted.mp3"
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:

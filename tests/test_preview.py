@@ -9,18 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audio_tools import true_peak_dbtp as independent_true_peak
+from hand_timeline import Timeline, hand_timeline
 
 from narrate import cli
-from narrate.audio.assemble import layout_programme
+from narrate.audio.assemble import trim_silence
 from narrate.audio.cache import SentenceCache
 from narrate.audio.clips import ClipSource
-from narrate.audio.loudness import LoudnessMeter, true_peak_dbtp
 from narrate.audio.playback import Player, find_player, write_wav
 from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError, VoiceError
+from narrate.models import Script
 from narrate.pipeline import load_script
-from narrate.preview import numbered_paragraphs, preview_audio, say_script, select_part
-from narrate.profile import VoiceSettings, load_profile
+from narrate.preview import preview_audio, say_script, select_part
+from narrate.profile import Profile, VoiceSettings, load_profile
 from narrate.text.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +93,7 @@ def test_preview_speaks_exactly_the_sentences_script_lists(
     script, capsys: pytest.CaptureFixture[str], tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     paragraphs, _ = _script_listing(capsys)
-    assert len(paragraphs) == len(numbered_paragraphs(script))
+    assert len(paragraphs) == len(script.numbered_paragraphs())
     profile = load_profile()
     for number, expected in paragraphs.items():
         synth = FakeSynthesizer()
@@ -109,18 +111,22 @@ def test_chapter_selection_matches_script_numbering(script, capsys: pytest.Captu
         assert part.label.startswith(f"chapter {number}. ")
 
 
-def test_chapter_preview_keeps_the_heading_pause(script) -> None:  # type: ignore[no-untyped-def]
+def test_chapter_preview_keeps_the_heading_pause(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     profile = load_profile()
     number = next(i for i, c in enumerate(script.chapters, 1) if c.has_heading and len(c.paragraphs) > 1)
     part = select_part(script, chapter=number)
-    lengths = [100] * len(part.script.sentences)
-    layout = layout_programme(part.script, lengths, profile.pauses, 22050)
-    # heading, then the after_heading pause, exactly as in the episode
-    assert layout.items[1].samples == round(profile.pauses.after_heading * 22050)
+    with ClipSource(FakeSynthesizer()) as source:
+        result = preview_audio(part.script, profile, source, output=tmp_path / "c.wav")
+    data, rate, _, _ = _wav(result.path)
+    heading = _trimmed_lengths(part.script)[0]
+    # heading, then the after_heading pause, exactly as in the episode: silence up to the next clip
+    gap = round(profile.pauses.after_heading * rate)
+    assert not data[heading : heading + gap].any() and data[heading + gap : heading + gap + 2000].any()
+    assert data.size == _expected(part.script, profile).total
 
 
 def test_find_picks_the_first_paragraph_containing_the_text(script) -> None:  # type: ignore[no-untyped-def]
-    numbered = numbered_paragraphs(script)
+    numbered = script.numbered_paragraphs()
     part = select_part(script, find="ofwat")  # case-insensitive, written form
     first = next(p for p in numbered if any("Ofwat" in s.text for s in p.paragraph.sentences))
     assert part.stem == f"p{first.number}"
@@ -139,7 +145,7 @@ def test_find_picks_the_first_paragraph_containing_the_text(script) -> None:  # 
     ],
 )
 def test_bad_selection_says_the_valid_range(script, kwargs: dict[str, object], message: str) -> None:  # type: ignore[no-untyped-def]
-    p, c = len(numbered_paragraphs(script)), len(script.chapters)
+    p, c = len(script.numbered_paragraphs()), len(script.chapters)
     with pytest.raises(InputError) as info:
         select_part(script, **kwargs)  # type: ignore[arg-type]
     text = str(info.value)
@@ -151,7 +157,7 @@ def test_bad_selection_says_the_valid_range(script, kwargs: dict[str, object], m
 def test_cli_selection_errors_exit_2(
     script, fake_piper: FakeSynthesizer, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
-    last = len(numbered_paragraphs(script))
+    last = len(script.numbered_paragraphs())
     assert _cli(["preview", str(SAMPLE), "--paragraph", "99"], fake_piper) == 2
     assert f"paragraphs 1-{last}" in capsys.readouterr().err
     assert _cli(["preview", str(SAMPLE), "--find", "zebra crossing"], fake_piper) == 2
@@ -167,24 +173,37 @@ def test_cli_selection_errors_exit_2(
 # --- audio ------------------------------------------------------------------------------------
 
 
+def _trimmed_lengths(script: Script) -> list[int]:
+    voice = FakeSynthesizer()
+    return [trim_silence(voice.synthesize(s.spoken), voice.rate).size for s in script.sentences]
+
+
+def _expected(script: Script, profile: Profile) -> Timeline:
+    """The part's timeline added up by hand from the fake voice's clips and the profile's pauses."""
+    return hand_timeline(script, _trimmed_lengths(script), profile.pauses, 22050)
+
+
 def test_wav_has_the_episode_pauses_and_loudness(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyloudnorm
+
     profile = load_profile()
-    synth = FakeSynthesizer()
     part = select_part(script, chapter=3)
-    with ClipSource(synth) as source:
+    with ClipSource(FakeSynthesizer()) as source:
         result = preview_audio(part.script, profile, source, output=tmp_path / "c3.wav")
     data, rate, channels, width = _wav(result.path)
     assert (rate, channels, width) == (22050, 1, 2)
-    clips = [synth.synthesize(s.spoken) for s in part.script.sentences]
-    from narrate.audio.assemble import trim_silence
-
-    layout = layout_programme(part.script, [trim_silence(c, rate).size for c in clips], profile.pauses, rate)
-    assert data.size == layout.total_samples
-    samples = data.astype(np.float32) / 32767
-    meter = LoudnessMeter(rate)
-    meter.add(samples)
-    assert abs(meter.integrated() - profile.loudness.integrated_lufs) < 1.0
-    assert true_peak_dbtp(samples, rate) <= profile.loudness.true_peak_dbtp
+    expected = _expected(part.script, profile)
+    assert data.size == expected.total
+    # digital silence between the clips, sound inside each
+    edges = [0, *(n for cue in expected.cues for n in cue), expected.total]
+    for start, end in zip(edges[::2], edges[1::2]):
+        assert not data[start:end].any()
+    for start, end in expected.cues:
+        assert np.abs(data[start:end]).max() > 1000
+    samples = data.astype(np.float64) / 32767
+    loudness = pyloudnorm.Meter(rate).integrated_loudness(samples)
+    assert loudness == pytest.approx(profile.loudness.integrated_lufs, abs=0.3)
+    assert independent_true_peak(samples) <= profile.loudness.true_peak_dbtp
     assert not list(tmp_path.glob(".*partial"))
 
 
@@ -320,18 +339,38 @@ def test_streams_to_a_player_found_on_path(
 def test_streamed_paragraph_has_every_sentence_and_pause(
     script, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
+    import time
+
+    class Timed(FakeSynthesizer):
+        """Notes when each sentence was synthesised (perf_counter), to order it against the first sound."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.times: list[float] = []
+
+        def synthesize(self, text: str) -> np.ndarray:
+            self.times.append(time.perf_counter())
+            return super().synthesize(text)
+
     bin_dir = tmp_path / "bin"
     player = Player("aplay", str(_fake_player(bin_dir)))
     profile = load_profile()
     part = select_part(script, paragraph=3).script
-    with ClipSource(FakeSynthesizer()) as source:
-        result = preview_audio(part, profile, source, player=player)
+    assert len(part.sentences) > 1
+    synth = Timed()
+    started = time.perf_counter()
+    with ClipSource(synth) as source:
+        result = preview_audio(part, profile, source, player=player, started=started)
     fed = np.frombuffer((bin_dir / "fed.raw").read_bytes(), dtype="<i2")
-    assert result.action == "played" and result.first_sound is not None
-    assert fed.size == round(result.seconds * 22050)
+    expected = _expected(part, profile)
+    assert result.action == "played" and fed.size == expected.total
+    # the player had the first sentence before the second was synthesised: it streamed
+    assert result.first_sound is not None and started + result.first_sound < synth.times[1]
+    for start, end in expected.cues:
+        assert np.abs(fed[start:end]).max() > 1000 and not fed[end : end + 2000].any()
     with ClipSource(FakeSynthesizer()) as source:
         written = preview_audio(part, profile, source, output=tmp_path / "p3.wav")
-    assert written.seconds == result.seconds
+    assert _wav(written.path)[0].size == fed.size
 
 
 def test_file_only_player_gets_a_finished_wav(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -370,19 +409,34 @@ def test_say_with_empty_text_is_a_clear_error(
     assert fake_piper.calls == []
 
 
-def test_say_reads_stdin_and_uses_the_speech_rules_and_lexicon(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    fake_piper: FakeSynthesizer,
-) -> None:
+def test_say_reads_stdin_and_uses_the_speech_rules_and_lexicon(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
     lexicon = tmp_path / "names.toml"
     lexicon.write_text('Ushakov = "Oo-sha-kov"\n', encoding="utf-8")
-    import io
-
-    monkeypatch.setattr(sys, "stdin", io.StringIO("Ushakov paid £5.\n\nA second paragraph.\n"))
-    assert _cli(["say", "-", "--lexicon", str(lexicon), "-o", str(tmp_path / "s.wav")], fake_piper) == 0
-    assert fake_piper.calls == ["Oo-sha-kov paid five pounds.", "A second paragraph."]
+    # a real stdin (a pipe) into a separate interpreter, whose fake voice reports what it was asked to say
+    code = (
+        "import json, sys\n"
+        "from narrate import cli\n"
+        "from narrate.audio.synth import FakeSynthesizer\n"
+        "fake = FakeSynthesizer()\n"
+        "code = cli.main(sys.argv[1:], synthesizer_factory=fake.factory)\n"
+        "print(json.dumps(fake.calls))\n"
+        "sys.exit(code)\n"
+    )
+    argv = ["say", "-", "--lexicon", str(lexicon), "-o", str(tmp_path / "s.wav")]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        input="Ushakov paid £5.\n\nA second paragraph.\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    calls = json.loads(proc.stdout.splitlines()[-1])
+    assert calls == ["Oo-sha-kov paid five pounds.", "A second paragraph."]
+    assert (tmp_path / "s.wav").is_file()
 
 
 def test_say_script_has_no_intro_or_outro() -> None:

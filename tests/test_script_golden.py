@@ -1,13 +1,13 @@
 """Golden scripts: each scraped/HTML fixture (and the shared seed page) -> expected `narrate script --json`.
 
-Regenerate after an intended change with `NARRATE_UPDATE_GOLDEN=1 make test`, then read the diff.
+The tests only read the goldens. After an intended change, rewrite them with
+`.venv/bin/python tests/update_goldens.py`, then read `git diff tests/fixtures/script` before committing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,14 +23,26 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "samples" / "byline-puti
 CASES = sorted([*FIXTURES.glob("scraped/*.txt"), *FIXTURES.glob("html/*.html")])
 
 
-def _check(source: Path, name: str, rules: CleanRules) -> None:
+def actual_script(source: Path, rules: CleanRules) -> dict[str, object]:
+    """What `narrate script --json` gives for `source` with these cleaning rules."""
     profile = dataclasses.replace(load_profile(), clean=rules)
-    actual = load_script(source, profile).to_dict()
+    return load_script(source, profile).to_dict()
+
+
+def goldens() -> list[tuple[Path, str, CleanRules]]:
+    """(source, golden name, cleaning rules) for every fixture, and the seed page when it is here."""
+    cases = [(p, p.stem, FIXTURE_RULES.get(p.stem, BYLINE_RULES)) for p in CASES]
+    if SEED.is_file():
+        cases.append((SEED, "byline-putin-negotiations", load_profile().clean))
+    return cases
+
+
+def _check(source: Path, name: str, rules: CleanRules) -> None:
     golden = GOLDEN / f"{name}.json"
-    if os.environ.get("NARRATE_UPDATE_GOLDEN"):
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(json.dumps(actual, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert actual == json.loads(golden.read_text(encoding="utf-8"))
+    assert actual_script(source, rules) == json.loads(golden.read_text(encoding="utf-8")), (
+        f"{source.name} no longer gives {golden.name}; if the change is intended, run "
+        "`.venv/bin/python tests/update_goldens.py` and read the diff"
+    )
 
 
 @pytest.mark.parametrize("source", CASES, ids=[p.stem for p in CASES])

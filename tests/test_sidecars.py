@@ -8,16 +8,26 @@ import re
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 from audio_tools import ffmpeg_chapters
+from hand_timeline import hand_timeline
 from mutagen.id3 import ID3
 
-from narrate.audio.assemble import seconds_to_samples, trim_silence
+from narrate.audio.assemble import trim_silence
 from narrate.audio.synth import FakeSynthesizer
 from narrate.models import ChapterMark, Cue
 from narrate.pipeline import narrate_article
 from narrate.profile import load_profile
-from narrate.publish.sidecars import chapters_json, ms, sidecar_paths, srt, webvtt, write_sidecars
+from narrate.publish.sidecars import (
+    chapters_json,
+    ms,
+    sidecar_paths,
+    srt,
+    transcript_json,
+    webvtt,
+    write_sidecars,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -58,25 +68,17 @@ def episode(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 
 
 def test_vtt_cue_times_are_the_assembled_sample_positions(episode) -> None:  # type: ignore[no-untyped-def]
-    result, synth, written = episode
-    cues, _ = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
+    result, _, written = episode
+    cues, notes = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
     sentences = result.script.sentences
-    assert len(cues) == len(sentences)
-    # rebuild the timeline independently: each clip as the fake voice made it, joined by the profile's pauses
-    pauses = load_profile().pauses
-    lengths = [len(trim_silence(synth.synthesize(s.spoken), result.rate)) for s in sentences]
-    index = 0
-    for chapter in result.script.chapters:
-        for paragraph in chapter.paragraphs:
-            for number, sentence in enumerate(paragraph.sentences):
-                start, end, text = cues[index]
-                assert text == sentence.text
-                assert end - start == pytest.approx(lengths[index] * 1000 / result.rate, abs=1)
-                if number:  # within a paragraph the gap is exactly the sentence pause
-                    gap = result.cues[index].start - result.cues[index - 1].end
-                    assert gap == seconds_to_samples(pauses.sentence, result.rate)
-                assert start == round(result.cues[index].start * 1000 / result.rate)
-                index += 1
+    # the timeline added up by hand: each clip as a fresh fake voice makes it, joined by the profile's pauses
+    voice = FakeSynthesizer()
+    lengths = [trim_silence(voice.synthesize(s.spoken), voice.rate).size for s in sentences]
+    expected = hand_timeline(result.script, lengths, load_profile().pauses, voice.rate)
+    to_ms = lambda n: round(n * 1000 / voice.rate)  # noqa: E731
+    assert cues == [(to_ms(a), to_ms(b), s.text) for (a, b), s in zip(expected.cues, sentences, strict=True)]
+    chapter_times = [re.search(r"\((\d\d):(\d\d):(\d\d)\.(\d{3})\)$", note) for note in notes]
+    assert [_ms(*m.groups()) for m in chapter_times if m] == [to_ms(n) for n in expected.chapter_starts]
 
 
 def test_transcript_and_chapters_json_agree_with_id3_to_the_millisecond(episode) -> None:  # type: ignore[no-untyped-def]
@@ -117,7 +119,9 @@ def test_srt_has_the_same_times_with_commas(episode) -> None:  # type: ignore[no
 def test_sidecars_sit_beside_the_mp3_and_nothing_partial_is_left(episode) -> None:  # type: ignore[no-untyped-def]
     result, _, written = episode
     stem = result.path.stem
-    assert {p.name for p in written.values()} == {f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json"}
+    assert {p.name for p in written.values()} == {
+        f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json", f"{stem}.transcript.json"
+    }  # fmt: skip
     assert not [n for n in os.listdir(result.path.parent) if n.endswith(".partial")]
     umask = os.umask(0o022)
     os.umask(umask)
@@ -147,3 +151,43 @@ def test_clock_formats_hours_and_rounds_like_id3() -> None:
 def test_sidecar_paths_replace_the_mp3_suffix(tmp_path: Path) -> None:
     paths = sidecar_paths(tmp_path / "a.b.mp3")
     assert paths["vtt"].name == "a.b.vtt" and paths["chapters"].name == "a.b.chapters.json"
+
+
+def test_json_transcript_has_one_segment_per_written_word_inside_its_sentence(episode) -> None:  # type: ignore[no-untyped-def]
+    result, synth, written = episode
+    data = json.loads(written["transcript"].read_text(encoding="utf-8"))
+    assert data["version"] == "1.0.0" and set(data) == {"version", "segments"}
+    segments = data["segments"]
+    assert all(set(seg) == {"startTime", "endTime", "body"} for seg in segments)
+    vtt_cues, _ = parse_vtt(written["vtt"].read_text(encoding="utf-8"))
+    # the written words, read from the VTT (another file), one segment each, in order
+    words = [(w, start, end) for start, end, text in vtt_cues for w in text.split()]
+    unescape = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+    assert [seg["body"] for seg in segments] == [
+        re.sub("&amp;|&lt;|&gt;", lambda m: unescape[m[0]], w) for w, _, _ in words
+    ]
+    for seg, (_, start, end) in zip(segments, words, strict=True):
+        assert start <= round(seg["startTime"] * 1000) <= round(seg["endTime"] * 1000) <= end
+    assert all(a["startTime"] <= b["startTime"] for a, b in zip(segments, segments[1:]))
+
+
+def test_fake_word_times_follow_the_characters(episode) -> None:  # type: ignore[no-untyped-def]
+    """The fake voice times a word by where its characters fall in the sentence: check one by hand."""
+    result, synth, _ = episode
+    # a sentence with no numbers or symbols: its written words are its spoken words
+    index = next(i for i, s in enumerate(result.script.sentences) if s.text == s.spoken and " " in s.text)
+    cue, sentence = result.cues[index], result.script.sentences[index]
+    raw = synth.synthesize(sentence.spoken)
+    trimmed_from = max(0, int(np.flatnonzero(np.abs(raw) > 10 ** (-50 / 20))[0]) - int(0.03 * synth.rate))
+    second = sentence.spoken.split()[1]
+    at = sentence.spoken.index(" " + second) + 1
+    assert cue.words[1].text == second
+    assert cue.words[1].start - cue.start == raw.size * at // len(sentence.spoken) - trimmed_from
+
+
+def test_json_transcript_without_word_times_keeps_sentences() -> None:
+    cues = [Cue("First one.", 0, 22050), Cue("Second.", 30000, 40000)]
+    assert transcript_json(cues, 22050)["segments"] == [
+        {"startTime": 0.0, "endTime": 1.0, "body": "First one."},
+        {"startTime": 1.361, "endTime": 1.814, "body": "Second."},
+    ]

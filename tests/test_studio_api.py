@@ -494,7 +494,11 @@ def test_render_on_the_fake_synthesiser(folder: Path) -> None:
         len(episode["cues"]) == 21
         and episode["cues"][0]["text"] == "Water Bills Rise Again as Leaks Go Unfixed."
     )
-    assert episode["words"] is None
+    # the Podcasting 2.0 JSON transcript batch writes beside the MP3, read back as the studio's words
+    transcript = json.loads((folder / "output" / f"{mp3.stem}.transcript.json").read_text(encoding="utf-8"))
+    assert episode["words"] == [
+        {"start": s["startTime"], "end": s["endTime"], "word": s["body"]} for s in transcript["segments"]
+    ]
     served = client.get(episode["files"]["mp3"])
     assert served.status_code == 200 and served.headers["content-type"] == "audio/mpeg"
     assert served.content == mp3.read_bytes()
@@ -566,11 +570,30 @@ def test_events_without_a_render_send_the_idle_state_and_end(client: TestClient)
     assert _events(client) == [{"id": 0, "state": "idle", "articles": []}]
 
 
-def test_words_and_check_answer_501_until_they_are_built(client: TestClient) -> None:
-    for url in ("/api/words", "/api/check"):
-        response = client.get(url, params={"path": ARTICLE})
-        assert response.status_code == 501
-        assert "not available in this install" in response.json()["error"]
+def test_words_lists_the_words_the_pronouncing_dictionary_lacks(client: TestClient) -> None:
+    from narrate.verify.recognise import dictionary_path
+
+    # read the CMU dictionary the recogniser ships, independently of narrate's reader
+    known = set()
+    for line in dictionary_path().read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.strip():
+            known.add(line.split()[0].split("(")[0].lower())
+    words = client.get("/api/words", params={"path": ARTICLE}).json()["words"]
+    listed = {w["word"].lower() for w in words}
+    assert listed and not listed & known
+    assert "ofwat" in listed  # the regulator's name: no dictionary has it
+    assert all(w["count"] >= 1 and w["phonemes"] for w in words)
+
+
+def test_check_flags_an_episode_that_says_nothing_and_waits_for_one(client: TestClient) -> None:
+    assert client.get("/api/check", params={"path": ARTICLE}).json() == {"checked": False, "flags": []}
+    assert client.post("/api/render", json={"paths": [ARTICLE]}).status_code == 202
+    _events(client)
+    # the fake voice speaks tones, not words: the recogniser hears none of the script
+    report = client.get("/api/check", params={"path": ARTICLE}).json()
+    assert report["checked"] is True and report["flags"]
+    sentences = {f["sentence"] for f in report["flags"] if f["sentence"]}
+    assert len(sentences) >= 5 and all(f["message"].startswith(f["kind"]) for f in report["flags"])
 
 
 def test_episode_reads_word_timings_when_a_transcript_json_exists(client: TestClient, folder: Path) -> None:

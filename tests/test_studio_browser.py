@@ -181,7 +181,8 @@ def test_render_shows_progress_to_the_end_then_chapters(
     assert page.eval_on_selector("#episode-audio", "a => a.currentSrc").split("?")[0].endswith(mp3.name)
     links = page.eval_on_selector_all("#downloads a", "links => links.map(a => a.getAttribute('href'))")
     assert sorted(links) == sorted(
-        f"/files/{mp3.stem}{suffix}" for suffix in (".mp3", ".vtt", ".srt", ".chapters.json")
+        f"/files/{mp3.stem}{suffix}"
+        for suffix in (".mp3", ".vtt", ".srt", ".chapters.json", ".transcript.json")
     )
     # a chapter click jumps the player there, and the transcript follows the sentence being heard
     page.click("#chapters li:nth-child(3)")

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import urllib.request
 from pathlib import Path
+from typing import IO, cast
 
 import pytest
 
@@ -101,8 +102,7 @@ def _start_cli(folder: Path, host: str) -> tuple[subprocess.Popen[str], str]:
                            "--cache-dir", {str(folder.parent / "cache")!r}],
                           synthesizer_factory=FakeSynthesizer().factory))
     """)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+    line = cast(IO[str], proc.stdout).readline()  # _python opens it with stdout=PIPE
     return proc, line
 
 
@@ -211,7 +211,9 @@ def test_top_level_lexicon_stays_top_level(tmp_path: Path) -> None:
     path.write_text('# top-level entries\nUshakov = "oo-sha-KOFF"\n', encoding="utf-8")
     set_entry(path, "Ofwat", "OFF-wot")
     assert tomllib.loads(path.read_text(encoding="utf-8")) == {"Ushakov": "oo-sha-KOFF", "Ofwat": "OFF-wot"}
-    assert remove_entry(path, "Ushakov") is not None and remove_entry(path, "Ushakov") is None
+    removed = remove_entry(path, "Ushakov")  # the lexicon the file now holds; None once nothing was removed
+    assert removed is not None and removed.entries == {"Ofwat": "OFF-wot"}
+    assert remove_entry(path, "Ushakov") is None
     assert tomllib.loads(path.read_text(encoding="utf-8")) == {"Ofwat": "OFF-wot"}
     assert Lexicon.load(path).entries == {"Ofwat": "OFF-wot"}
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models import ChapterMark, Cue, Script, Sentence
+from ..models import ChapterMark, Cue, Script, Sentence, WordTime
 from ..profile import Pauses
+from .alignment import written_times
 
 SILENCE_BLOCK = 1 << 15  # render long silences in bounded blocks, never as one big array
 
@@ -51,11 +52,17 @@ def seconds_to_samples(seconds: float, rate: int) -> int:
     return int(round(seconds * rate))
 
 
-def layout_programme(script: Script, clip_lengths: Sequence[int], pauses: Pauses, rate: int) -> Layout:
+def layout_programme(
+    script: Script,
+    clip_lengths: Sequence[int],
+    pauses: Pauses,
+    rate: int,
+    words_of: Callable[[int], Sequence[WordTime]] | None = None,
+) -> Layout:
     """Place every sentence's clip with the profile's pauses; chapters start on their first clip sample."""
     if len(clip_lengths) != len(script.sentences):
         raise ValueError(f"{len(clip_lengths)} clips for {len(script.sentences)} sentences")
-    placing = place(script, clip_lengths.__getitem__, pauses, rate)
+    placing = place(script, clip_lengths.__getitem__, pauses, rate, words_of)
     while True:
         try:
             next(placing)
@@ -65,11 +72,18 @@ def layout_programme(script: Script, clip_lengths: Sequence[int], pauses: Pauses
 
 
 def place(
-    script: Script, length_of: Callable[[int], int], pauses: Pauses, rate: int
+    script: Script,
+    length_of: Callable[[int], int],
+    pauses: Pauses,
+    rate: int,
+    words_of: Callable[[int], Sequence[WordTime]] | None = None,
 ) -> Generator[Item, None, Layout]:
     """The programme's items one at a time, asking for each clip's length only when it is placed; the
     generator's return value is the whole Layout. This lets the programme be rendered and encoded while
-    later sentences are still being synthesised."""
+    later sentences are still being synthesised.
+
+    words_of: the spoken words' sample ranges in clip i; each cue then carries its written words, placed.
+    """
     items: list[Item] = []
     marks: list[tuple[str, int]] = []
     cues: list[Cue] = []
@@ -90,7 +104,12 @@ def place(
             assert isinstance(value, Sentence)
             length = int(length_of(index))
             item = ClipRef(index, length)
-            cues.append(Cue(value.text, position, position + length))
+            spoken = words_of(index) if words_of is not None else ()
+            placed = tuple(
+                WordTime(w.text, position + w.start, position + w.end)
+                for w in written_times(value.text, spoken)
+            )
+            cues.append(Cue(value.text, position, position + length, placed))
             index += 1
         items.append(item)
         position += item.samples
@@ -136,16 +155,22 @@ def trim_silence(
     samples: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.03
 ) -> np.ndarray:
     """Cut the voice's leading and trailing near-silence, keeping a short margin, so pauses are exact."""
+    start, end = trim_bounds(samples, rate, threshold_db, keep)
+    return samples[start:end]
+
+
+def trim_bounds(
+    samples: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.03
+) -> tuple[int, int]:
+    """Where trim_silence cuts: the first and end sample kept."""
     if samples.size == 0:
-        return samples
+        return 0, 0
     threshold = 10 ** (threshold_db / 20)
     loud = np.flatnonzero(np.abs(samples) > threshold)
     if loud.size == 0:
-        return samples[:0]
+        return 0, 0
     margin = int(rate * keep)
-    start = max(0, int(loud[0]) - margin)
-    end = min(samples.size, int(loud[-1]) + 1 + margin)
-    return samples[start:end]
+    return max(0, int(loud[0]) - margin), min(samples.size, int(loud[-1]) + 1 + margin)
 
 
 def apply_fades(samples: np.ndarray, fade: int) -> np.ndarray:

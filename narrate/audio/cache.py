@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import struct
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import OutputError
+from ..models import WordTime
 from ..profile import parse_size
+from .synth import Voiced
 
-FORMAT_VERSION = 1
-"""Bump when the entry layout or what is stored changes: old entries then simply stop matching."""
+FORMAT_VERSION = 2
+"""Bump when the entry layout or what is stored changes: old entries then simply stop matching.
+2: the spoken words' sample ranges are stored with the samples."""
 
-# Entry = header + float32 little-endian samples. The header carries the sample count and a CRC32 of the
-# sample bytes, so a truncated or corrupted file is detected and never played.
-_MAGIC = b"NRC1"
-_HEADER = struct.Struct("<4sQI")  # magic, sample count, crc32 of the sample bytes
+# Entry = header + float32 little-endian samples + the words as UTF-8 JSON ([[word, start, end], ...]).
+# The header carries the sample count, the words' byte length and a CRC32 of everything after it, so a
+# truncated or corrupted file is detected and never played.
+_MAGIC = b"NRC2"
+_HEADER = struct.Struct("<4sQII")  # magic, sample count, words byte length, crc32 of samples + words
 _SUFFIX = ".f32"
 
 
@@ -87,27 +92,36 @@ class SentenceCache:
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
 
     def get(self, key: str) -> np.ndarray | None:
-        """The cached clip, or None on a miss; a damaged entry is removed and reported as a miss."""
+        """The cached clip's samples, or None on a miss (see get_voiced)."""
+        voiced = self.get_voiced(key)
+        return None if voiced is None else voiced.samples
+
+    def get_voiced(self, key: str) -> Voiced | None:
+        """The cached clip with its word timings, or None on a miss; a damaged entry is removed and
+        reported as a miss."""
         path = self.path(key)
         try:
             with path.open("rb") as f:
                 data = bytearray(f.read())  # writable, so callers may process the clip in place
         except OSError:
             return None
-        samples = _decode(data)
-        if samples is None:
+        voiced = _decode(data)
+        if voiced is None:
             with contextlib.suppress(OSError):
                 path.unlink()
         else:
             with contextlib.suppress(OSError):
                 os.utime(path)  # used now: the last to be evicted (atime is often not kept)
-        return samples
+        return voiced
 
-    def put(self, key: str, samples: np.ndarray) -> None:
-        """Store a clip atomically; an unwritable cache is an error that says what to do."""
+    def put(self, key: str, samples: np.ndarray, words: Sequence[WordTime] = ()) -> None:
+        """Store a clip (and its words' sample ranges) atomically; an unwritable cache is an error that
+        says what to do."""
         path = self.path(key)
-        payload = np.ascontiguousarray(samples, dtype="<f4").ravel().tobytes()
-        header = _HEADER.pack(_MAGIC, len(payload) // 4, zlib.crc32(payload))
+        audio = np.ascontiguousarray(samples, dtype="<f4").ravel().tobytes()
+        text = json.dumps([[w.text, w.start, w.end] for w in words], ensure_ascii=False).encode("utf-8")
+        payload = audio + text
+        header = _HEADER.pack(_MAGIC, len(audio) // 4, len(text), zlib.crc32(payload))
         for attempt in range(3):
             try:
                 self._write(path, header, payload)
@@ -220,11 +234,15 @@ def _unlinked(path: Path) -> bool:
     return True
 
 
-def _decode(data: bytearray) -> np.ndarray | None:
+def _decode(data: bytearray) -> Voiced | None:
     if len(data) < _HEADER.size:
         return None
-    magic, count, crc = _HEADER.unpack_from(data)
+    magic, count, size, crc = _HEADER.unpack_from(data)
     payload = memoryview(data)[_HEADER.size :]
-    if magic != _MAGIC or len(payload) != count * 4 or zlib.crc32(payload) != crc:
+    if magic != _MAGIC or len(payload) != count * 4 + size or zlib.crc32(payload) != crc:
         return None
-    return np.frombuffer(payload, dtype="<f4")
+    try:
+        words = tuple(WordTime(str(w), int(a), int(b)) for w, a, b in json.loads(bytes(payload[count * 4 :])))
+    except (ValueError, TypeError):
+        return None
+    return Voiced(np.frombuffer(payload[: count * 4], dtype="<f4"), words)

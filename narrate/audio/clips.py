@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Cancelled
-from .assemble import ClipSpool, trim_silence
+from ..models import WordTime
+from .assemble import ClipSpool, trim_bounds
 from .cache import SentenceCache
-from .synth import Synthesizer
+from .synth import Synthesizer, Voiced
 from .workers import ClipProgress, SynthesisStats, synthesize_all
 
 
@@ -45,7 +46,8 @@ class ClipSource:
         self._should_stop = should_stop
         self._total = 0
         self._spool: ClipSpool | None = None
-        self._clips: Generator[np.ndarray, None, None] | None = None
+        self._clips: Generator[Voiced, None, None] | None = None
+        self._words: list[tuple[WordTime, ...]] = []
         self._error: BaseException | None = None
         self._identify = threading.Thread(target=self._identity, name="narrate-voice-hash", daemon=True)
         self._identify.start()
@@ -108,8 +110,17 @@ class ClipSource:
                 raise Cancelled(
                     f"cancelled before sentence {len(self._spool) + 1} of {self._total}: re-run to resume"
                 )
-            self._spool.append(trim_silence(next(self._clips), self.rate))
+            voiced = next(self._clips)
+            start, end = trim_bounds(voiced.samples, self.rate)
+            self._spool.append(voiced.samples[start:end])
+            self._words.append(tuple(_shifted(w, start, end) for w in voiced.words))
         return self._spool.length(index)
+
+    def words(self, index: int) -> tuple[WordTime, ...]:
+        """The spoken words of clip `index` and their sample ranges in the trimmed clip (empty when the
+        voice did not report them)."""
+        self.length(index)
+        return self._words[index]
 
     def read(self, index: int) -> np.ndarray:
         """Clip `index` (fetched first if need be)."""
@@ -133,6 +144,12 @@ class ClipSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _shifted(word: WordTime, start: int, end: int) -> WordTime:
+    """A word's range once the clip is trimmed to [start, end), kept inside the clip."""
+    first = min(max(word.start - start, 0), end - start)
+    return WordTime(word.text, first, min(max(word.end - start, first), end - start))
 
 
 def _quietly(load: Callable[[], object]) -> Callable[[], None]:

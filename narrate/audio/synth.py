@@ -7,17 +7,38 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import SynthesisError, VoiceError
+from ..models import WordTime
 from ..profile import VoiceSettings
+from .alignment import (
+    AlignmentUnavailable,
+    Patcher,
+    PhonemeChunk,
+    aligned_model,
+    espeak_phonemizer,
+    onnx_patcher,
+    word_samples,
+)
 from .voices import VoiceInfo, find_voice, resolve_speaker
+
+
+@dataclass(frozen=True)
+class Voiced:
+    """A sentence as the voice made it: its samples, and its spoken words' positions in them (empty when
+    the voice cannot report word timings)."""
+
+    samples: np.ndarray = field(repr=False)
+    words: tuple[WordTime, ...] = ()
 
 
 @runtime_checkable
@@ -32,6 +53,16 @@ class Synthesizer(Protocol):
         ...
 
     def synthesize(self, text: str) -> np.ndarray: ...
+
+
+def voice_sentence(synth: Synthesizer, text: str) -> Voiced:
+    """One sentence with its word timings when the synthesiser can give them (`synthesize_words`)."""
+    timed = getattr(synth, "synthesize_words", None)
+    if callable(timed):
+        voiced = timed(text)
+        assert isinstance(voiced, Voiced)
+        return Voiced(np.asarray(voiced.samples, dtype=np.float32), voiced.words)
+    return Voiced(np.asarray(synth.synthesize(text), dtype=np.float32))
 
 
 class SynthesizerFactory(Protocol):
@@ -56,34 +87,75 @@ class PiperSynthesizer:
     cache key (identity) is the same however the speaker was written.
     """
 
-    def __init__(self, voice: VoiceInfo, settings: VoiceSettings, threads: int = 0) -> None:
+    def __init__(
+        self,
+        voice: VoiceInfo,
+        settings: VoiceSettings,
+        threads: int = 0,
+        *,
+        aligned_dir: Path | None = None,
+        patcher: Patcher = onnx_patcher,
+    ) -> None:
         self.voice = voice
         self.settings = dataclasses.replace(settings, speaker=resolve_speaker(voice, settings.speaker))
         self.threads = threads
+        self.aligned_dir = aligned_dir
+        self.patcher = patcher
         self._piper: Any = None
         self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
+        self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
 
     def __getstate__(self) -> dict[str, Any]:
         # a worker process gets the recipe, not the loaded session (nor the lock)
-        return {"voice": self.voice, "settings": self.settings, "threads": self.threads}
+        return {
+            "voice": self.voice,
+            "settings": self.settings,
+            "threads": self.threads,
+            "aligned_dir": self.aligned_dir,
+            "patcher": self.patcher,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.voice, self.settings, self.threads = state["voice"], state["settings"], state["threads"]
+        self.aligned_dir, self.patcher = state["aligned_dir"], state["patcher"]
         self._piper = None
         self._loading = threading.Lock()
+        self._timing = None
+
+    def timing_model(self) -> tuple[Path | None, str | None]:
+        """The voice patched to report samples per phoneme (made once, kept by content hash), or None
+        and a note saying why transcripts keep sentence timings."""
+        if self._timing is None:
+            from .cache import default_cache_dir
+
+            folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
+            try:
+                self._timing = (aligned_model(self.voice, folder, self.patcher), None)
+            except AlignmentUnavailable as exc:
+                self._timing = (None, str(exc))
+        return self._timing
+
+    @property
+    def note(self) -> str | None:
+        """Why word timings are not available, if they are not."""
+        return self.timing_model()[1]
 
     @property
     def rate(self) -> int:
         return self.voice.sample_rate
 
     def identity(self) -> str:
-        return f"piper:{self.voice.content_hash}:{self.settings.key()}"
+        # entries made with word timings carry them; made without, they are kept apart
+        words = "words" if self.timing_model()[0] is not None else "sentences"
+        return f"piper:{self.voice.content_hash}:{words}:{self.settings.key()}"
 
     def load(self) -> None:
         """Build the ONNX session, or take the one this process already loaded (safe from several threads)."""
         with self._loading:
             if self._piper is None:
-                self._piper = _loaded_voice((self.voice.content_hash, self.threads), self._session)
+                # the patched (word-timing) model and the plain one are different sessions
+                model = str(self.timing_model()[0] or "")
+                self._piper = _loaded_voice((self.voice.content_hash, model, self.threads), self._session)
 
     def _session(self) -> Any:
         import onnxruntime
@@ -96,8 +168,9 @@ class PiperSynthesizer:
             options.inter_op_num_threads = 1
         try:
             config = PiperConfig.from_dict(json.loads(self.voice.config.read_text(encoding="utf-8")))
+            model = self.timing_model()[0] or self.voice.model
             session = onnxruntime.InferenceSession(
-                str(self.voice.model), sess_options=options, providers=["CPUExecutionProvider"]
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors for corrupt models
             raise VoiceError(
@@ -107,6 +180,22 @@ class PiperSynthesizer:
         return PiperVoice(session=session, config=config)
 
     def synthesize(self, text: str) -> np.ndarray:
+        return self._join([chunk.audio_float_array for chunk in self._chunks(text, alignments=False)])
+
+    def synthesize_words(self, text: str) -> Voiced:
+        """The sentence and its spoken words' sample ranges (none when the voice cannot report them)."""
+        if self.timing_model()[0] is None:
+            return Voiced(self.synthesize(text))
+        chunks = self._chunks(text, alignments=True)
+        samples = self._join([chunk.audio_float_array for chunk in chunks])
+        timed = [PhonemeChunk.from_piper(chunk) for chunk in chunks]
+        if not chunks or any(t is None for t in timed):
+            return Voiced(samples)  # Piper could not align this one: the sentence keeps its cue alone
+        phonemize = espeak_phonemizer(str(getattr(self._piper.config, "espeak_voice", "en-us")))
+        spans = word_samples(text, [t for t in timed if t is not None], self._gap(), phonemize)
+        return Voiced(samples, tuple(WordTime(w, a, b) for w, a, b in spans))
+
+    def _chunks(self, text: str, alignments: bool) -> list[Any]:
         from piper import SynthesisConfig
 
         self.load()
@@ -118,15 +207,20 @@ class PiperSynthesizer:
             normalize_audio=False,  # loudness is set once for the whole programme
         )
         try:
-            parts = [chunk.audio_float_array for chunk in self._piper.synthesize(text, config)]
+            return list(self._piper.synthesize(text, config, include_alignments=alignments))
         except Exception as exc:
             raise SynthesisError(f"Piper failed on the sentence {text[:80]!r}: {exc}") from exc
+
+    def _gap(self) -> int:
+        return int(self.rate * 0.12)
+
+    def _join(self, parts: list[np.ndarray]) -> np.ndarray:
         if not parts:
             return np.zeros(0, dtype=np.float32)
         if len(parts) == 1:
             return parts[0].astype(np.float32, copy=False)
         # espeak occasionally splits our sentence again (e.g. at '?'): join with a short breath
-        gap = np.zeros(int(self.rate * 0.12), dtype=np.float32)
+        gap = np.zeros(self._gap(), dtype=np.float32)
         joined: list[np.ndarray] = []
         for part in parts:
             if joined:
@@ -140,15 +234,16 @@ class PiperSynthesizer:
 
 # Loaded voices of this process, most recent last. A batch worker (a pool process or a Dask worker)
 # runs many episodes: each builds a new PiperSynthesizer, and without this each loaded the voice again
-# (0.5-0.9 s and ~240 MB). Keyed by the voice's content and the session's thread count, the only things
-# a session depends on (speed, noise and speaker are per call); two are kept, as a loaded voice is large.
+# (0.5-0.9 s and ~240 MB). Keyed by the voice's content, the model file (plain, or patched for word
+# timings) and the session's thread count, all a session depends on (speed, noise and speaker are per
+# call); two are kept, as a loaded voice is large.
 _VOICES_KEPT = 2
-_voices: OrderedDict[tuple[str, int], Any] = OrderedDict()
+_voices: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
 _voices_lock = threading.Lock()
 _inherited: list[Any] = []
 
 
-def _loaded_voice(key: tuple[str, int], build: Callable[[], Any]) -> Any:
+def _loaded_voice(key: tuple[str, str, int], build: Callable[[], Any]) -> Any:
     with _voices_lock:  # held while building: two threads asking for one voice load it once
         piper = _voices.get(key)
         if piper is None:
@@ -215,6 +310,16 @@ class FakeSynthesizer:
 
     def length_for(self, text: str) -> int:
         return int(self._rate * (self.base + len(text) * self.per_char))
+
+    def synthesize_words(self, text: str) -> Voiced:
+        """The tone, with each word timed in proportion to where its characters fall in the text."""
+        samples = self.synthesize(text)
+        n, chars = samples.size, max(1, len(text))
+        words = tuple(
+            WordTime(m.group(0), n * m.start() // chars, n * m.end() // chars)
+            for m in re.finditer(r"\S+", text)
+        )
+        return Voiced(samples, words)
 
     def synthesize(self, text: str) -> np.ndarray:
         self.calls.append(text)

@@ -17,11 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import NarrateError, SynthesisError
 from .cache import SentenceCache
-from .synth import PiperSynthesizer, Synthesizer
+from .synth import PiperSynthesizer, Synthesizer, Voiced, voice_sentence
 
 ClipProgress = Callable[[int, int], None]
 """Called as (clips delivered, total) while clips are yielded in order."""
@@ -54,7 +52,10 @@ class SynthesisStats:
 def worker_spec(synth: Synthesizer, threads: int) -> Synthesizer:
     """A picklable copy of `synth` that builds its own voice session (with `threads`) inside a worker."""
     if isinstance(synth, PiperSynthesizer):
-        return PiperSynthesizer(synth.voice, synth.settings, threads=threads)  # unloaded: loads on first use
+        # unloaded: loads on first use
+        return PiperSynthesizer(
+            synth.voice, synth.settings, threads=threads, aligned_dir=synth.aligned_dir, patcher=synth.patcher
+        )
     return synth
 
 
@@ -67,8 +68,9 @@ def synthesize_all(
     progress: ClipProgress | None = None,
     stats: SynthesisStats | None = None,
     forked: Callable[[], None] | None = None,
-) -> Generator[np.ndarray, None, None]:
-    """Yield one clip per text, in order: cached clips as they are, the rest synthesised and cached.
+) -> Generator[Voiced, None, None]:
+    """Yield one clip (with its word timings) per text, in order: cached clips as they are, the rest
+    synthesised and cached.
 
     `forked` is called once worker processes exist (at once when there are none): from then on no
     process is forked, so the caller may start threads without a worker inheriting one half-way.
@@ -112,20 +114,20 @@ def _in_process(
     cache: SentenceCache | None,
     report: ClipProgress,
     stats: SynthesisStats,
-) -> Iterator[np.ndarray]:
+) -> Iterator[Voiced]:
     # without a cache, a text that comes back later is kept until its last use rather than re-spoken
     last_use = {key: i for i, key in enumerate(keys)}
-    held: dict[str, np.ndarray] = {}
+    held: dict[str, Voiced] = {}
     report(0, len(texts))
     for number, (text, key) in enumerate(zip(texts, keys, strict=True), 1):
-        clip = held.pop(key, None) if cache is None else cache.get(key)
+        clip = held.pop(key, None) if cache is None else cache.get_voiced(key)
         if clip is not None:
             stats.cached += 1
         else:
             clip = _synthesize(synth, text, number, len(texts), cache is not None)
             stats.synthesised += 1
             if cache is not None:
-                cache.put(key, clip)
+                cache.put(key, clip.samples, clip.words)
         if cache is None and last_use[key] > number - 1:
             held[key] = clip
         # reported before the clip is handed on: the consumer may never ask past the last one
@@ -143,9 +145,9 @@ def _in_pool(
     report: ClipProgress,
     stats: SynthesisStats,
     started: Callable[[], None],
-) -> Iterator[np.ndarray]:
+) -> Iterator[Voiced]:
     total = len(texts)
-    pending: dict[str, Future[np.ndarray]] = {}
+    pending: dict[str, Future[Voiced]] = {}
     queue = deque(todo)
     sent = set(todo)
     window = workers * (_AHEAD_PER_JOB + 1)
@@ -171,7 +173,7 @@ def _in_pool(
         for i, key in enumerate(keys):
             refill(i)
             future = pending.get(key)
-            clip: np.ndarray | None
+            clip: Voiced | None
             if future is not None:
                 clip = _result(future, texts[i], i + 1, total, cache is not None)
                 if last_use[key] == i:
@@ -181,7 +183,7 @@ def _in_pool(
                 else:
                     stats.cached += 1  # a repeat of a sentence spoken earlier in this run
             else:
-                clip = cache.get(key) if cache is not None else None
+                clip = cache.get_voiced(key) if cache is not None else None
                 if clip is None:
                     # damaged or removed since we looked: make it again here rather than play nothing
                     clip = _synthesize_via(pool, texts[i], key, i + 1, total, cache is not None)
@@ -200,7 +202,7 @@ def _in_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(future: Future[np.ndarray], text: str, number: int, total: int, cached: bool) -> np.ndarray:
+def _result(future: Future[Voiced], text: str, number: int, total: int, cached: bool) -> Voiced:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -214,13 +216,13 @@ def _result(future: Future[np.ndarray], text: str, number: int, total: int, cach
 
 def _synthesize_via(
     pool: ProcessPoolExecutor, text: str, key: str, number: int, total: int, cached: bool
-) -> np.ndarray:
+) -> Voiced:
     return _result(pool.submit(_worker_synthesize, text, key, number, total), text, number, total, cached)
 
 
-def _synthesize(synth: Synthesizer, text: str, number: int, total: int, cached: bool) -> np.ndarray:
+def _synthesize(synth: Synthesizer, text: str, number: int, total: int, cached: bool) -> Voiced:
     try:
-        return np.asarray(synth.synthesize(text), dtype=np.float32)
+        return voice_sentence(synth, text)
     except Exception as exc:  # Piper and onnxruntime raise untyped errors too
         failure = _failure(text, number, total, exc, cached)
         if failure is exc:
@@ -297,10 +299,10 @@ def _worker_init(parent: int, spec: Synthesizer, cache: SentenceCache | None) ->
     _worker_cache = cache
 
 
-def _worker_synthesize(text: str, key: str, number: int, total: int) -> np.ndarray:
+def _worker_synthesize(text: str, key: str, number: int, total: int) -> Voiced:
     assert _worker_synth is not None
-    clip = np.asarray(_worker_synth.synthesize(text), dtype=np.float32)
+    clip = voice_sentence(_worker_synth, text)
     if _worker_cache is not None:
         # Stored by the worker itself, so finished work survives a failure elsewhere in the run.
-        _worker_cache.put(key, clip)
+        _worker_cache.put(key, clip.samples, clip.words)
     return clip

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .._version import __version__
-from ..errors import ClusterError, VoiceError
+from ..errors import ClusterError, MissingExtraError, VoiceError
 
 try:
     import dask
     from distributed import Client, Event, Future, KilledWorker, LocalCluster, get_worker
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError as exc:  # the optional extra is not installed
-    raise ClusterError("--scheduler needs Dask: pip install 'narrate[dask]'") from exc
+    raise MissingExtraError("--scheduler needs Dask: pip install 'narrate[dask]'") from exc
 
 from ..audio.synth import Synthesizer, SynthesizerFactory
 from ..audio.workers import available_cores

@@ -49,6 +49,7 @@ class FeedEpisode:
     chapters: str | None = None
     vtt: str | None = None
     srt: str | None = None
+    transcript: str | None = None  # the Podcasting 2.0 JSON transcript (word timings)
 
 
 def episode_guid(title: str, date: dt.date | None, source_name: str, publication: str) -> str:
@@ -129,6 +130,8 @@ def build_feed(
             transcripts.append((file_url(base_url, episode.vtt), "text/vtt"))
         if episode.srt:
             transcripts.append((file_url(base_url, episode.srt), "application/x-subrip"))
+        if episode.transcript:
+            transcripts.append((file_url(base_url, episode.transcript), "application/json"))
         fe.podcastindex.transcripts = transcripts
         fe.podcastindex.language = podcast.language or "en"
     return bytes(fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8"))
@@ -154,6 +157,7 @@ def write_feed(folder: Path, profile: Profile, base_url: str, manifest: Manifest
                 chapters=present.get("chapters"),
                 vtt=present.get("vtt"),
                 srt=present.get("srt"),
+                transcript=present.get("transcript"),
             )
         )
     xml = build_feed(episodes, profile.podcast, base_url, _artwork(folder, profile, base_url))

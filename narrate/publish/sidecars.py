@@ -1,4 +1,4 @@
-"""Files beside an episode's MP3: WebVTT and SRT transcripts, Podcasting 2.0 chapters JSON."""
+"""Files beside an episode's MP3: WebVTT, SRT and JSON transcripts, Podcasting 2.0 chapters JSON."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ CHAPTERS_VERSION = "1.2.0"
 VTT_SUFFIX = ".vtt"
 SRT_SUFFIX = ".srt"
 CHAPTERS_SUFFIX = ".chapters.json"
+TRANSCRIPT_SUFFIX = ".transcript.json"
+TRANSCRIPT_VERSION = "1.0.0"
 
 _SPACE = re.compile(r"\s+")
 
@@ -68,6 +70,18 @@ def srt(cues: Sequence[Cue], rate: int) -> str:
     return "\n".join(lines)
 
 
+def transcript_json(cues: Sequence[Cue], rate: int) -> dict[str, object]:
+    """Podcasting 2.0 JSON transcript: one segment per written word (a whole sentence where the voice
+    gave no word timings), in seconds from the same whole milliseconds as the other sidecars."""
+    segments: list[dict[str, object]] = []
+    for cue in cues:
+        spans = [(w.text, w.start, w.end) for w in cue.words] or [(_one_line(cue.text), cue.start, cue.end)]
+        for body, start, end in spans:
+            seconds = {"startTime": ms(start, rate) / 1000, "endTime": ms(end, rate) / 1000}
+            segments.append({**seconds, "body": body})
+    return {"version": TRANSCRIPT_VERSION, "segments": segments}
+
+
 def chapters_json(chapters: Sequence[ChapterMark], rate: int) -> dict[str, object]:
     """Podcasting 2.0 JSON chapters (version 1.2.0): seconds from the same whole milliseconds as ID3."""
     return {
@@ -87,6 +101,7 @@ def sidecar_paths(mp3: Path) -> dict[str, Path]:
         "vtt": stem.with_name(stem.name + VTT_SUFFIX),
         "srt": stem.with_name(stem.name + SRT_SUFFIX),
         "chapters": stem.with_name(stem.name + CHAPTERS_SUFFIX),
+        "transcript": stem.with_name(stem.name + TRANSCRIPT_SUFFIX),
     }
 
 
@@ -105,6 +120,8 @@ def write_sidecars(
     if transcript:
         written["vtt"] = write_text_atomic(paths["vtt"], webvtt(cues, chapters, rate))
         written["srt"] = write_text_atomic(paths["srt"], srt(cues, rate))
+        text = json.dumps(transcript_json(cues, rate), ensure_ascii=False, indent=1) + "\n"
+        written["transcript"] = write_text_atomic(paths["transcript"], text)
     if chapters_file:
         text = json.dumps(chapters_json(chapters, rate), ensure_ascii=False, indent=2) + "\n"
         written["chapters"] = write_text_atomic(paths["chapters"], text)

@@ -25,14 +25,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..audio.playback import to_pcm16
-from ..errors import InputError, NarrateError, ProfileError
+from ..errors import InputError, MissingExtraError, NarrateError, ProfileError
 from ..models import Script
 from .render import RenderBusy
 from .service import NotFound, Studio
 
 MAX_BODY = 64 * 1024
 STATIC = {"studio.js": "text/javascript", "studio.css": "text/css"}
-NOT_AVAILABLE = "not available in this install: `narrate {command}` has not been built into it yet"
 _log = logging.getLogger("narrate.studio")
 _MEDIA = {
     ".mp3": "audio/mpeg",
@@ -200,6 +199,8 @@ def _api(handler: Handler) -> Handler:
             return _error(404, str(exc))
         except RenderBusy as exc:
             return _error(409, str(exc))
+        except MissingExtraError as exc:  # words and check need the check extra (pocketsphinx)
+            return _error(501, str(exc))
         except (InputError, ProfileError) as exc:
             return _error(400, str(exc))
         except NarrateError as exc:
@@ -308,15 +309,11 @@ class _Api:
 
     @_api
     async def words(self, request: Request) -> Response:
-        # `narrate words` (issue 13) is not in this install yet: the page leaves words unmarked
-        await run_in_threadpool(self.studio.article, request.query_params.get("path"))
-        return _error(501, NOT_AVAILABLE.format(command="words"))
+        return JSONResponse(await run_in_threadpool(self.studio.words, request.query_params.get("path")))
 
     @_api
     async def check(self, request: Request) -> Response:
-        # `narrate check` (issue 13) is not in this install yet: the timeline shows no flags
-        await run_in_threadpool(self.studio.article, request.query_params.get("path"))
-        return _error(501, NOT_AVAILABLE.format(command="check"))
+        return JSONResponse(await run_in_threadpool(self.studio.check, request.query_params.get("path")))
 
     @_api
     async def file(self, request: Request) -> Response:

@@ -19,7 +19,7 @@ from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
-from ..preview import Selection, numbered_paragraphs, say_script, select_part, stream_blocks
+from ..preview import Selection, say_script, select_part, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
 from ..publish.sidecars import sidecar_paths
 from ..text.lexicon import Lexicon
@@ -107,6 +107,8 @@ class Studio:
         limit = cache_limit(options.cache_max, self.profile.cache.max_size)
         self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
+        self._words: dict[Path, tuple[tuple[Any, ...], list[dict[str, object]]]] = {}
+        self._checks: dict[Path, tuple[int, list[dict[str, object]]]] = {}
         self._lexicon_lock = threading.Lock()
         self.renders = Renderer(self._run_batch)
         if self.lexicon_path.exists():
@@ -210,7 +212,7 @@ class Studio:
         if file_lexicon is not None:
             merged = merged.merged(file_lexicon)
         chapters: list[dict[str, Any]] = []
-        for item in numbered_paragraphs(script):
+        for item in script.numbered_paragraphs():
             chapter = script.chapters[item.chapter - 1]
             if len(chapters) < item.chapter:
                 chapters.append(
@@ -359,6 +361,42 @@ class Studio:
         info["cues"] = _read_vtt(sidecars["vtt"])
         info["words"] = _read_words(words)
         return info
+
+    def words(self, name: object) -> dict[str, Any]:
+        """The article's words the voice will guess at (`narrate words`), as the page marks them."""
+        from ..audio.alignment import voice_phonemizer
+        from ..audio.voices import find_voice
+        from ..text.article import load_article
+        from ..verify.recognise import dictionary_words
+        from ..verify.words import guess_words
+
+        path = self.article(name)
+        stamp = (_stamp(path), _stamp(self.lexicon_path))
+        cached = self._words.get(path)
+        if cached is None or cached[0] != stamp:
+            phonemize = voice_phonemizer(find_voice(self.profile.voice.name))
+            found = guess_words(
+                load_article(path, self.profile), self.profile, self.lexicon(),
+                dictionary=dictionary_words(), phonemize=phonemize,
+            )  # fmt: skip
+            cached = self._words[path] = (stamp, [w.to_dict() for w in found])
+        return {"words": cached[1]}
+
+    def check(self, name: object) -> dict[str, Any]:
+        """`narrate check` of the article's episode, for the timeline (kept until the MP3 is made again)."""
+        from ..verify.check import check_episode
+
+        path = self.article(name)
+        mp3 = self._survey([path])[0].files.get("mp3")
+        if not mp3 or not (self.output / mp3).is_file():
+            return {"checked": False, "flags": []}
+        stamp = (self.output / mp3).stat().st_mtime_ns
+        cached = self._checks.get(path)
+        if cached is None or cached[0] != stamp:
+            report = check_episode(self.script(name), self.output / mp3, jobs=2)
+            flags = [{**f.to_dict(), "message": f"{f.kind}: {f.detail}".rstrip(": ")} for f in report.flags]
+            cached = self._checks[path] = (stamp, flags)
+        return {"checked": True, "flags": cached[1]}
 
     def file(self, name: str) -> Path:
         """A file of the output folder by its plain name (an episode, a sidecar, the feed)."""

@@ -9,7 +9,7 @@ const state = {
   path: null,        // the open article
   script: null,      // /api/script
   lexicon: null,     // /api/lexicon
-  guesses: null,     // /api/words: words the voice will guess (null: not available)
+  guesses: null,     // /api/words: words the voice will guess (null: the check extra is missing)
   episode: null,     // /api/episode
   events: null,      // the EventSource of a running render
   editing: null,     // {word, sentence}
@@ -132,7 +132,7 @@ async function loadScript() {
 }
 
 async function loadGuesses() {
-  // `narrate words` may not be in this install (501): then no word is marked
+  // 501: the check extra (its pronouncing dictionary) is not installed: then no word is marked
   try {
     const data = await api("GET", `/api/words?${query({ path: state.path })}`);
     state.guesses = new Set((data.words || []).map((w) => (typeof w === "string" ? w : w.word).toLowerCase()));
@@ -434,7 +434,7 @@ function renderTimeline(episode, flags) {
 }
 
 async function loadFlags(episode) {
-  // `narrate check` may not be in this install (501): then the timeline has no flags
+  // 501: the check extra (its recogniser) is not installed: then the timeline has no flags
   try {
     const data = await api("GET", `/api/check?${query({ path: episode.path })}`);
     renderTimeline(episode, data.flags || []);

@@ -1,0 +1,171 @@
+"""`narrate ARTICLE`: one article into an MP3, with its progress bar and requested sidecars."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .._version import __version__
+
+if TYPE_CHECKING:
+    pass
+
+from .check import check_after, require_recogniser
+from .common import (
+    article_options,
+    clock,
+    profile_and_lexicon,
+    synthesis_options,
+    warn,
+)
+
+_EPILOG_MAIN = """examples:
+  narrate article.txt                      # -> output/<headline-slug>.mp3
+  narrate article.md -o episode.mp3 --speed 1.1
+  narrate page.html --voice en_GB-alan-medium --profile myprofile.toml
+  cat article.txt | narrate -
+
+other commands (narrate COMMAND -h for each):
+  narrate script ARTICLE [--json]   the exact script the voice will speak
+  narrate clean FILE                the cleaned article, header lines then paragraphs
+  narrate voices [NAME]             the installed voices (or one, with its speakers)
+  narrate voices download NAME      download, verify and install a voice from Piper's catalogue
+  narrate preview ARTICLE -p N      hear paragraph N (or -c N, --find TEXT) in seconds
+  narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
+  narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
+  narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
+  narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
+  narrate check ARTICLE             hear the episode and list sentences it does not say cleanly
+  narrate words ARTICLE [--toml]    the names and rare words the voice will guess at
+  narrate studio [PATH]             a local web page: the script, hear any part, fix names, render
+"""
+
+
+def main_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="narrate",
+        description=(
+            "Narrate an article (.txt, .md, .html, or - for stdin) into a podcast-ready MP3 with chapters."
+        ),
+        epilog=_EPILOG_MAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[article_options(), synthesis_options()],
+    )
+    parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
+    parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
+    parser.add_argument(
+        "--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--force", action="store_true", help="remake the MP3 even when it was made from exactly these inputs"
+    )
+    parser.add_argument(
+        "--transcript",
+        action="store_true",
+        help="also write <mp3 stem>.vtt and .srt (sentence timings) and .transcript.json (word timings)",
+    )
+    parser.add_argument(
+        "--chapters-json", action="store_true", help="also write <mp3 stem>.chapters.json (Podcasting 2.0)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="then hear the episode and list what it does not say cleanly (needs narrate[check]); "
+        "exit code 1 when something is flagged",
+    )
+    parser.add_argument("--version", action="version", version=f"narrate {__version__}")
+    return parser
+
+
+@contextmanager
+def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    labels = {"synthesise": "Synthesising", "loudness": "Setting loudness", "encode": "Encoding MP3"}
+    # No refresh thread: synthesis workers are forked mid-run, and a process forked while another
+    # thread runs can deadlock; the bar is redrawn as progress is reported (at most 10 times a second).
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+        auto_refresh=False,
+    ) as bar:
+        tasks: dict[str, object] = {}
+        drawn = [0.0]
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            if time.monotonic() - drawn[0] >= 0.1 or done == total:
+                bar.refresh()
+                drawn[0] = time.monotonic()
+
+        yield update
+
+
+def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
+    from ..pipeline import narrate_article
+
+    profile, lexicon = profile_and_lexicon(args)
+    if args.check:
+        require_recogniser()  # before minutes of synthesis, not after
+    with _progress(err, args.quiet) as progress:
+        result = narrate_article(
+            args.article,
+            output=args.output,
+            output_dir=args.output_dir,
+            profile=profile,
+            voice=args.voice,
+            speed=args.speed,
+            lexicon=lexicon,
+            synthesizer_factory=args.synthesizer_factory,
+            progress=progress,
+            jobs=args.jobs,
+            cache_dir=args.cache_dir,
+            use_cache=not args.no_cache,
+            cache_max=args.cache_max,
+            force=args.force,
+        )
+    warn(err, result.script)
+    speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
+    loudness = "unchanged" if result.unchanged else f"{result.loudness_lufs:.1f} LUFS"
+    print(
+        f"{result.path}  {clock(result.seconds)}  {len(result.chapters)} chapters  {loudness}  "
+        f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
+    )
+    _write_requested_sidecars(args, result)
+    if args.transcript and result.note:
+        err.print(f"narrate: note: {result.note}", markup=False)
+    if args.check:
+        return check_after(result.script, result.path, args.jobs)
+    return 0
+
+
+def _write_requested_sidecars(args: argparse.Namespace, result: object) -> None:
+    """--transcript and --chapters-json for a single article: only when asked, beside the MP3."""
+    from ..pipeline import NarrationResult
+    from ..publish.sidecars import write_sidecars
+
+    if not (args.transcript or args.chapters_json):
+        return
+    assert isinstance(result, NarrationResult)
+    written = write_sidecars(
+        result.path,
+        result.cues,
+        result.chapters,
+        result.rate,
+        transcript=args.transcript,
+        chapters_file=args.chapters_json,
+    )
+    for path in written.values():
+        print(path)

@@ -1,0 +1,110 @@
+"""`narrate script` and `narrate clean`: what the text stages make, without synthesis."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from ..errors import NarrateError
+from ..models import Script
+
+if TYPE_CHECKING:
+    pass
+
+from .common import article_options, profile_and_lexicon, warn
+
+
+def cmd_script(args: argparse.Namespace, err: Console) -> int:
+    from ..pipeline import load_script
+
+    profile, lexicon = profile_and_lexicon(args)
+    script = load_script(args.article, profile, lexicon)
+    warn(err, script)
+    if args.json:
+        print(json.dumps(script.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(script_text(script), end="")
+    return 0
+
+
+def script_text(script: Script) -> str:
+    """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line."""
+
+    lines: list[str] = []
+    chapter = 0
+    for item in script.numbered_paragraphs():
+        if item.chapter != chapter:
+            chapter = item.chapter
+            if lines:
+                lines.append("")
+            lines.append(f"# {chapter}. {script.chapters[chapter - 1].title}")
+        lines.append("")
+        lines.append(f"[{item.number}]")
+        lines.extend(s.spoken for s in item.paragraph.sentences)
+    return "\n".join(lines) + "\n"
+
+
+def cmd_clean(args: argparse.Namespace, err: Console) -> int:
+    from ..text.article import load_article
+    from ..text.clean import clean_html, clean_text
+    from ..text.ingest import read_source
+
+    profile, _ = profile_and_lexicon(args)
+    source = read_source(args.article)
+    if source.format == "markdown":
+        article = load_article(args.article, profile)
+        header = [f"Title: {article.title}"]
+        if article.author:
+            header.append(f"Author: {article.author}")
+        if article.date:
+            header.append(f"Date: {article.date.isoformat()}")
+        blocks = [b for s in article.sections for b in ((s.heading,) if s.heading else ()) + s.paragraphs]
+        print("\n".join(header) + "\n\n" + "\n\n".join(blocks))
+        return 0
+    cleaned = (
+        clean_html(source.text, profile.clean)
+        if source.format == "html"
+        else clean_text(source.text, profile.clean)
+    )
+    if not cleaned.blocks:
+        raise NarrateError(
+            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
+        )
+    print(cleaned.to_text().rstrip("\n"))
+    return 0
+
+
+def text_parser(command: str) -> argparse.ArgumentParser:
+    """`narrate script` and `narrate clean`: the text stages' output, no synthesis."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    if command == "script":
+        p = argparse.ArgumentParser(
+            prog="narrate script",
+            description="Print the exact script the voice will speak, without synthesising anything.",
+            epilog=(
+                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json"
+            ),
+            formatter_class=fmt,
+            parents=[article_options(voice=False)],
+        )
+        p.add_argument("article", metavar="ARTICLE")
+        p.add_argument("--json", action="store_true", help="the stable JSON form")
+        return p
+    if command == "clean":
+        p = argparse.ArgumentParser(
+            prog="narrate clean",
+            description="Print the cleaned article (header lines, then paragraphs) to check or save.",
+            epilog="example:\n  narrate clean scraped-page.txt > article.txt",
+            formatter_class=fmt,
+            parents=[article_options(voice=False)],
+        )
+        p.add_argument("article", metavar="FILE")
+        return p
+    raise KeyError(command)
+
+
+PARSERS = {"script": lambda: text_parser("script"), "clean": lambda: text_parser("clean")}
+HANDLERS = {"script": cmd_script, "clean": cmd_clean}
