@@ -97,8 +97,8 @@ def _narrate(
     if job.voice_identity and synth.identity() != job.voice_identity:
         # on a cluster: the recipe key was computed with the client's voice, this audio would not match it
         raise VoiceError(
-            f"voice {job.profile.voice.name} differs here from the one the batch was planned with: "
-            "install the same voice files on every worker"
+            f"voice {job.profile.voice.name} differs here from the one the batch was planned with (its "
+            "files, or whether it gives word timings): install the same voice files on every worker"
         )
     cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
     with _folder(job.output_dir, job.cache_dir) as folder:

@@ -41,6 +41,7 @@ def worker_facts() -> dict[str, str]:
     return {
         "narrate": __version__,
         "onnxruntime": _installed("onnxruntime"),
+        "onnx": _installed("onnx"),  # patches the voice for word timings, which change the recipe key
         "python": ".".join(platform.python_version_tuple()[:2]),
     }
 
