@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -223,6 +224,35 @@ def test_cli_on_a_local_cluster_with_shared_output_and_a_relative_folder(
     assert out.count("\tmade\t") == 4 and "feed: out/feed.xml" in out
     assert cli.main([*args, "-o", "here", "--jobs", "1"], synthesizer_factory=FAKE) == 0
     assert_same_result(tmp_path / "out", tmp_path / "here")
+
+
+class _WorkerWithItsOwnDisk:
+    """An in-place executor whose 'worker' sees another folder at DIR's path (no shared file system)."""
+
+    in_place = True
+    threads = 0
+
+    def __init__(self, disk: Path) -> None:
+        self.disk = disk
+
+    def map(self, fn, jobs, started=None):  # type: ignore[no-untyped-def]
+        for job in jobs:
+            yield job, fn(dataclasses.replace(job, output_dir=str(self.disk)))
+
+
+def test_shared_output_on_a_folder_the_workers_do_not_share_fails_each_article(
+    articles: Path, tmp_path: Path
+) -> None:
+    disk = tmp_path / "worker-disk"
+    disk.mkdir()
+    report = run_batch(
+        [articles], tmp_path / "out", base_url=BASE, executor=_WorkerWithItsOwnDisk(disk),
+        cache_dir=tmp_path / "cache", synthesizer_factory=FAKE,
+    )  # fmt: skip
+    assert [e.state for e in report.episodes] == ["failed"] * 4
+    assert all("--shared-output needs the folder at the same path" in e.message for e in report.episodes)
+    assert len(list(disk.glob("*.mp3"))) == 4 and not list((tmp_path / "out").glob("*.mp3"))
+    assert feedparser.parse((tmp_path / "out" / "feed.xml").read_bytes()).entries == []
 
 
 @pytest.mark.parametrize("value", ["remote", "local:0", "local:x", "http://host:8786", "tcp://host"])

@@ -308,21 +308,29 @@ def _record(
     manifest: Manifest, record: EpisodeRecord, job: EpisodeJob, outcome: EpisodeOutcome
 ) -> EpisodeStatus:
     if not outcome.ok:
-        # a previously made episode stays published; only its error is noted
-        record.error = outcome.error
-        if record.status != "done":
-            record.status = "failed"
-        return EpisodeStatus(job.name, "failed", outcome.error)
+        return _failed(record, job, outcome.error)
     for name, data in outcome.data.items():  # files a job returned rather than wrote
         if not name.startswith(record.slug + ".") or "/" in name or "\\" in name:
             return EpisodeStatus(job.name, "failed", f"a worker returned a file not its own: {name[:60]!r}")
         write_bytes_atomic(manifest.folder / name, data)
+    absent = [name for name in outcome.files.values() if not (manifest.folder / name).is_file()]
+    if absent:  # written in place by a worker that does not see this folder
+        return _failed(record, job, f"{absent[0]} is not in {manifest.folder}: its worker wrote it elsewhere "
+                       "(--shared-output needs the folder at the same path on every worker)")  # fmt: skip
     record.status, record.key, record.error = "done", outcome.key, ""
     record.title, record.description, record.author = outcome.title, outcome.description, outcome.author
     record.date, record.samples, record.rate = outcome.date, outcome.samples, outcome.rate
     record.chapters, record.files = outcome.chapters, dict(outcome.files)
     record.made = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return _status(job.name, record, manifest.folder, "made")
+
+
+def _failed(record: EpisodeRecord, job: EpisodeJob, error: str) -> EpisodeStatus:
+    # a previously made episode stays published; only its error is noted
+    record.error = error
+    if record.status != "done":
+        record.status = "failed"
+    return EpisodeStatus(job.name, "failed", error)
 
 
 def _status(name: str, record: EpisodeRecord, folder: Path, state: State) -> EpisodeStatus:
