@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := examples/water-bills.md
 
-.PHONY: run test test-fast lint bench clean-output
+.PHONY: run test test-fast lint bench bench-cluster clean-output
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,check,studio]'
+	$(BIN)/python -m pip install --quiet -e '.[test,check,studio,dask]'
 	touch $@
 
 run: $(VENV)/.installed
@@ -34,6 +34,9 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/proof_bench.py
+
+bench-cluster: $(VENV)/.installed-test
+	$(BIN)/python bench/bench.py --cluster
 
 clean-output:
 	rm -rf output/*.mp3 output/*.partial

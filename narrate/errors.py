@@ -7,7 +7,9 @@ NarrateError                 base: a one-line message that says what to do
 ├── SynthesisError           Piper failed on a sentence (exit 3)
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
 ├── OutputError              the output cannot be written (exit 4)
-└── MissingExtraError        an optional feature's packages are not installed (exit 2)
+├── MissingExtraError        an optional feature's packages are not installed (exit 2)
+├── ClusterError             a Dask cluster cannot be used: unreachable, no workers, other versions (exit 2)
+└── Cancelled                a job told to stop between sentences (a batch interrupted on a cluster)
 
 Terminated (a BaseException, like KeyboardInterrupt): SIGTERM, raised so that cleanup runs (exit 143).
 """
@@ -49,6 +51,16 @@ class MissingExtraError(NarrateError):
     """The message names the extra to install, e.g. pip install 'narrate[check]'."""
 
     exit_code = 2
+
+
+class ClusterError(NarrateError):
+    exit_code = 2
+
+
+class Cancelled(NarrateError):
+    """Work stopped at a sentence boundary because its batch was interrupted; a re-run resumes it."""
+
+    exit_code = 130
 
 
 class Terminated(BaseException):

@@ -283,6 +283,9 @@ def test_hostile_title_survives_in_feed_tags_and_file_name(tmp_path: Path, fake:
 class _Interrupting:
     """Runs jobs in process and is 'killed' (KeyboardInterrupt) after `after` of them finished."""
 
+    in_place = True
+    threads = 0
+
     def __init__(self, after: int) -> None:
         self.after = after
 

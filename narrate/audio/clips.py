@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import Cancelled
 from ..models import WordTime
 from .assemble import ClipSpool, trim_bounds
 from .cache import SentenceCache
@@ -35,12 +36,15 @@ class ClipSource:
         *,
         jobs: int = 1,
         progress: ClipProgress | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.synth = synth
         self.cache = cache
         self.jobs = jobs
         self.stats = SynthesisStats()
         self._progress = progress
+        self._should_stop = should_stop
+        self._total = 0
         self._spool: ClipSpool | None = None
         self._clips: Generator[Voiced, None, None] | None = None
         self._words: list[tuple[WordTime, ...]] = []
@@ -78,6 +82,7 @@ class ClipSource:
         self._identify.join()
         if self._error is not None:
             raise self._error
+        self._total = len(texts)
         if self.jobs <= 1 and self._missing(texts):
             load = getattr(self.synth, "load", None)
             if callable(load):
@@ -101,6 +106,10 @@ class ClipSource:
         if self._clips is None or self._spool is None:
             raise RuntimeError("ClipSource.start() names the sentences first")
         while len(self._spool) <= index:
+            if self._should_stop is not None and self._should_stop():
+                raise Cancelled(
+                    f"cancelled before sentence {len(self._spool) + 1} of {self._total}: re-run to resume"
+                )
             voiced = next(self._clips)
             start, end = trim_bounds(voiced.samples, self.rate)
             self._spool.append(voiced.samples[start:end])

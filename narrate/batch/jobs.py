@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
 from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
-from ..errors import NarrateError
+from ..errors import NarrateError, VoiceError
 from ..pipeline import NarrationResult, ProgressCallback, episode_tags, narrate_script
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
@@ -46,6 +46,8 @@ class EpisodeJob:
     use_cache: bool = True
     cache_max: int = DEFAULT_MAX_BYTES
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
+    # the voice identity the batch was planned with: a worker whose voice differs refuses the job
+    voice_identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,28 +70,41 @@ class EpisodeOutcome:
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
 
-def run_episode(job: EpisodeJob, progress: ProgressCallback | None = None) -> EpisodeOutcome:
+def run_episode(
+    job: EpisodeJob,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EpisodeOutcome:
     """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
 
     progress: the pipeline's (stage, done, total) callback, for a caller in the same process.
+    should_stop: asked between sentences; once true the job ends, reported as cancelled.
     """
     try:
-        return _narrate(job, progress)
+        return _narrate(job, progress, should_stop)
     except NarrateError as exc:
         return EpisodeOutcome(job.name, ok=False, error=str(exc))
     except Exception as exc:  # a bug or a library failure in one article must not sink the batch
         return EpisodeOutcome(job.name, ok=False, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _narrate(job: EpisodeJob, progress: ProgressCallback | None) -> EpisodeOutcome:
+def _narrate(
+    job: EpisodeJob, progress: ProgressCallback | None, should_stop: Callable[[], bool] | None
+) -> EpisodeOutcome:
     article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
+    if job.voice_identity and synth.identity() != job.voice_identity:
+        # on a cluster: the recipe key was computed with the client's voice, this audio would not match it
+        raise VoiceError(
+            f"voice {job.profile.voice.name} differs here from the one the batch was planned with (its "
+            "files, or whether it gives word timings): install the same voice files on every worker"
+        )
     cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
     with _folder(job.output_dir, job.cache_dir) as folder:
         # one episode per worker: the batch runs episodes side by side, each synthesising in its process
         synthesised = None if progress is None else functools.partial(progress, "synthesise")
-        with ClipSource(synth, cache, jobs=1, progress=synthesised) as clips:
+        with ClipSource(synth, cache, jobs=1, progress=synthesised, should_stop=should_stop) as clips:
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
                 script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous

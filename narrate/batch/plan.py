@@ -140,6 +140,7 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         use_cache=settings.use_cache,
         cache_max=settings.cache_max,
         synthesizer_factory=settings.synthesizer_factory,
+        voice_identity=settings.voice_identity,
     )
     return Planned(file, "todo", record=record, job=job)
 

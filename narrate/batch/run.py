@@ -17,7 +17,7 @@ from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..audio.workers import available_cores
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..profile import Profile, load_profile
-from ..publish.executors import Executor, InlineExecutor, ProcessExecutor
+from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
@@ -109,6 +109,8 @@ def run_batch(
     if not files and not missing:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
+    inline = workers == 1 or episode_progress is not None
+    runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
     settings = _settings(
         loaded.with_voice(voice, speed, speaker),
         lexicon,
@@ -117,6 +119,7 @@ def run_batch(
         workers,
         cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
         factory=synthesizer_factory,
+        runner=runner,
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -130,8 +133,6 @@ def run_batch(
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
-        inline = workers == 1 or episode_progress is not None
-        runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
         try:
             synthesised = _run(runner, todo, manifest, results, report, episode_progress)
         except (KeyboardInterrupt, Terminated) as stop:
@@ -218,8 +219,12 @@ def _settings(
     workers: int,
     cache: tuple[str | None, bool, int | None],
     factory: SynthesizerFactory,
+    runner: Executor | None = None,
 ) -> BatchSettings:
-    """What the episodes share, checked before any work: profile (voice in effect), lexicon, cover, voice."""
+    """What the episodes share, checked before any work: profile (voice in effect), lexicon, cover, voice.
+
+    Jobs write into the folder when the runner's workers see it (local ones do); else they return files.
+    """
     cache_dir, use_cache, cache_max = cache
     return BatchSettings(
         profile=profile,
@@ -227,8 +232,8 @@ def _settings(
         lexicon=dict(Lexicon.load(Path(lexicon)).entries) if lexicon else {},
         cover=read_cover(profile.cover_path) if profile.cover_path else None,
         force=force,
-        output_dir=str(folder),
-        threads=max(1, available_cores() // workers),
+        output_dir=str(folder.resolve()) if runner is None or runner.in_place else None,  # any cwd
+        threads=(runner.threads if runner else 0) or max(1, available_cores() // workers),
         cache_dir=cache_dir,
         use_cache=use_cache,
         cache_max=cache_limit(cache_max, profile.cache.max_size),
@@ -268,16 +273,17 @@ def _run(
     jobs = [p.job for p in todo if p.job is not None]
     synthesised = 0
     finished: set[str] = set()
-    run: Callable[[EpisodeJob], EpisodeOutcome] = run_episode
+    run: Callable[..., EpisodeOutcome] = run_episode
     if episode_progress is not None:
         tell = episode_progress
 
-        def run(job: EpisodeJob) -> EpisodeOutcome:
-            return run_episode(job, functools.partial(tell, job.name))
+        def run(job: EpisodeJob, should_stop: Callable[[], bool] | None = None) -> EpisodeOutcome:
+            return run_episode(job, functools.partial(tell, job.name), should_stop)
 
     try:
-        for job, outcome in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
+        for job, result in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
             finished.add(job.name)
+            outcome = _as_outcome(job, result)
             results[job.name] = _record(manifest, records[job.name], job, outcome)
             manifest.save()
             synthesised += outcome.synthesised
@@ -293,25 +299,38 @@ def _run(
     return synthesised
 
 
+def _as_outcome(job: EpisodeJob, result: EpisodeOutcome | LostJob) -> EpisodeOutcome:
+    # a job whose worker died has failed; the others go on
+    return EpisodeOutcome(job.name, ok=False, error=result.reason) if isinstance(result, LostJob) else result
+
+
 def _record(
     manifest: Manifest, record: EpisodeRecord, job: EpisodeJob, outcome: EpisodeOutcome
 ) -> EpisodeStatus:
     if not outcome.ok:
-        # a previously made episode stays published; only its error is noted
-        record.error = outcome.error
-        if record.status != "done":
-            record.status = "failed"
-        return EpisodeStatus(job.name, "failed", outcome.error)
+        return _failed(record, job, outcome.error)
     for name, data in outcome.data.items():  # files a job returned rather than wrote
         if not name.startswith(record.slug + ".") or "/" in name or "\\" in name:
             return EpisodeStatus(job.name, "failed", f"a worker returned a file not its own: {name[:60]!r}")
         write_bytes_atomic(manifest.folder / name, data)
+    absent = [name for name in outcome.files.values() if not (manifest.folder / name).is_file()]
+    if absent:  # written in place by a worker that does not see this folder
+        return _failed(record, job, f"{absent[0]} is not in {manifest.folder}: its worker wrote it elsewhere "
+                       "(--shared-output needs the folder at the same path on every worker)")  # fmt: skip
     record.status, record.key, record.error = "done", outcome.key, ""
     record.title, record.description, record.author = outcome.title, outcome.description, outcome.author
     record.date, record.samples, record.rate = outcome.date, outcome.samples, outcome.rate
     record.chapters, record.files = outcome.chapters, dict(outcome.files)
     record.made = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return _status(job.name, record, manifest.folder, "made")
+
+
+def _failed(record: EpisodeRecord, job: EpisodeJob, error: str) -> EpisodeStatus:
+    # a previously made episode stays published; only its error is noted
+    record.error = error
+    if record.status != "done":
+        record.status = "failed"
+    return EpisodeStatus(job.name, "failed", error)
 
 
 def _status(name: str, record: EpisodeRecord, folder: Path, state: State) -> EpisodeStatus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ..errors import NarrateError
+from ..errors import InputError, NarrateError
 
 if TYPE_CHECKING:
     from ..batch import BatchReport
+    from ..publish.executors import Executor
     from ..verify.check import CheckReport
 
 from .check import check_lines, check_summary, require_recogniser
@@ -24,10 +26,14 @@ _BATCH_EPILOG = """examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
   narrate batch today/ -o site/audio --base-url https://example.com/audio/
   narrate batch a.md b.txt --jobs 1 --force      # one at a time, remake even unchanged episodes
+  narrate batch archive/ -o site/audio --scheduler tcp://10.0.0.5:8786 --no-cache   # on a Dask cluster
+  narrate batch archive/ --scheduler local:8     # a Dask cluster of 8 worker processes on this machine
 
 Each article becomes DIR/<slug>.mp3 with <slug>.vtt, <slug>.srt and <slug>.chapters.json
 beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipped (DIR holds a
 .narrate-manifest.json of what made each file), so an interrupted batch resumes where it stopped.
+With --scheduler (pip install 'narrate[dask]') the episodes are made on a Dask cluster: the workers
+need narrate and the voice but no shared folder (their files come back to this machine).
 Exit code 0 when every article was made or unchanged, 1 when any failed."""
 
 
@@ -65,6 +71,18 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
             help="hear each episode afterwards (needs narrate[check]); exit code 1 when any is flagged",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        p.add_argument(
+            "--scheduler",
+            type=_scheduler,
+            metavar="ADDRESS",
+            help="run the episodes on a Dask cluster: tcp://HOST:PORT, a scheduler file (.json), or "
+            "local[:N] for N single-threaded worker processes here (needs narrate[dask])",
+        )
+        p.add_argument(
+            "--shared-output",
+            action="store_true",
+            help="with --scheduler: every worker mounts DIR at the same path, so workers write in place",
+        )
     p.add_argument(
         "--base-url",
         metavar="URL",
@@ -72,6 +90,21 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         "one used, else DIR as a file:// URL)",
     )
     return p
+
+
+def _scheduler(text: str) -> str:
+    """--scheduler: a Dask scheduler's address, a scheduler file, or local[:N]; checked before connecting."""
+    value = text.strip()
+    local = re.fullmatch(r"local(?::(\d+))?", value)
+    if local and (local.group(1) is None or 1 <= int(local.group(1)) <= 1024):
+        return value
+    address = re.fullmatch(r"(?:(?:tcp|tls)://)?\[?[\w.:-]+\]?:\d{1,5}", value)
+    if (address and not value.startswith("local")) or value.endswith(".json"):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"takes tcp://HOST:PORT, tls://HOST:PORT, a scheduler file (.json), local or local:N (N 1-1024), "
+        f"not {text!r}"
+    )
 
 
 _STATE_LABELS = {
@@ -139,7 +172,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
         require_recogniser()
 
     try:
-        with _batch_display(err, args.quiet) as display:
+        with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
                 args.inputs,
                 args.output_dir,
@@ -154,6 +187,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 cache_dir=args.cache_dir,
                 use_cache=not args.no_cache,
                 cache_max=args.cache_max,
+                executor=executor,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
             )
@@ -163,6 +197,25 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
         return stopped.exit_code
     checks = _check_batch(report, args, err) if args.check else None
     return _batch_summary(report, args.output_dir, err, checks)
+
+
+@contextmanager
+def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None]:
+    """The Dask executor for --scheduler (connected, checked, closed afterwards); None without it."""
+    if args.scheduler is None:
+        if args.shared_output:
+            raise InputError("--shared-output goes with --scheduler: without it, episodes are made here")
+        yield None
+        return
+    if args.jobs is not None:
+        raise InputError("--jobs counts processes here: with --scheduler use local:N, or start more workers")
+    from ..publish.dask import connect, describe  # imports Dask: only for --scheduler
+
+    with connect(args.scheduler, shared_output=args.shared_output) as executor:
+        for line in describe(executor):
+            if not args.quiet or line.startswith("note"):
+                err.print(f"narrate: {line}", markup=False)
+        yield executor
 
 
 def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) -> dict[str, CheckReport | str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from ..audio.workers import follow_parent, process_context
@@ -13,20 +14,37 @@ _J = TypeVar("_J")
 _R = TypeVar("_R")
 
 
+@dataclass(frozen=True)
+class LostJob:
+    """Yielded in place of a result for a job that has none: its worker died, refused it, or lost it."""
+
+    reason: str
+
+
 class Executor(Protocol):
     """Runs jobs and yields (job, result) pairs as they finish, in any order.
 
     `started(job)` is called when a job is handed to a worker. Jobs and results are plain picklable
-    values, so an executor may run them in other processes or on other machines.
+    values, so an executor may run them in other processes or on other machines; one that loses a job
+    to a dead worker yields (job, LostJob) and goes on with the others.
+
+    in_place: the workers see this machine's files, so jobs may write into the output folder; if not,
+    jobs return their files' bytes. threads: ONNX threads per job (0: this machine's cores, shared).
     """
+
+    in_place: bool
+    threads: int
 
     def map(
         self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
-    ) -> Iterator[tuple[_J, _R]]: ...
+    ) -> Iterator[tuple[_J, _R | LostJob]]: ...
 
 
 class InlineExecutor:
     """One job after another in this process: for tests, --jobs 1 and debugging."""
+
+    in_place = True
+    threads = 0
 
     def map(
         self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
@@ -39,6 +57,9 @@ class InlineExecutor:
 
 class ProcessExecutor:
     """Up to `workers` jobs at once in worker processes of this machine."""
+
+    in_place = True
+    threads = 0
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)

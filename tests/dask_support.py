@@ -1,0 +1,57 @@
+"""Synthesiser factories for cluster tests: picklable, importable by spawned workers (tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from narrate.audio.synth import FakeSynthesizer
+from narrate.profile import VoiceSettings
+
+
+@dataclass(frozen=True)
+class TallyVoice:
+    """The fake voice, recording each sentence it speaks as a file in `tally` (seen from any process).
+
+    delay: seconds per sentence, so a batch can be interrupted mid-article. exit_on: the worker process
+    exits at once (as in a segfault or the OOM killer) on a sentence holding this text, after leaving an
+    `exit-*` file, so a test counts how often it was tried.
+    """
+
+    tally: str
+    delay: float = 0.0
+    exit_on: str | None = None
+
+    def __call__(self, settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
+        return _Tallying(self)
+
+
+class _Tallying(FakeSynthesizer):
+    def __init__(self, voice: TallyVoice) -> None:
+        super().__init__(per_char=0.008, base=0.1)
+        self.voice = voice
+
+    def synthesize(self, text: str) -> np.ndarray:
+        folder = Path(self.voice.tally)
+        if self.voice.exit_on is not None and self.voice.exit_on in text:
+            (folder / f"exit-{os.getpid()}-{uuid.uuid4().hex[:8]}").write_text(text, encoding="utf-8")
+            os._exit(70)
+        time.sleep(self.voice.delay)
+        name = f"{hashlib.sha256(text.encode()).hexdigest()[:12]}-{uuid.uuid4().hex[:8]}"
+        (folder / name).write_text(text, encoding="utf-8")
+        return super().synthesize(text)
+
+
+def spoken(tally: Path, word: str = "") -> list[str]:
+    """The sentences recorded in `tally` (those holding `word`), crashes not counted."""
+    return [
+        text
+        for p in tally.iterdir()
+        if not p.name.startswith("exit-") and word in (text := p.read_text(encoding="utf-8"))
+    ]
