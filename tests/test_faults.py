@@ -412,3 +412,41 @@ def test_a_programme_that_will_not_fit_fails_before_synthesis(tmp_path: Path) ->
     assert err.value.exit_code == 4 and "free some space" in str(err.value)
     assert synth.calls == [] and seen == [tmp_path / "out"]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+_SLOW_BATCH = """
+import sys, time
+from narrate import cli
+from narrate.audio.synth import FakeSynthesizer
+
+class Slow(FakeSynthesizer):
+    def synthesize(self, text):
+        print("synth", flush=True)
+        time.sleep(0.3)
+        return super().synthesize(text)
+
+    def factory(self, settings, threads=0):
+        return Slow(per_char=0.002)
+
+sys.exit(cli.main(sys.argv[1:], synthesizer_factory=Slow().factory))
+"""
+
+
+def test_ctrl_c_stops_a_local_batch_at_the_next_sentence(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_BATCH, "batch", str(ROOT / "examples"), "-o", str(out), "--jobs", "2",
+         "--no-cache", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    stdout = cast(IO[bytes], proc.stdout)
+    for _ in range(4):  # both workers are synthesising
+        assert stdout.readline().strip() == b"synth"
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=120)
+    # each of the two running articles finished at most the sentence in hand, then stopped
+    assert rest.count(b"synth") <= 2, rest
+    assert proc.returncode == 130
+    assert err.decode().splitlines()[-1].startswith("narrate: interrupted: 0 episodes made")
+    assert not list(out.glob("*.mp3")) and not [p for p in os.listdir(out) if p.endswith(".partial")]

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..audio.workers import follow_parent, process_context
 
@@ -56,7 +56,11 @@ class InlineExecutor:
 
 
 class ProcessExecutor:
-    """Up to `workers` jobs at once in worker processes of this machine."""
+    """Up to `workers` jobs at once in worker processes of this machine.
+
+    `fn` runs in a worker as fn(job, should_stop=check); on Ctrl-C or SIGTERM here, queued jobs are
+    dropped and check() turns true, so running jobs stop at their next sentence and clean up.
+    """
 
     in_place = True
     threads = 0
@@ -70,24 +74,40 @@ class ProcessExecutor:
         waiting = list(jobs)
         waiting.reverse()
         running: dict[Future[_R], _J] = {}
+        context = process_context()
+        stop = context.Event()
         # Hand out only as many jobs as there are workers, so `started` is true when it is called.
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=process_context(),
-            initializer=follow_parent,  # a killed batch leaves no worker (or its ffmpeg) behind
-            initargs=(os.getpid(),),
+            mp_context=context,
+            initializer=_worker_init,  # a killed batch leaves no worker (or its ffmpeg) behind
+            initargs=(os.getpid(), stop),
         )
         with pool:
             try:
                 while waiting or running:
                     while waiting and len(running) < self.workers:
                         job = waiting.pop()
-                        running[pool.submit(fn, job)] = job
+                        running[pool.submit(_in_worker, fn, job)] = job
                         if started:
                             started(job)
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         yield running.pop(future), future.result()
             except BaseException:
+                stop.set()  # the running jobs end at their next sentence; the pool then waits for them
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+
+
+_stop: Any = None  # in a worker: the batch's stop event
+
+
+def _worker_init(parent: int, stop: Any) -> None:
+    global _stop
+    follow_parent(parent)
+    _stop = stop
+
+
+def _in_worker(fn: Callable[..., _R], job: object) -> _R:
+    return fn(job, should_stop=_stop.is_set)
