@@ -227,6 +227,33 @@ def test_selected_words_are_heard_with_the_s_key(page: Any, fake_server: StudioS
     assert "/api/say?text=Mr Patel, who runs a small bakery in Leeds" in source
 
 
+def test_words_the_voice_will_guess_are_marked_without_losing_the_selection(
+    page: Any, fake_server: StudioServer
+) -> None:
+    pytest.importorskip("pocketsphinx", reason="the check extra (its pronouncing dictionary) is missing")
+    # hold /api/words back until a selection exists: the marks must arrive without re-drawing the script
+    held: list[Any] = []
+    page.route("**/api/words?*", lambda route: held.append(route))
+    _open(page, fake_server)
+    for _ in range(200):  # the page asks for the marks right after drawing the script
+        if held:
+            break
+        page.wait_for_timeout(50)
+    page.eval_on_selector(
+        ".paragraph[data-paragraph='3'] .written",
+        "node => { const range = document.createRange(); range.selectNodeContents(node);"
+        " const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range); }",
+    )
+    assert len(held) == 1 and not page.locator(".w.guess").count()
+    held[0].continue_()
+    page.wait_for_selector(".paragraph[data-paragraph='3'] .w.guess")
+    guessed = page.eval_on_selector_all(
+        ".paragraph[data-paragraph='3'] .w.guess", "marks => marks.map(w => w.textContent)"
+    )
+    assert "Ofwat" in guessed and "regulator" not in guessed  # not in the CMU dictionary / in it
+    assert "The regulator, Ofwat, approved" in page.evaluate("String(window.getSelection())")
+
+
 def test_folder_view_renders_the_changed_ones_and_links_the_feed(page: Any, folder: Path) -> None:
     shutil.copy(ROOT / "examples" / "night-buses.md", folder / "night-buses.md")
     for server in _serve(folder, FakeSynthesizer().factory):

@@ -136,7 +136,8 @@ async function loadGuesses() {
   try {
     const data = await api("GET", `/api/words?${query({ path: state.path })}`);
     state.guesses = new Set((data.words || []).map((w) => (typeof w === "string" ? w : w.word).toLowerCase()));
-    renderScript();
+    // marked in place: re-rendering would drop the reader's selection and the paragraph being heard
+    document.querySelectorAll("#script .w").forEach(markGuess);
   } catch (error) {
     if (error.status !== 501) fail(error);
   }
@@ -177,6 +178,12 @@ function differs(sentence) {
   return plain(sentence.spoken) !== plain(sentence.text);
 }
 
+function markGuess(span) {
+  if (!state.guesses || !state.guesses.has(span.textContent.toLowerCase())) return;
+  span.classList.add("guess");
+  span.title = span.title || "the voice will guess this word: give it a pronunciation";
+}
+
 function words(sentence) {
   // the written sentence as clickable words; lexicon matches and guessed words are marked
   const text = sentence.text;
@@ -193,10 +200,7 @@ function words(sentence) {
     const span = el("span", { className: "w", textContent: found[0] });
     const lex = marks.find((m) => start >= m.start && end <= m.end);
     if (lex) { span.classList.add("lex"); span.title = `lexicon: ${lex.spoken}`; }
-    if (state.guesses && state.guesses.has(found[0].toLowerCase())) {
-      span.classList.add("guess");
-      span.title = span.title || "the voice will guess this word: give it a pronunciation";
-    }
+    markGuess(span);
     span.addEventListener("click", (event) => openEditor(event, found[0], sentence.text));
     out.push(span);
     last = end;
