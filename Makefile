@@ -33,7 +33,11 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py --cluster
 	$(BIN)/python bench/proof_bench.py
+	{ echo "# First sound ($$(date -Iminutes), load $$(cut -d' ' -f1 /proc/loadavg))"; echo; echo '```'; \
+	  $(BIN)/python bench/preview_latency.py; $(BIN)/python bench/studio_latency.py; echo '```'; } \
+	  > bench/RESULTS-latency.md
 
 bench-cluster: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py --cluster
