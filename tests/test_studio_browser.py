@@ -192,6 +192,25 @@ def test_render_shows_progress_to_the_end_then_chapters(
     assert 44.9 <= now < 60
 
 
+def test_check_flags_show_on_the_timeline(page: Any, fake_server: StudioServer) -> None:
+    pytest.importorskip("pocketsphinx", reason="the check extra (its recogniser) is missing")
+    _open(page, fake_server)
+    page.click("#render")
+    page.wait_for_selector("#progress-text:has-text('Done')", timeout=120000)
+    # the fake voice speaks tones, not words: the check flags its sentences, and the page marks each one
+    page.wait_for_selector("#timeline .flag", timeout=60000)
+    report = page.evaluate(
+        "fetch('/api/check?path=' + encodeURIComponent('water-bills.md')).then(r => r.json())"
+    )
+    assert report["checked"] and report["flags"]
+    shown = page.eval_on_selector_all(
+        "#timeline .flag", "marks => marks.map(m => [m.title, parseFloat(m.style.left)])"
+    )
+    assert [title for title, _ in shown] == [flag["message"] for flag in report["flags"]]
+    lefts = [left for _, left in shown]
+    assert all(0 <= left < 100 for left in lefts) and lefts == sorted(lefts)
+
+
 def test_screenshot_of_the_studio(page: Any, fake_server: StudioServer, folder: Path, tmp_path: Path) -> None:
     (folder / "lexicon.toml").write_text('[lexicon]\nOfwat = "OFF-wot"\n', encoding="utf-8")
     _open(page, fake_server)
