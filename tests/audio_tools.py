@@ -85,3 +85,31 @@ def recording_ffmpeg(folder: Path) -> tuple[Path, Path]:
 
 def runs_logged(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def heard_words(path: Path) -> list[str]:
+    """The words pocketsphinx (its general en-US model, not narrate's script-biased one) hears in an MP3."""
+    from pocketsphinx import Decoder
+
+    audio = decode(path, rate=16000)
+    decoder = Decoder(samprate=16000)
+    decoder.start_utt()
+    decoder.process_raw((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes(), full_utt=True)
+    decoder.end_utt()
+    return str(decoder.hyp().hypstr).split()
+
+
+def said_words(spoken: list[str]) -> list[str]:
+    """Spoken sentences as the recogniser's vocabulary writes them: lower case, letters and apostrophes."""
+    return re.sub(r"[^a-z' ]", " ", " ".join(spoken).lower()).split()
+
+
+def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
+    """Edit distance over words, divided by the reference's length."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, 1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1] / max(1, len(reference))
