@@ -22,7 +22,7 @@ from audio_tools import decode
 
 from narrate import cli
 from narrate.audio.catalogue import download_voice, read_catalogue, sweep_stale
-from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, piper_synthesizer
+from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, SynthesizerFactory, piper_synthesizer
 from narrate.audio.voices import VoiceInfo, find_voice, list_voices, resolve_speaker
 from narrate.errors import ProfileError, VoiceError
 from narrate.profile import VoiceSettings, parse_profile
@@ -554,9 +554,8 @@ def test_a_name_wins_over_a_number_written_alike(tmp_path: Path) -> None:
     assert resolve_speaker(voice, 2) == 2
 
 
-def test_cli_and_profile_choose_the_speaker(
-    multi: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _speaker_recorder() -> tuple[list[int | str], SynthesizerFactory]:
+    """A fake voice factory that notes the speaker id Piper's own settings would resolve to."""
     chosen: list[int | str] = []
     fake = FakeSynthesizer()
 
@@ -564,6 +563,13 @@ def test_cli_and_profile_choose_the_speaker(
         chosen.append(piper_synthesizer(settings, threads).settings.speaker)
         return fake
 
+    return chosen, factory
+
+
+def test_cli_and_profile_choose_the_speaker(
+    multi: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chosen, factory = _speaker_recorder()
     wav = str(tmp_path / "line.wav")
     say = ["say", "Hello.", "--no-cache", "-o", wav]
     assert (
@@ -645,13 +651,7 @@ def test_a_mirror_on_disk_works_through_file_urls(tmp_path: Path, voices: Path) 
 def test_batch_passes_the_speaker_to_every_episode(
     multi: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    chosen: list[int | str] = []
-    fake = FakeSynthesizer()
-
-    def factory(settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
-        chosen.append(piper_synthesizer(settings, threads).settings.speaker)
-        return fake
-
+    chosen, factory = _speaker_recorder()
     article = tmp_path / "in" / "story.txt"
     article.parent.mkdir()
     article.write_text("A Short Story\n\nThe council met on Tuesday.\n", encoding="utf-8")
