@@ -28,9 +28,8 @@ MISSING_EXTRA = "narrate check and narrate words need pocketsphinx: run `pip ins
 _MIN_PAUSE = 0.25
 _MAX_STRETCH = 20.0  # longer stretches are cut at their quietest moment, so both cores stay busy
 _MARGIN = 0.1  # silence kept either side of a stretch: the decoder expects to start and end in silence
-_SILENT_DB = (
-    -50.0
-)  # frames quieter than this (dBFS, 10 ms RMS) are silence; speech here is ~-25 LUFS or louder
+# frames quieter than this (dBFS, 10 ms RMS) are silence; speech here is ~-25 LUFS or louder
+_SILENT_DB = -50.0
 
 
 @dataclass(frozen=True)
