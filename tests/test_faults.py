@@ -415,13 +415,13 @@ def test_a_programme_that_will_not_fit_fails_before_synthesis(tmp_path: Path) ->
 
 
 _SLOW_BATCH = """
-import sys, time
+import os, sys, time
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 
 class Slow(FakeSynthesizer):
     def synthesize(self, text):
-        print("synth", flush=True)
+        os.write(1, b"synth\\n")  # one write per line: two workers share this pipe
         time.sleep(0.3)
         return super().synthesize(text)
 
@@ -441,10 +441,16 @@ def test_ctrl_c_stops_a_local_batch_at_the_next_sentence(tmp_path: Path) -> None
         stderr=subprocess.PIPE,
     )  # fmt: skip
     stdout = cast(IO[bytes], proc.stdout)
-    for _ in range(4):  # both workers are synthesising
-        assert stdout.readline().strip() == b"synth"
-    proc.send_signal(signal.SIGINT)
-    rest, err = proc.communicate(timeout=120)
+    try:
+        for _ in range(4):  # both workers are synthesising
+            assert stdout.readline() == b"synth\n"
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=120)
+    finally:  # a failed assertion above must not leave the batch running or its pipes open
+        proc.kill()
+        proc.wait()
+        stdout.close()
+        cast(IO[bytes], proc.stderr).close()
     # each of the two running articles finished at most the sentence in hand, then stopped
     assert rest.count(b"synth") <= 2, rest
     assert proc.returncode == 130
