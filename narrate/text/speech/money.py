@@ -1,13 +1,24 @@
-"""Money, per cent and units of measure."""
+"""Money: "£1.4bn" -> "one point four billion pounds", "$20.50", "50p", "USD 5m", "a £2.5bn fund".
+
+Rules, in order, and the context each looks at:
+1. a currency symbol or ISO code before an amount, with an optional magnitude ("£5m", "€3.2bn", "¥30bn",
+   "USD 5m", "EUR 2bn") and an optional range ("£5-10m": the unit and magnitude said once, at the end);
+   a magnitude's decimal drops trailing zeros ("£2.50bn" is "two point five billion pounds");
+2. pounds and pence are said the British way ("£4.99" -> "four pounds ninety-nine"); every other
+   currency names its cents ("$20.50" -> "twenty dollars and fifty cents"); an amount under one unit is
+   just its cents ("$0.99" -> "ninety-nine cents");
+3. after "a" or "an" and before a noun, an amount is attributive and its unit singular ("a £2.5bn
+   fund" -> "a two point five billion pound fund"), as a native speaker says it;
+4. pence: "50p", "1p" -> "fifty pence", "one penny".
+"""
 
 from __future__ import annotations
 
 import re
 
-from .numbers import NUM, say_cardinal, say_count, say_number
+from .cardinal import NUM, say_cardinal, say_count, say_number
+from .context import is_attributive
 from .state import State
-
-# --------------------------------------------------------------------------- 7. money
 
 _CURRENCY = {
     "£": ("pound", "pounds", "penny", "pence"),
@@ -30,149 +41,79 @@ _CURRENCY = {
     "₪": ("shekel", "shekels", "agora", "agorot"),
     "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
 }
-_MAGNITUDE = {
+# ISO codes written before an amount ("USD 5m"); the symbols above cover the rest.
+_CODES = {
+    "GBP": _CURRENCY["£"], "USD": ("US dollar", "US dollars", "cent", "cents"), "EUR": _CURRENCY["€"],
+    "JPY": _CURRENCY["¥"], "CNY": ("yuan", "yuan", "fen", "fen"), "RMB": ("yuan", "yuan", "fen", "fen"),
+    "INR": _CURRENCY["₹"], "AUD": _CURRENCY["A$"], "CAD": _CURRENCY["C$"], "NZD": _CURRENCY["NZ$"],
+    "HKD": _CURRENCY["HK$"], "RUB": _CURRENCY["₽"], "UAH": _CURRENCY["₴"],
+    "SEK": ("Swedish krona", "Swedish kronor", "öre", "öre"),
+    "NOK": ("Norwegian krone", "Norwegian kroner", "øre", "øre"),
+    "DKK": ("Danish krone", "Danish kroner", "øre", "øre"), "ZAR": ("rand", "rand", "cent", "cents"),
+}  # fmt: skip
+_UNIT_OF = {**_CURRENCY, **_CODES}
+MAGNITUDE = {
     "k": "thousand", "thousand": "thousand", "m": "million", "mn": "million", "mln": "million",
     "million": "million", "bn": "billion", "b": "billion", "billion": "billion", "tn": "trillion",
     "trn": "trillion", "trillion": "trillion",
 }  # fmt: skip
 _MAG = r"(?:(?:bn|mn|mln|tn|trn|m|b|k)\b|\s?(?:thousand|million|billion|trillion)\b)"
+_MAG = r"(?:(?:bn|mn|mln|tn|trn|m|b|k)\b|\s?(?:thousand|million|billion|trillion)\b)"
 _SYM = "|".join(re.escape(s) for s in sorted(_CURRENCY, key=len, reverse=True))
+_CODE = "|".join(_CODES)
+_CUR = rf"(?:(?P<sym>{_SYM}) ?|(?P<code>{_CODE})\s?(?=\d))"
 # A minus sign only counts at the start of a word: "5.25%-5.5%" is a range, not a negative.
-_MINUS = r"(?P<neg>(?<![^\s(\[])[-−])?"
+MINUS = r"(?P<neg>(?<![^\s(\[])[-−])?"
 _MONEY = re.compile(
-    rf"(?<![\w.]){_MINUS}(?P<sym>{_SYM}) ?(?P<n1>{NUM})(?P<m1>{_MAG})?"
-    rf"(?:(?P<to>-|–| to )(?:{_SYM})? ?(?P<n2>{NUM})(?P<m2>{_MAG})?)?(?![\d])"
+    rf"(?<![\w.]){MINUS}{_CUR}(?P<n1>{NUM})(?P<m1>{_MAG})?"
+    rf"(?:(?P<to>-|–| to )(?:{_SYM}|{_CODE}\s?)? ?(?P<n2>{NUM})(?P<m2>{_MAG})?)?(?![\d])"
 )
 _PENCE = re.compile(rf"(?<![\w.£$€])(?P<n>{NUM}) ?p(?:ence)?\b(?!\.\w)")
 
 
-def _amount(
-    number: str, mag: str | None, unit: tuple[str, str, str, str], state: State, with_unit: bool = True
-) -> str:
+def _amount(number: str, mag: str | None, unit: tuple[str, str, str, str], state: State, say: str) -> str:
+    """One amount; `say` is "many" (pounds), "one" (attributive: pound) or "" (no unit: a range's first)."""
     one, many, sub_one, sub_many = unit
+    name = {"many": many, "one": one, "": ""}[say]
     if mag:
-        words = say_number(number, state) + " " + _MAGNITUDE[mag.strip()]
-        return words + (" " + many if with_unit else "")
+        if "." in number:
+            number = number.rstrip("0").rstrip(".")
+        return (say_number(number, state) + " " + MAGNITUDE[mag.strip()] + " " + name).strip()
     whole, _, cents = number.replace(",", "").partition(".")
-    if len(cents) == 2:
+    if len(cents) == 2 and say:
         c = int(cents)
         if not whole.strip("0"):
-            return say_cardinal(c, state) + " " + (sub_one if c == 1 else sub_many)
-        main = say_count(whole, state) + " " + (one if whole == "1" else many)
-        return main + (" " + say_cardinal(c, state) if c else "")
-    words = say_number(number, state)
-    if not with_unit:
-        return words
-    return words + " " + (one if number == "1" else many)
+            return say_cardinal(c, state) + " " + (sub_one if c == 1 or say == "one" else sub_many)
+        if say == "many" and whole == "1":
+            name = one
+        main = say_count(whole, state) + " " + name
+        if not c:
+            return main
+        if unit[0] == "pound":  # "four pounds ninety-nine"
+            return main + " " + say_cardinal(c, state)
+        return f"{main} and {say_cardinal(c, state)} {sub_one if c == 1 or say == 'one' else sub_many}"
+    if say == "many" and number == "1":
+        name = one
+    return (say_number(number, state) + " " + name).strip()
 
 
 def money_rule(text: str, state: State) -> str:
     def money(m: re.Match[str]) -> str:
-        unit = _CURRENCY[m.group("sym")]
+        unit = _UNIT_OF[m.group("sym") or m.group("code")]
         neg = "minus " if m.group("neg") else ""
+        say = "one" if is_attributive(m.string, m.start(), m.end()) else "many"
         if m.group("n2"):
             # "£5-10m": the unit and magnitude are said once, at the end.
-            first = _amount(m.group("n1"), m.group("m1"), unit, state, with_unit=False)
-            second = _amount(m.group("n2"), m.group("m2"), unit, state)
-            if not m.group("m2") and "." not in m.group("n2") and m.group("n2") == "1":
+            first = _amount(m.group("n1"), m.group("m1"), unit, state, "")
+            second = _amount(m.group("n2"), m.group("m2"), unit, state, say)
+            if say == "many" and not m.group("m2") and m.group("n2") == "1":
                 second = say_number(m.group("n2"), state) + " " + unit[1]
             return state.num(f"{neg}{first} to {second}")
-        return state.num(neg + _amount(m.group("n1"), m.group("m1"), unit, state))
+        return state.num(neg + _amount(m.group("n1"), m.group("m1"), unit, state, say))
 
     def pence(m: re.Match[str]) -> str:
         n = m.group("n")
         return state.num(say_number(n, state) + (" penny" if n == "1" else " pence"))
 
-    text = _MONEY.sub(money, text)
-    return _PENCE.sub(pence, text)
-
-
-
-# --------------------------------------------------------------------------- 8. per cent, units
-
-_PERCENT = re.compile(rf"(?<![\w.]){_MINUS}(?P<n>{NUM}) ?(?:%|pc\b|per ?cent\b|percent\b)")
-
-
-def percent_rule(text: str, state: State) -> str:
-    word = "percent" if state.us else "per cent"
-
-    def repl(m: re.Match[str]) -> str:
-        return state.num(("minus " if m.group("neg") else "") + say_number(m.group("n"), state) + " " + word)
-
-    return _PERCENT.sub(repl, text)
-
-
-_UNITS: dict[str, tuple[str, str]] = {
-    "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "C": ("degree Celsius", "degrees Celsius"), "F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "°": ("degree", "degrees"),
-    "km²": ("square kilometre", "square kilometres"), "km2": ("square kilometre", "square kilometres"),
-    "m²": ("square metre", "square metres"), "m2": ("square metre", "square metres"),
-    "sq ft": ("square foot", "square feet"), "sq m": ("square metre", "square metres"),
-    "sq km": ("square kilometre", "square kilometres"), "sq mi": ("square mile", "square miles"),
-    "km/h": ("kilometre per hour", "kilometres per hour"), "mph": ("mile per hour", "miles per hour"),
-    "kph": ("kilometre per hour", "kilometres per hour"),
-    "kmh": ("kilometre per hour", "kilometres per hour"),
-    "km": ("kilometre", "kilometres"), "cm": ("centimetre", "centimetres"),
-    "mm": ("millimetre", "millimetres"),
-    "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"), "g": ("gram", "grams"),
-    "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"), "oz": ("ounce", "ounces"),
-    "ft": ("foot", "feet"), "ml": ("millilitre", "millilitres"), "ha": ("hectare", "hectares"),
-    "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowatt hour", "kilowatt hours"),
-    "MW": ("megawatt", "megawatts"), "MWh": ("megawatt hour", "megawatt hours"),
-    "GW": ("gigawatt", "gigawatts"), "GWh": ("gigawatt hour", "gigawatt hours"),
-    "TWh": ("terawatt hour", "terawatt hours"),
-    "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
-    "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
-    "Mbps": ("megabit per second", "megabits per second"),
-    "Gbps": ("gigabit per second", "gigabits per second"),
-    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
-    "GHz": ("gigahertz", "gigahertz"),
-    "mins": ("minute", "minutes"), "min": ("minute", "minutes"), "hrs": ("hour", "hours"),
-    "hr": ("hour", "hours"), "secs": ("second", "seconds"), "yrs": ("year", "years"),
-    "x": ("times", "times"),
-}  # fmt: skip
-# Single letters only when glued to the number ("20C", "5g"); "5 g" is too likely something else.
-_UNIT_GLUED = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
-_UNIT_SPACED = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if len(u) > 1)
-_UNIT = re.compile(
-    rf"(?<![\w.]){_MINUS}(?P<n>{NUM})"
-    rf"(?:(?P<u1>{_UNIT_GLUED})|(?: ?°)? (?P<u2>{_UNIT_SPACED}))(?![\w°])"
-)
-# "5m people" in news is five million; metres are written out or come before these words.
-_METRE_WORDS = re.compile(
-    r" (?:tall|high|long|deep|wide|race|sprint|hurdles|freestyle|relay|away|above|below|final|heat|dash)\b"
-)
-_MAG_ALONE = re.compile(rf"(?<![\w.])(?P<n>{NUM})(?P<mag>bn|mn|tn|m|k)\b(?!['’]\w)")
-
-
-_HEIGHT = re.compile(r"(?<![\w.])(\d+) ?(?:ft|foot|feet),? ?(\d+) ?(?:in|ins|inches)\b")
-
-
-def units_rule(text: str, state: State) -> str:
-    def repl(m: re.Match[str]) -> str:
-        unit = m.group("u1") or m.group("u2")
-        one, many = _UNITS[unit]
-        if state.us:
-            one, many = (
-                one.replace("metre", "meter").replace("litre", "liter"),
-                many.replace("metre", "meter").replace("litre", "liter"),
-            )
-        number = m.group("n")
-        words = ("minus " if m.group("neg") else "") + say_number(number, state)
-        return state.num(f"{words} {one if number == '1' else many}")
-
-    def magnitude(m: re.Match[str]) -> str:
-        if m.group("mag") == "m" and _METRE_WORDS.match(text, m.end()):
-            one, many = ("meter", "meters") if state.us else ("metre", "metres")
-            return state.num(say_number(m.group("n"), state) + " " + (one if m.group("n") == "1" else many))
-        return state.num(say_number(m.group("n"), state) + " " + _MAGNITUDE[m.group("mag")])
-
-    def height(m: re.Match[str]) -> str:
-        feet, inches = m.group(1), m.group(2)
-        spoken = f"{say_count(feet, state)} {'foot' if feet == '1' else 'feet'}"
-        return state.num(f"{spoken} {say_count(inches, state)} {'inch' if inches == '1' else 'inches'}")
-
-    text = _HEIGHT.sub(height, text)
-    text = _UNIT.sub(repl, text)
-    return _MAG_ALONE.sub(magnitude, text)
+    text = state.sub(_MONEY, money, text, "money")
+    return state.sub(_PENCE, pence, text, "pence")

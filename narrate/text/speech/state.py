@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +29,28 @@ class State:
         self.saved: list[str] = []
         self.terminal = ""
         self.shouting = False
+        self.step = ""  # the rule running now, set by speak()
+        # (rule, written, spoken) for every rewrite made, spoken text still holding placeholders
+        self.rewrites: list[tuple[str, str, str]] = []
+
+    def sub(
+        self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str] | str, text: str, rule: str = ""
+    ) -> str:
+        """pattern.sub(repl, text), with every match that changed recorded as made by `rule`."""
+
+        def rewrite(m: re.Match[str]) -> str:
+            out = repl(m) if callable(repl) else m.expand(repl)
+            if out != m.group(0):
+                self.rewrites.append((rule or self.step, m.group(0), out))
+            return out
+
+        return pattern.sub(rewrite, text)
+
+    def resolve(self, text: str) -> str:
+        """Text with every placeholder replaced by the words it holds."""
+        while PH.search(text):
+            text = PH.sub(lambda m: self.unkeep(m.group(1)), text)
+        return text
 
     def keep(self, spoken: str, numeric: bool = False) -> str:
         """Park finished speech behind a placeholder."""
