@@ -35,11 +35,19 @@ _TITLES = frozenset(
 )
 _NEVER = _TITLES | frozenset("vs v e.g i.e cf viz art arts fig figs para paras ch pp".split())
 # Never an end when a number follows ("No. 10", "p. 4").
-_BEFORE_NUMBER = frozenset("no nos p vol op".split())
+_BEFORE_NUMBER = frozenset("no nos p vol vols op s ss sch cl cls art arts reg regs pt sec secs col".split())
 # An end only when a typical sentence opener follows ("... at 10 p.m. The next day").
 _AMBIGUOUS = frozenset(
-    "co ltd inc corp plc bros st jr sr esq approx est incl dept govt univ ave rd "
-    "a.m p.m u.s u.k e.u u.n".split()
+    "co ltd inc corp plc bros st jr sr esq approx est incl dept govt univ ave rd sq "
+    "u.s u.k e.u u.n".split()
+)
+# After these a capital opens a new sentence ("at 10 p.m. Counting starts", "due in Dec. Ministers
+# say") unless it is a word that goes with a time or a date ("10 p.m. Monday", "p.m. GMT").
+_CLOCK = frozenset("a.m p.m".split())
+_WITH_A_TIME = frozenset(
+    "GMT BST UTC CET CEST ET EST EDT PT PST PDT CT local Monday Tuesday Wednesday Thursday Friday "
+    "Saturday Sunday January February March April May June July August September October November "
+    "December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
 )
 # Months and weekdays count as abbreviations only when capitalised: "He sat. Police arrived."
 _CALENDAR = frozenset(
@@ -177,6 +185,8 @@ def _verdict(left: str, right: str, after: Sequence[str], left_is_first: bool) -
     if lowered in _NEVER:
         return False
     calendar = lowered in _CALENDAR and word[0].isupper()
+    if (lowered in _CLOCK or calendar) and first.isupper():
+        return head.rstrip(",;:.") not in _WITH_A_TIME
     if first.isdigit():
         if lowered in _BEFORE_NUMBER or lowered in _AMBIGUOUS or calendar:
             return False

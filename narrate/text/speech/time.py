@@ -1,4 +1,4 @@
-"""Clock times: "10 p.m." -> "ten P.M", "9.30pm-11pm", "at 9.30", and the 24-hour "18:30" -> "eighteen thirty".
+"""Clock times: "10 p.m." -> "ten P.M", "9.30pm-11pm", "at 9.30", and 24-hour "18:30" -> "eighteen thirty".
 
 Rules, in order, and the context each looks at:
 1. a time with am or pm ("10pm", "9.30 a.m.", "11:45 PM"), said on the 12-hour clock;
