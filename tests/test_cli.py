@@ -154,3 +154,44 @@ def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["title"] == "From Stdin"
+
+
+def test_script_explain_shows_each_rewrite_under_its_sentence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    article = tmp_path / "helplines.md"
+    article.write_text("# Helplines\n\nCall 999 now or ring NHS 111. A £2.5bn fund opens at 18:30.\n")
+    code, out, _ = run(["script", str(article), "--explain"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    at = lines.index("Call nine nine nine now or ring N.H.S one one one.")
+    assert lines[at + 1 : at + 5] == [
+        "    written: Call 999 now or ring NHS 111.",
+        "    service number: 999 -> nine nine nine",
+        "    service number: 111 -> one one one",
+        "    acronym: NHS -> N.H.S",
+    ]
+    at = lines.index("A two point five billion pound fund opens at eighteen thirty.")
+    assert lines[at + 1 : at + 4] == [
+        "    written: A £2.5bn fund opens at 18:30.",
+        "    clock time: 18:30 -> eighteen thirty",
+        "    money: £2.5bn -> two point five billion pound",
+    ]
+
+
+def test_script_json_explain_adds_rewrites_and_plain_json_is_unchanged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    article = tmp_path / "roads.md"
+    article.write_text("# Roads\n\nThe A303 reopened.\n")
+    _, plain, _ = run(["script", str(article), "--json"], capsys)
+    _, explained, _ = run(["script", str(article), "--json", "--explain"], capsys)
+    plain_data, explained_data = json.loads(plain), json.loads(explained)
+    sentences = [s for c in explained_data["chapters"] for p in c["paragraphs"] for s in p["sentences"]]
+    road = next(s for s in sentences if s["text"] == "The A303 reopened.")
+    assert road["rewrites"] == [{"rule": "road number", "written": "A303", "spoken": "A-three-oh-three"}]
+    # without the rewrites, --json --explain is exactly --json: the plain contract has no new key
+    for s in sentences:
+        del s["rewrites"]
+    assert explained_data == plain_data
+    assert "rewrites" not in plain

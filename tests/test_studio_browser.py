@@ -123,6 +123,17 @@ def test_page_shows_the_script_numbered_as_narrate_script(page: Any, fake_server
     assert page.locator(".chapter h2").count() == 5
 
 
+def test_hovering_a_sentence_shows_its_rewrites(page: Any, fake_server: StudioServer) -> None:
+    _open(page, fake_server)
+    sentence = page.locator(".paragraph[data-paragraph='3'] .sentence", has_text="£104bn")
+    box = sentence.locator(".rewrites")
+    assert not box.is_visible()  # hidden until the producer hovers
+    sentence.hover()
+    box.wait_for(state="visible")
+    # what `narrate script --explain` prints for the same sentence
+    assert "money: £104bn → one hundred and four billion pounds" in box.inner_text()
+
+
 @pytest.mark.voice
 def test_clicking_paragraph_3_plays_it_with_the_real_voice(page: Any, folder: Path) -> None:
     for server in _serve(folder, piper_synthesizer):

@@ -4,34 +4,52 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from ..errors import NarrateError
 from ..models import Script
+from .common import article_options, profile_and_lexicon, warn
 
 if TYPE_CHECKING:
-    pass
-
-from .common import article_options, profile_and_lexicon, warn
+    from ..text.speech import Rewrite
 
 
 def cmd_script(args: argparse.Namespace, err: Console) -> int:
     from ..pipeline import load_script
+    from ..text.script import explain_sentences
 
     profile, lexicon = profile_and_lexicon(args)
     script = load_script(args.article, profile, lexicon)
     warn(err, script)
+    rewrites = explain_sentences(script, profile, lexicon) if args.explain else None
     if args.json:
-        print(json.dumps(script.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(script_json(script, rewrites), ensure_ascii=False, indent=2))
     else:
-        print(script_text(script), end="")
+        print(script_text(script, rewrites), end="")
     return 0
 
 
-def script_text(script: Script) -> str:
-    """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line."""
+def script_json(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = None) -> dict[str, Any]:
+    """`Script.to_dict()`, with each sentence's rewrites added when `rewrites` is given (--explain)."""
+    data: dict[str, Any] = script.to_dict()
+    if rewrites is None:
+        return data
+    sentences = (s for c in data["chapters"] for p in c["paragraphs"] for s in p["sentences"])
+    for sentence, made in zip(sentences, rewrites, strict=True):
+        sentence["rewrites"] = [r.to_dict() for r in made]
+    return data
+
+
+def script_text(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = None) -> str:
+    """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line.
+
+    With `rewrites` (--explain), each sentence is followed by its written form and one indented line
+    per rewrite: the rule, the text it replaced and what is said instead.
+    """
+    made = iter(rewrites) if rewrites is not None else None
 
     lines: list[str] = []
     chapter = 0
@@ -43,7 +61,11 @@ def script_text(script: Script) -> str:
             lines.append(f"# {chapter}. {script.chapters[chapter - 1].title}")
         lines.append("")
         lines.append(f"[{item.number}]")
-        lines.extend(s.spoken for s in item.paragraph.sentences)
+        for sentence in item.paragraph.sentences:
+            lines.append(sentence.spoken)
+            if made is not None:
+                lines.append(f"    written: {sentence.text}")
+                lines.extend(f"    {r.rule}: {r.written} -> {r.spoken}" for r in next(made))
     return "\n".join(lines) + "\n"
 
 
@@ -85,13 +107,20 @@ def text_parser(command: str) -> argparse.ArgumentParser:
             prog="narrate script",
             description="Print the exact script the voice will speak, without synthesising anything.",
             epilog=(
-                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json"
+                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json\n"
+                "  narrate script article.txt --explain   # every rewrite: the rule, what it replaced"
             ),
             formatter_class=fmt,
             parents=[article_options(voice=False)],
         )
         p.add_argument("article", metavar="ARTICLE")
         p.add_argument("--json", action="store_true", help="the stable JSON form")
+        p.add_argument(
+            "--explain",
+            action="store_true",
+            help="under each sentence, its written form and every rewrite: the rule, the text it replaced "
+            "(with --json: a 'rewrites' list per sentence)",
+        )
         return p
     if command == "clean":
         p = argparse.ArgumentParser(

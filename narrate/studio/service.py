@@ -23,6 +23,7 @@ from ..preview import Selection, say_script, select_part, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
 from ..publish.sidecars import sidecar_paths
 from ..text.lexicon import Lexicon
+from ..text.script import explain_sentences
 from . import lexicon_file
 from .render import Renderer
 
@@ -205,8 +206,10 @@ class Studio:
         return script
 
     def script_json(self, name: object) -> dict[str, Any]:
-        """The script as `narrate script` numbers it, with the lexicon's substitutions in each sentence."""
+        """The script as `narrate script` numbers it, with the lexicon's substitutions and the speech
+        rules' rewrites (as `narrate script --explain` shows them) in each sentence."""
         script = self.script(name)
+        rewrites = iter(explain_sentences(script, self.profile, self.lexicon()))
         merged = Lexicon(self.profile.lexicon)
         file_lexicon = self.lexicon()
         if file_lexicon is not None:
@@ -224,6 +227,7 @@ class Studio:
                     "text": s.text,
                     "spoken": s.spoken,
                     "lexicon": [{"written": w, "spoken": sp} for w, sp in merged.matches(s.text)],
+                    "rewrites": [r.to_dict() for r in next(rewrites)],
                 }
                 for s in item.paragraph.sentences
             ]

@@ -13,7 +13,7 @@ from ..profile import Bookend, Profile, TemplateLine
 from .dates import written_date
 from .lexicon import Lexicon
 from .sentences import split_paragraph
-from .speech import SpeechRules, speak
+from .speech import Rewrite, SpeechRules, explain, speak
 
 
 def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = None) -> Script:
@@ -78,6 +78,14 @@ def speech_rules(profile: Profile, lexicon: Lexicon | None = None) -> SpeechRule
     if lexicon is not None:
         merged = merged.merged(lexicon)
     return SpeechRules.from_settings(profile.speech, merged)
+
+
+def explain_sentences(
+    script: Script, profile: Profile, lexicon: Lexicon | None = None
+) -> tuple[tuple[Rewrite, ...], ...]:
+    """The rewrites behind each of the script's sentences, in `script.sentences` order."""
+    rules = speech_rules(profile, lexicon)
+    return tuple(explain(s.text, rules).rewrites for s in script.sentences)
 
 
 def _as_statement(paragraph: Paragraph) -> Paragraph:

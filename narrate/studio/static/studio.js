@@ -166,10 +166,22 @@ function renderParagraph(paragraph) {
   for (const sentence of paragraph.sentences) {
     const line = el("p", { className: "sentence" }, el("span", { className: "written" }, ...words(sentence)));
     if (differs(sentence)) line.append(el("span", { className: "spoken", textContent: sentence.spoken }));
+    if (sentence.rewrites && sentence.rewrites.length) line.append(rewritesBox(sentence.rewrites));
     text.append(line);
   }
   return el("div", { className: `paragraph${paragraph.heading ? " heading" : ""}`,
     dataset: { paragraph: paragraph.number } }, play, text);
+}
+
+function rewritesBox(rewrites) {
+  // shown on hover: why the sentence is said as it is, as `narrate script --explain` prints it
+  const box = el("ul", { className: "rewrites" });
+  for (const r of rewrites) {
+    box.append(el("li", {}, el("span", { className: "rule", textContent: `${r.rule}: ` }),
+      el("span", { className: "was", textContent: r.written }), " → ",
+      el("span", { className: "now", textContent: r.spoken })));
+  }
+  return box;
 }
 
 function differs(sentence) {
