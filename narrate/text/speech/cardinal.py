@@ -5,7 +5,8 @@ Also the number words every other class builds on (`say_cardinal`, `say_number`,
 Rules, in order, and the context each looks at:
 1. a minus sign at the start of a word before a number -> "minus";
 2. every remaining number (commas as thousands separators, a decimal part said digit by digit);
-3. two spoken numbers joined by a dash -> "A to B" ("50-50", the same number twice, stays "fifty-fifty");
+3. two spoken numbers joined by a dash -> "A to B", or "A and B" after "between" ("50-50", the same
+   number twice, stays "fifty-fifty");
 4. "3 x 4" between two numbers -> "three by four".
 """
 
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from .context import word_before
 from .state import NUM_PH, State
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -83,7 +85,9 @@ def cardinals_rule(text: str, state: State) -> str:
     def joined(m: re.Match[str]) -> str:
         # "50-50" is "fifty-fifty", not a range
         same = state.unkeep(m.group(1)[1:-1]) == state.unkeep(m.group(2)[1:-1])
-        return m.group(1) + ("-" if same else " to ")
+        if same:
+            return m.group(1) + "-"
+        return m.group(1) + (" and " if word_before(m.string, m.start()) == "between" else " to ")
 
     text = state.sub(_RANGE_DASH, joined, text, "range")
     return state.sub(_BY, r"\1 by ", text, "dimensions")

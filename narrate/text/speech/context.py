@@ -8,7 +8,13 @@ _WORD_BEFORE = re.compile(r"([A-Za-z]+)\s*$")
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-z]+)")
 # After "a £2.5bn" or "the 10km", a noun makes the amount attributive ("a two point five billion pound
 # fund"); these words after the amount say it is a quantity after all ("a £2.5bn of", "the 10km to").
-_ATTRIBUTIVE_ARTICLES = frozenset("a an".split())
+_ATTRIBUTIVE_ARTICLES = frozenset("a an the this that its their his her our your my".split())
+# Past participles that follow an amount as a verb, not a noun: "the £5m spent", "the 10km run"
+# is fine, but "the £5m lost" is not attributive.
+_PARTICIPLES = frozenset(
+    "lost spent paid made owed cut set sought won given taken left put held borrowed lent sunk bid "
+    "bought sold kept brought paid".split()
+)
 _NOT_A_NOUN = frozenset(
     "of for in to on from at by with and or but than as a an the per each every more less a year "
     "was were is are be been being has have had will would could should may might can must that which "
@@ -33,10 +39,15 @@ def word_after(text: str, end: int) -> str:
 def is_attributive(text: str, start: int, end: int) -> bool:
     """Is the amount at text[start:end] used before a noun, "a £2.5bn fund", "an 80km route"?
 
-    Then the unit is singular, as a native speaker says it. Only after "a" or "an", which cannot
-    go with a plural amount, and only when a lower-case word that is not a function word follows.
+    Then the unit is singular, as a native speaker says it. Only after an article or a determiner
+    ("a", "the", "its"), and only when a lower-case word follows that is not a function word, nor,
+    after a determiner other than "a"/"an", a past participle ("the £5m raised", "the £5m lost").
     """
-    if word_before(text, start) not in _ATTRIBUTIVE_ARTICLES:
+    before = word_before(text, start)
+    if before not in _ATTRIBUTIVE_ARTICLES:
         return False
     after = word_after(text, end)
-    return bool(after) and after.islower() and after not in _NOT_A_NOUN and text[end : end + 1] in " -"
+    if not after or not after.islower() or after in _NOT_A_NOUN or text[end : end + 1] not in " -":
+        return False
+    verb = after in _PARTICIPLES or (after.endswith("ed") and len(after) > 4)
+    return before in ("a", "an") or not verb

@@ -19,6 +19,7 @@ import re
 
 from ..dates import MONTH_ABBREVIATIONS, MONTH_NAMES
 from .cardinal import british_and, n2w, plural_word, say_cardinal, say_count
+from .context import word_before
 from .ordinal import say_ordinal
 from .state import State
 
@@ -92,7 +93,10 @@ def dates_rule(text: str, state: State) -> str:
         if not _valid(d1, month) or (d2 is not None and not _valid(d2, month)):
             return m.group(0)
         year = int(m.group("y")) if m.group("y") else None
-        return state.num(_say_date(d1, month, year, state, d2, month_first))
+        spoken = _say_date(d1, month, year, state, d2, month_first)
+        if word_before(m.string, m.start()) == "the" and spoken.startswith("the "):
+            spoken = spoken[4:]  # "on the 14th of June": the writer's "the" is already there
+        return state.num(spoken)
 
     def numeric(m: re.Match[str]) -> str:
         a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)

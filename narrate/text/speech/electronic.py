@@ -50,6 +50,12 @@ def say_host(host: str) -> str:
     return " dot ".join(say_label(part) for part in host.split(".") if part)
 
 
+def _say_handle(handle: str) -> str:
+    """'BBCNews' -> 'BBC News', 'nhs_england' -> 'nhs england': the acronym rule then spells 'BBC'."""
+    words = _CAMEL.sub(" ", handle).replace("_", " ")
+    return _DIGIT_RUN.sub(lambda m: f" {say_digits(m.group(0))} ", words).strip()
+
+
 def urls_rule(text: str, state: State) -> str:
     def email(m: re.Match[str]) -> str:
         user = " dot ".join(say_label(p, host=False) for p in m.group(1).split(".") if p)
@@ -58,5 +64,5 @@ def urls_rule(text: str, state: State) -> str:
     text = state.sub(_EMAIL, email, text, "e-mail address")
     text = state.sub(_URL, lambda m: state.keep(say_host(m.group(1))), text, "web address")
     text = state.sub(_DOMAIN, lambda m: state.keep(say_host(m.group(1))), text, "web address")
-    text = state.sub(_HANDLE, lambda m: state.keep("at " + say_label(m.group(1))), text, "handle")
+    text = state.sub(_HANDLE, lambda m: "at " + _say_handle(m.group(1)), text, "handle")
     return state.sub(_HASHTAG, lambda m: _CAMEL.sub(" ", m.group(1)), text, "hashtag")

@@ -2,7 +2,8 @@
 
 Rules, in order, and the context each looks at:
 1. a vulgar-fraction character, with a whole number glued or spaced before it ("2½") - run while
-   cleaning, before Unicode normalisation would turn "½" into "1⁄2";
+   cleaning, before Unicode normalisation would turn "½" into "1⁄2"; alone it is "a quarter", but
+   "half" before "a" ("½ a point") and "one quarter" after "some", "about", "nearly" ...;
 2. a whole number, a space, then a proper fraction ("1 1/2 hours") -> "one and a half";
 3. a proper fraction with a denominator up to 10 ("2/3", "1/4") -> "two thirds", "one quarter";
 4. any other "a/b" ("24/7", "9/11", "50/50") -> the two numbers, which is how those are said.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .cardinal import say_cardinal, say_count, say_digits
+from .context import word_before
 from .ordinal import say_ordinal
 from .state import State
 
@@ -23,6 +25,8 @@ VULGAR = {
 }  # fmt: skip
 _NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
 _VULGAR_RE = re.compile(r"(?:(?<!\d)(\d+) ?)?([" + "".join(VULGAR) + "])")
+_ARTICLE_NEXT = re.compile(r" an? ")
+_QUANTIFIERS = frozenset("some about around nearly almost only just roughly over under than".split())
 _MIXED = re.compile(r"(?<![\w/.,])(?P<w>\d+) (?P<a>\d)/(?P<b>\d{1,2})(?![\w/]|\.\d)")
 _FRACTION = re.compile(r"(?<![\w/.])(?P<a>\d+)/(?P<b>\d+)(?![\w/]|\.\d)")
 
@@ -45,6 +49,10 @@ def vulgar_rule(text: str, state: State) -> str:
         part = say_fraction(num, den, state)
         if m.group(1):
             part = say_count(m.group(1), state) + " and " + part  # "2½" -> "two and a half"
+        elif (num, den) == (1, 2) and _ARTICLE_NEXT.match(m.string, m.end()):
+            part = "half"  # "½ a point" -> "half a point"
+        elif word_before(m.string, m.start()) in _QUANTIFIERS:
+            part = part.replace("a ", "one ", 1)  # "some ¼ of" -> "some one quarter of"
         return " " + state.num(part) + " "
 
     return state.sub(_VULGAR_RE, vulgar, text, "fraction character")

@@ -8,7 +8,8 @@ Rules, in order, and the context each looks at:
    ("30kg/m²", "5g/km") -> "per"; after "a" or "an" and before a noun the unit is singular ("a 10km
    run" -> "a ten kilometre run");
 4. a magnitude alone ("5m people" -> "five million people", "5bn"), except "m" before a word of length
-   or sport ("a 100m sprint", "the 400m hurdles"), where it is metres;
+   or sport ("a 100m sprint", "the 400m hurdles"), or in a sentence about a length (a river, the sea,
+   a wall, "deep", "high") when no plural noun follows ("the river rose 2m overnight"): metres;
 5. "bps" after a number -> "basis points".
 """
 
@@ -75,10 +76,28 @@ _UNIT = re.compile(
 _METRE_WORDS = re.compile(
     r" (?:tall|high|long|deep|wide|race|sprint|hurdles|freestyle|relay|away|above|below|final|heat|dash)\b"
 )
+# "rose by 2m overnight" in a story about a river is metres: these words in the sentence say so, when
+# no plural noun follows ("2m people" is millions whatever the story).
+_LENGTH_STORY = re.compile(
+    r"\b(?:river|rivers|sea|tide|tides|flood|floods|flooding|water|waves?|snow|height|depth|deep|tall|"
+    r"high|long|wide|wall|fence|cliff|jump|jumped|throw|threw|swell|drop|dropped|metres?|meters?)\b",
+    re.IGNORECASE,
+)
+_PLURAL_NEXT = re.compile(r" (?:[a-z]+s|people|of)\b")
 _MAG_ALONE = re.compile(rf"(?<![\w.])(?P<n>{NUM})(?P<mag>bn|mn|tn|m|k)\b(?!['’]\w)")
 
 
 _HEIGHT = re.compile(r"(?<![\w.])(\d+) ?(?:ft|foot|feet),? ?(\d+) ?(?:in|ins|inches)\b")
+
+
+def _metres(m: re.Match[str]) -> bool:
+    """Is the "m" of "100m" metres ("a 100m sprint", "the river rose 2m"), not millions ("5m people")?"""
+    text = m.string
+    if _METRE_WORDS.match(text, m.end()):
+        return True
+    if text[max(0, m.start() - 1) : m.start()] in ("£", "$", "€"):
+        return False
+    return not _PLURAL_NEXT.match(text, m.end()) and bool(_LENGTH_STORY.search(text))
 
 
 def units_rule(text: str, state: State) -> str:
@@ -97,9 +116,10 @@ def units_rule(text: str, state: State) -> str:
         return state.num(f"{words} {name}")
 
     def magnitude(m: re.Match[str]) -> str:
-        if m.group("mag") == "m" and _METRE_WORDS.match(text, m.end()):
+        if m.group("mag") == "m" and _metres(m):
             one, many = ("meter", "meters") if state.us else ("metre", "metres")
-            return state.num(say_number(m.group("n"), state) + " " + (one if m.group("n") == "1" else many))
+            single = m.group("n") == "1" or is_attributive(m.string, m.start(), m.end())
+            return state.num(say_number(m.group("n"), state) + " " + (one if single else many))
         return state.num(say_number(m.group("n"), state) + " " + MAGNITUDE[m.group("mag")])
 
     def height(m: re.Match[str]) -> str:

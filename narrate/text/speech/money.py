@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .cardinal import NUM, say_cardinal, say_count, say_number
-from .context import is_attributive
+from .context import is_attributive, word_before
 from .state import State
 
 _CURRENCY = {
@@ -108,7 +108,8 @@ def money_rule(text: str, state: State) -> str:
             second = _amount(m.group("n2"), m.group("m2"), unit, state, say)
             if say == "many" and not m.group("m2") and m.group("n2") == "1":
                 second = say_number(m.group("n2"), state) + " " + unit[1]
-            return state.num(f"{neg}{first} to {second}")
+            join = " and " if word_before(m.string, m.start()) == "between" else " to "
+            return state.num(f"{neg}{first}{join}{second}")
         return state.num(neg + _amount(m.group("n1"), m.group("m1"), unit, state, say))
 
     def pence(m: re.Match[str]) -> str:

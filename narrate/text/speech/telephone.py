@@ -5,7 +5,8 @@ Rules, in order, and the context each looks at:
    number; groups are separated by a pause and zero is "oh";
 2. a helpline in the European 116 range ("116 123"): always a phone number;
 3. a short service number (999, 111, 101, 112, 911, 119, 105) after "NHS", or before "call(s)",
-   "service", "line", "number", "operator" or "helpline": always a service number ("999 calls rose");
+   "service", "line", "number", "operator" or "helpline", or after "to" or "on" in a sentence about
+   calling ("calls to 999 rose"): always a service number;
 4. any number of three to six digits after "call", "dial", "ring", "phone", "text", "contact" or
    "helpline", or after "on" in a sentence that says one of those ("call the Samaritans on 116 123"),
    unless a word follows that it counts ("call 300 people"): digits one by one, because after "call"
@@ -57,7 +58,8 @@ def _counts(text: str, end: int) -> bool:
 def telephone_rule(text: str, state: State) -> str:
     def service(m: re.Match[str]) -> str:
         before, after = word_before(m.string, m.start()), word_after(m.string, m.end()).lower()
-        if before in _SERVICE_BEFORE or after in _SERVICE_AFTER:
+        told = before in ("to", "on") and _DIAL_ANYWHERE.search(m.string, 0, m.start())
+        if before in _SERVICE_BEFORE or after in _SERVICE_AFTER or told:
             return state.num(say_phone(m.group(0)))
         return m.group(0)
 
