@@ -102,7 +102,7 @@ CASES = [
     ("The festival runs 10-12 May.", GB, "The festival runs the tenth to the twelfth of May."),
     ("The festival runs May 10-12.", US, "The festival runs May tenth to twelfth."),
     ("Wait 5-10 minutes.", GB, "Wait five to ten minutes."),
-    ("The score was 3-1.", GB, "The score was three to one."),
+    ("The score was 3-1.", GB, "The score was three-one."),
     ("Mr Smith and Mrs Jones met Ms Brown.", GB, "Mister Smith and Missus Jones met Miz Brown."),
     ("Dr. Patel and Prof Green spoke.", GB, "Doctor Patel and Professor Green spoke."),
     ("St Paul's is near Downing St.", GB, "Saint Paul's is near Downing Street."),

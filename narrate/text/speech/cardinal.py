@@ -73,7 +73,7 @@ def plural_word(words: str) -> str:
 _NEGATIVE = re.compile(rf"(?:(?<=^)|(?<=[\s(\[]))[-−](?={NUM})")
 _PLAIN = re.compile(rf"(?<![\d.]){NUM}(?!\d)")
 _DIGITS = re.compile(r"\d+")
-_RANGE_DASH = re.compile(rf"({NUM_PH})(?:-|–| – )(?=({NUM_PH}))")
+_RANGE_DASH = re.compile(rf"({NUM_PH})(?:-|–| – )({NUM_PH})")
 _BY = re.compile(rf"({NUM_PH}) ?[x×] ?(?={NUM_PH})")
 
 
@@ -86,8 +86,9 @@ def cardinals_rule(text: str, state: State) -> str:
         # "50-50" is "fifty-fifty", not a range
         same = state.unkeep(m.group(1)[1:-1]) == state.unkeep(m.group(2)[1:-1])
         if same:
-            return m.group(1) + "-"
-        return m.group(1) + (" and " if word_before(m.string, m.start()) == "between" else " to ")
+            return m.group(1) + "-" + m.group(2)
+        join = " and " if word_before(m.string, m.start()) == "between" else " to "
+        return m.group(1) + join + m.group(2)
 
     text = state.sub(_RANGE_DASH, joined, text, "range")
     return state.sub(_BY, r"\1 by ", text, "dimensions")

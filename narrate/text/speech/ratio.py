@@ -22,7 +22,7 @@ from .state import State
 _RATIO = re.compile(r"(?<![\w.:,])(?P<a>\d{1,3}):(?P<b>\d{1,3})(?![\d:]|[.,]\d)")
 _RATIO_BEFORE = frozenset("odds ratio ratios of split divided".split())
 _RATIO_AFTER = frozenset("ratio ratios majority split odds aspect".split())
-_SCORE = re.compile(r"(?<![\w.,:-])(?P<a>\d{1,2})[-–](?P<b>\d{1,2})(?![\w.,:%-]|[.,]\d)")
+_SCORE = re.compile(r"(?<![\w.,:-])(?P<a>\d{1,2})[-–](?P<b>\d{1,2})(?![\w:%-]|[.,]\d)")
 _SCORE_WORDS = re.compile(
     r"\b(?:won|win|wins|winning|lost|lose|loses|losing|drew|draw|drawn|beat|beats|beaten|score|scored|"
     r"scoreline|victory|defeat|lead|led|leads|trail|trailed|trailing)\b[^.;]{0,40}$",

@@ -1,14 +1,15 @@
 """Telephone and service numbers, read digit by digit: "call 999", "NHS 111", "116 123", "0800 123 4567".
 
 Rules, in order, and the context each looks at:
-1. a number starting "+" or "0" with its groups ("0800 123 4567", "+44 (0)20 7946 0000"): always a phone
+1. a helpline in the European 116 range ("116 123"): always a phone number;
+2. a number starting "+" or "0" with its groups ("0800 123 4567", "+44 (0)20 7946 0000"): always a phone
    number; groups are separated by a pause and zero is "oh";
-2. a helpline in the European 116 range ("116 123"): always a phone number;
 3. a short service number (999, 111, 101, 112, 911, 119, 105) after "NHS", or before "call(s)",
    "service", "line", "number", "operator" or "helpline", or after "to" or "on" in a sentence about
    calling ("calls to 999 rose"): always a service number;
 4. any number of three to six digits after "call", "dial", "ring", "phone", "text", "contact" or
    "helpline", or after "on" in a sentence that says one of those ("call the Samaritans on 116 123"),
+   or after "to" when it is a five- or six-digit short code ("text SHOUT to 85258"),
    unless a word follows that it counts ("call 300 people"): digits one by one, because after "call"
    that is the safe reading - "nine nine nine" for a count is odd, "nine hundred and ninety-nine" for a
    number to dial is wrong.
@@ -65,12 +66,14 @@ def telephone_rule(text: str, state: State) -> str:
 
     def dialled(m: re.Match[str]) -> str:
         before = word_before(m.string, m.start())
-        asked = before in _DIAL_WORDS or (before == "on" and _DIAL_ANYWHERE.search(m.string, 0, m.start()))
+        # "to" only before a short code ("text SHOUT to 85258"): "calls rose to 500" is a count
+        near = before == "on" or (before == "to" and len(m.group(0)) >= 5)
+        asked = before in _DIAL_WORDS or (near and _DIAL_ANYWHERE.search(m.string, 0, m.start()))
         if not asked or _counts(m.string, m.end()):
             return m.group(0)
         return state.num(say_phone(m.group(0)))
 
-    text = state.sub(_PHONE, lambda m: state.num(say_phone(m.group(0))), text, "phone number")
     text = state.sub(_HELPLINE, lambda m: state.num(say_phone(m.group(0))), text, "helpline")
+    text = state.sub(_PHONE, lambda m: state.num(say_phone(m.group(0))), text, "phone number")
     text = state.sub(_SERVICE, service, text, "service number")
     return state.sub(_DIALLED, dialled, text, "number to call")
