@@ -167,15 +167,15 @@ def test_script_explain_shows_each_rewrite_under_its_sentence(
     at = lines.index("Call nine nine nine now or ring N.H.S one one one.")
     assert lines[at + 1 : at + 5] == [
         "    written: Call 999 now or ring NHS 111.",
-        "    service number: 999 -> nine nine nine",
-        "    service number: 111 -> one one one",
+        "    service number (after 'call'): 999 -> nine nine nine",
+        "    service number (after 'nhs'): 111 -> one one one",
         "    acronym: NHS -> N.H.S",
     ]
     at = lines.index("A two point five billion pound fund opens at eighteen thirty.")
     assert lines[at + 1 : at + 4] == [
         "    written: A £2.5bn fund opens at 18:30.",
         "    clock time: 18:30 -> eighteen thirty",
-        "    money: £2.5bn -> two point five billion pound",
+        "    money (before a noun: singular): £2.5bn -> two point five billion pound",
     ]
 
 

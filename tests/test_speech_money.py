@@ -40,4 +40,6 @@ def test_american_cents_and_attributive_dollars() -> None:
 
 
 def test_explain_shows_the_amount_replaced() -> None:
-    assert rewrites("It is a £2.5bn fund.") == [("money", "£2.5bn", "two point five billion pound")]
+    assert rewrites("It is a £2.5bn fund.") == [
+        ("money (before a noun: singular)", "£2.5bn", "two point five billion pound")
+    ]

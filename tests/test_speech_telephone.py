@@ -38,4 +38,5 @@ def test_quantities_are_not_read_as_phone_numbers(written: str, spoken: str) -> 
 
 
 def test_explain_names_the_service_rule() -> None:
-    assert rewrites("Call 999.") == [("service number", "999", "nine nine nine")]
+    assert rewrites("Call 999.") == [("service number (after 'call')", "999", "nine nine nine")]
+    assert rewrites("The 999 service.") == [("service number (before 'service')", "999", "nine nine nine")]

@@ -250,6 +250,11 @@ def test_script_is_numbered_as_narrate_script_numbers_it(client: TestClient) -> 
     assert "one hundred and four billion pounds" in spoken and "£104bn" in third["sentences"][1]["text"]
     heading = data["chapters"][2]["paragraphs"][0]
     assert heading["heading"] is True and heading["sentences"][0]["text"] == "Where the money goes"
+    # each sentence carries the rewrites `narrate script --explain` prints for it
+    assert {"rule": "money", "written": "£104bn", "spoken": "one hundred and four billion pounds"} in third[
+        "sentences"
+    ][1]["rewrites"]
+    assert third["sentences"][0]["rewrites"] == []  # nothing in it is rewritten
 
 
 def test_preview_streams_the_paragraph_as_narrate_preview_writes_it(

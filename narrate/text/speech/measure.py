@@ -108,6 +108,8 @@ def units_rule(text: str, state: State) -> str:
         # "a 10km run": a unit before a noun is singular; a rate ("mph") keeps its form
         attributive = " per " not in one and is_attributive(m.string, m.start(), m.end())
         name = one if number == "1" or attributive else many
+        if attributive:
+            state.why = "before a noun: singular"
         if m.group("per"):
             name += " per " + _UNITS[m.group("per")][0]
         if state.us:
@@ -117,6 +119,7 @@ def units_rule(text: str, state: State) -> str:
 
     def magnitude(m: re.Match[str]) -> str:
         if m.group("mag") == "m" and _metres(m):
+            state.why = "metres, from the words around it"
             one, many = ("meter", "meters") if state.us else ("metre", "metres")
             single = m.group("n") == "1" or is_attributive(m.string, m.start(), m.end())
             return state.num(say_number(m.group("n"), state) + " " + (one if single else many))

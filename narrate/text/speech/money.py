@@ -102,6 +102,8 @@ def money_rule(text: str, state: State) -> str:
         unit = _UNIT_OF[m.group("sym") or m.group("code")]
         neg = "minus " if m.group("neg") else ""
         say = "one" if is_attributive(m.string, m.start(), m.end()) else "many"
+        if say == "one":
+            state.why = "before a noun: singular"
         if m.group("n2"):
             # "£5-10m": the unit and magnitude are said once, at the end.
             first = _amount(m.group("n1"), m.group("m1"), unit, state, "")

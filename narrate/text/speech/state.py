@@ -30,6 +30,7 @@ class State:
         self.terminal = ""
         self.shouting = False
         self.step = ""  # the rule running now, set by speak()
+        self.why = ""  # set by a rule's replacement to say which context decided it, for --explain
         # (rule, written, spoken) for every rewrite made, spoken text still holding placeholders
         self.rewrites: list[tuple[str, str, str]] = []
 
@@ -39,9 +40,11 @@ class State:
         """pattern.sub(repl, text), with every match that changed recorded as made by `rule`."""
 
         def rewrite(m: re.Match[str]) -> str:
+            self.why = ""
             out = repl(m) if callable(repl) else m.expand(repl)
             if out != m.group(0):
-                self.rewrites.append((rule or self.step, m.group(0), out))
+                name = rule or self.step
+                self.rewrites.append((f"{name} ({self.why})" if self.why else name, m.group(0), out))
             return out
 
         return pattern.sub(rewrite, text)

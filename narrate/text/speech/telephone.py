@@ -61,6 +61,7 @@ def telephone_rule(text: str, state: State) -> str:
         before, after = word_before(m.string, m.start()), word_after(m.string, m.end()).lower()
         told = before in ("to", "on") and _DIAL_ANYWHERE.search(m.string, 0, m.start())
         if before in _SERVICE_BEFORE or after in _SERVICE_AFTER or told:
+            state.why = f"after {before!r}" if before in _SERVICE_BEFORE or told else f"before {after!r}"
             return state.num(say_phone(m.group(0)))
         return m.group(0)
 
@@ -71,6 +72,7 @@ def telephone_rule(text: str, state: State) -> str:
         asked = before in _DIAL_WORDS or (near and _DIAL_ANYWHERE.search(m.string, 0, m.start()))
         if not asked or _counts(m.string, m.end()):
             return m.group(0)
+        state.why = f"after {before!r}"
         return state.num(say_phone(m.group(0)))
 
     text = state.sub(_HELPLINE, lambda m: state.num(say_phone(m.group(0))), text, "helpline")
