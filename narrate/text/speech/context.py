@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\s*$")
+_POSSESSIVE = re.compile(r"[A-Za-z](?:'s|s')\s*$")
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-z]+)")
 # After "a £2.5bn" or "the 10km", a noun makes the amount attributive ("a two point five billion pound
 # fund"); these words after the amount say it is a quantity after all ("a £2.5bn of", "the 10km to").
@@ -39,12 +40,14 @@ def word_after(text: str, end: int) -> str:
 def is_attributive(text: str, start: int, end: int) -> bool:
     """Is the amount at text[start:end] used before a noun, "a £2.5bn fund", "an 80km route"?
 
-    Then the unit is singular, as a native speaker says it. Only after an article or a determiner
-    ("a", "the", "its"), and only when a lower-case word follows that is not a function word, nor,
-    after a determiner other than "a"/"an", a past participle ("the £5m raised", "the £5m lost").
+    Then the unit is singular, as a native speaker says it. Only after an article, a determiner or a
+    possessive ("a", "the", "its", "the firm's"), and only when a lower-case word follows that is not
+    a function word, nor, after anything but "a"/"an", a past participle ("the £5m raised").
     """
     before = word_before(text, start)
-    if before not in _ATTRIBUTIVE_ARTICLES:
+    if _POSSESSIVE.search(text, max(0, start - 40), start):
+        before = "'s"  # "the firm's £1.2bn takeover": a possessive is a determiner too
+    elif before not in _ATTRIBUTIVE_ARTICLES:
         return False
     after = word_after(text, end)
     if not after or not after.islower() or after in _NOT_A_NOUN or text[end : end + 1] not in " -":

@@ -1,13 +1,16 @@
 """Clock times: "10 p.m." -> "ten P.M", "9.30pm-11pm", "at 9.30", and 24-hour "18:30" -> "eighteen thirty".
 
 Rules, in order, and the context each looks at:
-1. a time with am or pm ("10pm", "9.30 a.m.", "11:45 PM"), said on the 12-hour clock;
-2. a time with a colon: with a leading zero or an hour over 12 it is a 24-hour time and is said as one
+1. hours, minutes and seconds ("2:59:30") are a duration, "two hours fifty-nine minutes thirty
+   seconds", unless "at" comes before: then a 24-hour time "and thirty seconds";
+2. a time with am or pm ("10pm", "9.30 a.m.", "11:45 PM"), said on the 12-hour clock;
+3. a time with a colon: with a leading zero or an hour over 12 it is a 24-hour time and is said as one
    ("18:30" -> "eighteen thirty", "18:00" -> "eighteen hundred", "01:00" -> "oh one hundred", "00:00"
    -> "midnight"); otherwise "9:30" -> "nine thirty", "10:00" -> "ten o'clock". Never am or pm where the
    writer gave none: that would be a fact the article does not state;
-3. a dotted time only after "at", "from", "between", "until", "before", "after", "since" ("at 9.30"),
-   run after money and per cent have taken their decimals.
+4. a dotted time only after "at", "from", "between", "until", "before", "after", "since" ("at 9.30"),
+   run after money and per cent have taken their decimals ("set for 10.30" stays a decimal: the
+   safe reading, since "10.30" is as often a price or a score).
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from __future__ import annotations
 import re
 
 from .cardinal import DIGIT_WORDS, say_cardinal
+from .context import word_before
 from .state import State
 
 _AMPM = r"(?P<ap>[ap])\.? ?m\b\.?"
 _TIME_AMPM = re.compile(
     rf"(?<![\w.:])(?P<h>1[0-2]|0?\d)(?:[:.](?P<m>[0-5]\d))? ?(?i:{_AMPM})",
 )
+# "2:59:30": a race or a duration, unless "at" says it is a time of day
+_HMS = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)(?![\d:]|\.\d)")
 _TIME_24 = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:]|\.\d)")
 # "9.30" is a time only after words like "at"; elsewhere it is a decimal.
 _TIME_DOT = re.compile(
@@ -65,6 +71,16 @@ def times_rule(text: str, state: State) -> str:
             return state.num(say_cardinal(hour, state) + " o'clock")
         return state.num(say_cardinal(hour, state) + _minutes(mins, state))
 
+    def hms(m: re.Match[str]) -> str:
+        h, mins, secs = int(m.group("h")), int(m.group("m")), int(m.group("s"))
+        seconds = f"{say_cardinal(secs, state)} second{'' if secs == 1 else 's'}"
+        if word_before(m.string, m.start()) == "at" and h <= 23:
+            return state.num(f"{_twenty_four(m.group('h'), mins, state)} and {seconds}")
+        hours = f"{say_cardinal(h, state)} hour{'' if h == 1 else 's'}"
+        minutes = f"{say_cardinal(mins, state)} minute{'' if mins == 1 else 's'}"
+        return state.num(f"{hours} {minutes} {seconds}")
+
+    text = state.sub(_HMS, hms, text, "duration or time with seconds")
     text = state.sub(_TIME_AMPM, ampm, text, "time with am or pm")
     return state.sub(_TIME_24, clock, text, "clock time")
 
