@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,21 @@ class SpeechRules:
 
 
 Rule = Callable[[str, State], str]
+_DIGIT = re.compile("[0-9]")
+_DIGIT_OR_NUMBER = re.compile("[0-9\ue002]")
+
+
+def _with_digits(rule: Rule, numbers: bool = False) -> Rule:
+    """A rule that only reads written digits (or, with `numbers`, spoken numbers too, which it joins
+    into ranges): skipped, for speed, on a sentence that has none left."""
+    needs = _DIGIT_OR_NUMBER if numbers else _DIGIT
+
+    def run(text: str, state: State) -> str:
+        return rule(text, state) if needs.search(text) else text
+
+    run.__name__ = rule.__name__
+    return run
+
 
 # The rules in the order they run. A rule that produces finished speech parks it behind a placeholder
 # (state.py), so later rules cannot mangle it; the last rule restores them.
@@ -51,22 +67,22 @@ STEPS: tuple[tuple[str, Rule], ...] = (
     ("cleaning", clean_rule),
     ("lexicon", lexicon_rule),
     ("URLs and e-mail addresses", urls_rule),  # electronic.py: before anything reads their dots and digits
-    ("document references", references_rule),  # "p. 7" before "p." could be read as pence or a sentence end
+    ("document references", _with_digits(references_rule)),  # "p. 7" before "p." is read as pence
     ("roads and places", roads_rule),  # "A303" before numbers; "St" before abbreviations' titles
     ("abbreviations", abbreviations_rule),
     ("dates", dates_rule),  # "5 June 2024" before its numbers are counted
     ("ratios", ratios_rule),  # "3:2" before the clock reads a colon
-    ("clock times", times_rule),
-    ("money", money_rule),  # "£1.4bn" before decimals and magnitudes
-    ("per cent", percent_rule),
-    ("units", units_rule),
-    ("times such as 9.30", dotted_times_rule),  # after money and per cent took their decimals
-    ("telephone and service numbers", telephone_rule),  # "call 999" before it is a quantity
-    ("years, decades and financial years", years_rule),
-    ("ordinals", ordinals_rule),
-    ("fractions", fractions_rule),
-    ("decimals", decimals_rule),
-    ("cardinal numbers", cardinals_rule),
+    ("clock times", _with_digits(times_rule)),
+    ("money", _with_digits(money_rule)),  # "£1.4bn" before decimals and magnitudes
+    ("per cent", _with_digits(percent_rule)),
+    ("units", _with_digits(units_rule)),
+    ("times such as 9.30", _with_digits(dotted_times_rule)),  # after money and per cent took their decimals
+    ("telephone and service numbers", _with_digits(telephone_rule)),  # "call 999" before it is a quantity
+    ("years, decades and financial years", _with_digits(years_rule)),
+    ("ordinals", _with_digits(ordinals_rule)),
+    ("fractions", _with_digits(fractions_rule)),
+    ("decimals", _with_digits(decimals_rule)),
+    ("cardinal numbers", _with_digits(cardinals_rule, numbers=True)),
     ("roman numerals", roman_rule),
     ("acronyms", acronyms_rule),
     ("symbols", symbols_rule),
