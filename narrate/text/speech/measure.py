@@ -8,8 +8,8 @@ Rules, in order, and the context each looks at:
    ("30kg/m²", "5g/km") -> "per"; after "a" or "an" and before a noun the unit is singular ("a 10km
    run" -> "a ten kilometre run");
 4. a magnitude alone ("5m people" -> "five million people", "5bn"), except "m" before a word of length
-   or sport ("a 100m sprint", "the 400m hurdles"), or in a sentence about a length (a river, the sea,
-   a wall, "deep", "high") when no plural noun follows ("the river rose 2m overnight"): metres;
+   or sport ("a 100m sprint", "the 400m hurdles"), or shortly after a word of length (a river, the
+   sea, a wall, snow, depth) when no plural noun follows ("the river rose 2m overnight"): metres;
 5. "bps" after a number -> "basis points".
 """
 
@@ -79,8 +79,8 @@ _METRE_WORDS = re.compile(
 # "rose by 2m overnight" in a story about a river is metres: these words in the sentence say so, when
 # no plural noun follows ("2m people" is millions whatever the story).
 _LENGTH_STORY = re.compile(
-    r"\b(?:river|rivers|sea|tide|tides|flood|floods|flooding|water|waves?|snow|height|depth|deep|tall|"
-    r"high|long|wide|wall|fence|cliff|jump|jumped|throw|threw|swell|drop|dropped|metres?|meters?)\b",
+    r"\b(?:river|rivers|sea|seas|tide|tides|flood|floods|flooding|floodwater|water level|waves?|snow|"
+    r"snowfall|height|depth|wall|fence|cliff|swell|metres?|meters?)\b",
     re.IGNORECASE,
 )
 _PLURAL_NEXT = re.compile(r" (?:[a-z]+s|people|of)\b")
@@ -97,7 +97,10 @@ def _metres(m: re.Match[str]) -> bool:
         return True
     if text[max(0, m.start() - 1) : m.start()] in ("£", "$", "€"):
         return False
-    return not _PLURAL_NEXT.match(text, m.end()) and bool(_LENGTH_STORY.search(text))
+    # the length word must come shortly before: "water firms were fined 2m" is money, "the river rose
+    # by 2m" a length
+    near = _LENGTH_STORY.search(text, max(0, m.start() - 40), m.start())
+    return not _PLURAL_NEXT.match(text, m.end()) and bool(near)
 
 
 def units_rule(text: str, state: State) -> str:

@@ -5,7 +5,7 @@ Rules, in order, and the context each looks at:
    after "ratio" or "odds") - "18:30" with two digits after the colon is a clock time, left to time.py;
    after "odds of", "ratio of", "split" or before "ratio", "majority", "split", any colon pair is a
    ratio ("a 60:40 split"), and so is one that cannot be a time ("60:40");
-3. a score, two small numbers joined by a dash after "won", "lost", "drew", "beat", "score",
+3. a score, two numbers up to 15 joined by a dash after "won", "lost", "drew", "beat", "score",
    "scored", "victory", "defeat", "win", "lead", "led": "won 3-1" -> "won three-one", with "nil" for a
    nought in en-GB ("won 2-0" -> "two-nil"), "nothing" in en-US;
 2. the period abbreviations below ("y/y", "q/q", "m/m", "w/w", "yoy", "p.a.") become words.
@@ -54,8 +54,8 @@ def ratios_rule(text: str, state: State) -> str:
         return spoken + ("." if m.group("p").endswith(".") and not m.string[m.end() :].strip() else "")
 
     def score(m: re.Match[str]) -> str:
-        if not _SCORE_WORDS.search(m.string, 0, m.start()):
-            return m.group(0)
+        if max(int(m.group("a")), int(m.group("b"))) > 15 or not _SCORE_WORDS.search(m.string, 0, m.start()):
+            return m.group(0)  # "won 52-48" is a share of the vote: "fifty-two to forty-eight"
         nought = "nothing" if state.us else "nil"
         a, b = (nought if n == "0" else say_count(n, state) for n in (m.group("a"), m.group("b")))
         return state.num(f"{a}-{b}")

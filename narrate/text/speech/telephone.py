@@ -33,6 +33,7 @@ _SERVICE_AFTER = frozenset(
     "call calls caller callers service services line lines number operator helpline".split()
 )
 _DIALLED = re.compile(r"(?<![\w.,£$€-])\d{3,6}(?: \d{3,4})?(?![\w.,%:/]?\d|[%\w])")
+_YEARISH = re.compile(r"(?:1[1-9]|20)\d\d")
 _DIAL_WORDS = frozenset(
     "call calls calling called dial dialling dialled ring ringing phone phoning text texting contact "
     "helpline hotline".split()
@@ -41,7 +42,9 @@ _DIAL_ANYWHERE = re.compile(
     r"\b(?:call|calls|calling|dial|ring|phone|text|helpline|hotline)\b", re.IGNORECASE
 )
 # After "call 300" these say the number counts something.
-_COUNTED = re.compile(r"[a-z]+s$|people|staff|times|million|thousand|hundred|per|percent")
+_COUNTED = re.compile(
+    r"[a-z]+s$|people|staff|times|million|thousand|hundred|per|percent|of|a|an|each|every|more|extra|new|other"
+)
 
 
 def say_phone(number: str) -> str:
@@ -70,8 +73,8 @@ def telephone_rule(text: str, state: State) -> str:
         # "to" only before a short code ("text SHOUT to 85258"): "calls rose to 500" is a count
         near = before == "on" or (before == "to" and len(m.group(0)) >= 5)
         asked = before in _DIAL_WORDS or (near and _DIAL_ANYWHERE.search(m.string, 0, m.start()))
-        if not asked or _counts(m.string, m.end()):
-            return m.group(0)
+        if not asked or _counts(m.string, m.end()) or _YEARISH.fullmatch(m.group(0)):
+            return m.group(0)  # "call 300 of them", "call 2024 a success"
         state.why = f"after {before!r}"
         return state.num(say_phone(m.group(0)))
 
