@@ -44,6 +44,9 @@ _AMBIGUOUS = frozenset(
 # After these a capital opens a new sentence ("at 10 p.m. Counting starts", "due in Dec. Ministers
 # say") unless it is a word that goes with a time or a date ("10 p.m. Monday", "p.m. GMT").
 _CLOCK = frozenset("a.m p.m".split())
+# After a company suffix, a capitalised word then a lower-case one reads as a new sentence ("Acme Ltd.
+# Shares fell"); a name or an acronym after it does not ("Acme Inc. CEO Jane Doe", "Smith & Co. Ltd.").
+_COMPANY = frozenset("co ltd inc corp plc bros llc".split())
 _WITH_A_TIME = frozenset(
     "GMT BST UTC CET CEST ET EST EDT PT PST PDT CT local Monday Tuesday Wednesday Thursday Friday "
     "Saturday Sunday January February March April May June July August September October November "
@@ -196,6 +199,10 @@ def _verdict(left: str, right: str, after: Sequence[str], left_is_first: bool) -
     starts_sentence = right.lstrip(_OPENERS).rstrip(",;:") in _STARTERS
     if lowered == "etc":
         return first.isupper()
+    if lowered in _COMPANY and not starts_sentence:
+        bare = head.rstrip(",;:")
+        titled = bare.istitle() and bare.isalpha() and bare.lower() not in _COMPANY
+        return titled and bool(after) and after[0][:1].islower()
     if lowered in _AMBIGUOUS or calendar or (len(word) == 1 and word.isupper()):
         return starts_sentence
     if _INITIALS.fullmatch(word):

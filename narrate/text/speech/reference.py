@@ -3,7 +3,8 @@
 Rules: an abbreviation from the table below, with or without its dot, right before a number (or a
 range, "paras 3-5", which the cardinal rule says "three to five"), becomes the full word; the number
 is left to the number rules. The one-letter forms ("p.", "s.") need their dot and a lower-case letter,
-so "Plan B 4" or "the 1990s 21" are not references; "ss." and "pp." are their plurals.
+so "Plan B 4" or "the 1990s 21" are not references; "ss." and "pp." are their plurals; lower-case
+"art" needs its dot too ("sold art 3 times" is not an article).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ _REFERENCES = {
     "sec": "section", "secs": "sections", "col": "column",
 }  # fmt: skip
 _REFERENCE = re.compile(
-    r"(?<![\w.'-])(?P<w>[ps]\.|pp|paras?|ss|[Ss]ch|cls?|[Ff]igs?|[Vv]ols?|chs?|[Aa]rts?|regs?|pt|secs?|col)"
+    r"(?<![\w.'-])(?P<w>[ps]\.|pp|paras?|ss|[Ss]ch|cls?|[Ff]igs?|[Vv]ols?|chs?|arts?\.|Arts?|regs?|pt|secs?|col)"
     r"\.?\s?(?=\d)"
 )
 
 
 def references_rule(text: str, state: State) -> str:
     def reference(m: re.Match[str]) -> str:
-        word = _REFERENCES[m.group("w").lower()]
+        written = m.group("w").lower()
+        word = _REFERENCES[written if written in ("p.", "s.") else written.rstrip(".")]
         return word + " "
 
     return state.sub(_REFERENCE, reference, text, "document reference")
