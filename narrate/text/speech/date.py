@@ -5,7 +5,9 @@ Rules, in order, and the context each looks at:
    when only the other order is a real date);
 2. a day and a month name in either order, with an optional year and day range ("5-7 June", "June 5,
    2024", "5th june"); lower-case month names count too, except "may" and "march", which are verbs
-   far more often than months (capitalise them, or write the lexicon entry "may 5" = "the fifth of May");
+   far more often than months, unless a day with its ordinal ending comes before ("3rd march") or a day
+   and a year stand either side ("3 march 2023"); otherwise capitalise them, or write the lexicon entry
+   "may 5" = "the fifth of May";
 3. a month name and a year ("June 2024"); a month abbreviation alone ("Dec." -> "December");
 4. decades ("the 1990s", "the '90s", "the 2000s"), plurals ("the under-25s"), year ranges ("2019-21",
    "2019/20" for a financial year or season), "FY2025" (a financial year);
@@ -54,6 +56,12 @@ _DATE_DMY = re.compile(
 _DATE_MDY = re.compile(
     rf"(?<!\w)(?P<m>{MONTH_RE}) (?P<d1>{_DAY})(?:(?:-|–| to )(?P<d2>{_DAY}))?"
     rf"(?!\d|,\d|\.\d|:\d)(?:,? (?P<y>\d{{4}})(?!\d))?(?!\w)"
+)
+# Lower-case "may" and "march" as months only where no verb could stand: after a day with its ordinal
+# ending ("3rd march"), or between a day and a year ("3 march 2023").
+_DATE_VERB_MONTH = re.compile(
+    r"(?<![\w.,])(?:(?P<d1>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))(?: of)? (?P<m>may|march)"
+    r"(?:,? (?P<y>\d{4}))?|(?P<d>(?:[12]\d|3[01]|0?[1-9])) (?:of )?(?P<m2>may|march),? (?P<y2>\d{4}))(?!\w)"
 )
 _DATE_MY = re.compile(rf"(?<!\w)(?P<m>{MONTH_RE}) (?P<y>1[1-9]\d\d|20\d\d)(?!\w|[.,]\d)")
 _DATE_NUMERIC = re.compile(r"(?<![\w/.])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\w/])")
@@ -116,6 +124,15 @@ def dates_rule(text: str, state: State) -> str:
 
     text = state.sub(_DATE_ISO, iso, text, "ISO date")
     text = state.sub(_DATE_NUMERIC, numeric, text, "numeric date")
+
+    def verb_month(m: re.Match[str]) -> str:
+        day, month, year = m.group("d1", "m", "y") if m.group("d1") else m.group("d", "m2", "y2")
+        spoken = _say_date(_day_number(day), month_of(month), int(year) if year else None, state)
+        if word_before(m.string, m.start()) == "the" and spoken.startswith("the "):
+            spoken = spoken[4:]
+        return state.num(spoken)
+
+    text = state.sub(_DATE_VERB_MONTH, verb_month, text, "day and month")
     text = state.sub(_DATE_DMY, lambda m: written(m, False), text, "day and month")
     text = state.sub(_DATE_MDY, lambda m: written(m, True), text, "month and day")
     text = state.sub(

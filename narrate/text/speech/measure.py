@@ -9,7 +9,8 @@ Rules, in order, and the context each looks at:
    run" -> "a ten kilometre run");
 4. a magnitude alone ("5m people" -> "five million people", "5bn"), except "m" before a word of length
    or sport ("a 100m sprint", "the 400m hurdles"), or shortly after a word of length (a river, the
-   sea, a wall, snow, depth) when no plural noun follows ("the river rose 2m overnight"): metres;
+   sea, a wall, snow, depth) when no plural noun follows ("the river rose 2m overnight"), or a race
+   distance after "the" at the end of a clause or before a word of sport ("gold in the 400m."): metres;
 5. "bps" after a number -> "basis points".
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 
 from .cardinal import NUM, say_count, say_number
-from .context import is_attributive
+from .context import is_attributive, word_before
 from .money import MAGNITUDE, MINUS
 from .state import State
 
@@ -63,6 +64,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "mins": ("minute", "minutes"), "min": ("minute", "minutes"), "hrs": ("hour", "hours"),
     "hr": ("hour", "hours"), "secs": ("second", "seconds"), "yrs": ("year", "years"),
     "x": ("times", "times"), "l": ("litre", "litres"), "m³": ("cubic metre", "cubic metres"),
+    "m3": ("cubic metre", "cubic metres"),
     "bps": ("basis point", "basis points"), "kV": ("kilovolt", "kilovolts"), "W": ("watt", "watts"),
 }  # fmt: skip
 # Single letters only when glued to the number ("20C", "5g"); "5 g" is too likely something else.
@@ -83,6 +85,10 @@ _LENGTH_STORY = re.compile(
     r"snowfall|height|depth|wall|fence|cliff|swell|metres?|meters?)\b",
     re.IGNORECASE,
 )
+# A race distance after "the" and before the end of a clause or a word of sport is metres.
+_RACES = frozenset("60 100 110 200 400 800 1500 3000 5000 10000".split())
+_CLAUSE_END = re.compile(r"\s*(?:[.,;:!?)]|$)")
+_SPORT_NEXT = re.compile(r" (?:world|gold|silver|bronze|title|record|medal|event|champion|crown|heats?)\b")
 _PLURAL_NEXT = re.compile(r" (?:[a-z]+s|people|of)\b")
 _MAG_ALONE = re.compile(rf"(?<![\w.])(?P<n>{NUM})(?P<mag>bn|mn|tn|m|k)\b(?!['’]\w)")
 
@@ -95,6 +101,9 @@ def _metres(m: re.Match[str]) -> bool:
     text = m.string
     if _METRE_WORDS.match(text, m.end()):
         return True
+    race = m.group("n").replace(",", "") in _RACES and word_before(text, m.start()) in ("the", "a")
+    if race and (_CLAUSE_END.match(text, m.end()) or _SPORT_NEXT.match(text, m.end())):
+        return True  # "won gold in the 400m.", "the 1500m world record"
     if text[max(0, m.start() - 1) : m.start()] in ("£", "$", "€"):
         return False
     # the length word must come shortly before: "water firms were fined 2m" is money, "the river rose

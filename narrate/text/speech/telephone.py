@@ -5,7 +5,8 @@ Rules, in order, and the context each looks at:
 2. a number starting "+" or "0" with its groups ("0800 123 4567", "+44 (0)20 7946 0000"): always a phone
    number; groups are separated by a pause and zero is "oh";
 3. a short service number (999, 111, 101, 112, 911, 119, 105) after "NHS", or before "call(s)",
-   "service", "line", "number", "operator" or "helpline", or after "to" or "on" in a sentence about
+   "service", "line", "number", "operator" or "helpline" (or a hyphenated word and one of those: "the
+   101 non-emergency line"), or after "to" or "on" in a sentence about
    calling ("calls to 999 rose"): always a service number;
 4. any number of three to six digits after "call", "dial", "ring", "phone", "text", "contact" or
    "helpline", or after "on" in a sentence that says one of those ("call the Samaritans on 116 123"),
@@ -32,6 +33,7 @@ _SERVICE_BEFORE = frozenset("nhs call dial ring phone phoned calling dialling ri
 _SERVICE_AFTER = frozenset(
     "call calls caller callers service services line lines number operator helpline".split()
 )
+_COMPOUND_NOUN = re.compile(r" [A-Za-z]+(?:-[A-Za-z]+)+ ([A-Za-z]+)")
 _DIALLED = re.compile(r"(?<![\w.,£$€-])\d{3,6}(?: \d{3,4})?(?![\w.,%:/]?\d|[%\w])")
 _YEARISH = re.compile(r"(?:1[1-9]|20)\d\d")
 _DIAL_WORDS = frozenset(
@@ -62,6 +64,9 @@ def _counts(text: str, end: int) -> bool:
 def telephone_rule(text: str, state: State) -> str:
     def service(m: re.Match[str]) -> str:
         before, after = word_before(m.string, m.start()), word_after(m.string, m.end()).lower()
+        compound = _COMPOUND_NOUN.match(m.string, m.end())  # "the 101 non-emergency line"
+        if compound and compound.group(1).lower() in _SERVICE_AFTER:
+            after = compound.group(1).lower()
         told = before in ("to", "on") and _DIAL_ANYWHERE.search(m.string, 0, m.start())
         if before in _SERVICE_BEFORE or after in _SERVICE_AFTER or told:
             state.why = f"after {before!r}" if before in _SERVICE_BEFORE or told else f"before {after!r}"
