@@ -12,7 +12,8 @@ Rules, in order, and the context each looks at:
 4. decades ("the 1990s", "the '90s", "the 2000s"), plurals ("the under-25s"), year ranges ("2019-21",
    "2019/20" for a financial year or season), "FY2025" (a financial year);
 5. a four-digit number from 1100 to 2099 is a year, unless the words around it say it counts things
-   ("2,000 people" has a comma; "about 1500 people", "1500 staff" are counts).
+   ("2,000 people" has a comma; "about 1500 people", "1500 staff" are counts); 2100 to 2199 only after
+   "by", "in", "until", "before", "after", "from", "since", "of" ("warming by 2100").
 """
 
 from __future__ import annotations
@@ -153,7 +154,9 @@ _YEAR_RANGE = re.compile(
     r"(?<![\w.,£$€-])(?P<y1>1[1-9]\d\d|20\d\d)(?P<sep>-|–|/)(?P<y2>\d{2}|\d{4})(?![\w.,]?\d)(?!%)"
 )
 _FINANCIAL = re.compile(r"(?<![\w.])FY ?(?P<y>(?:19|20)\d\d|\d\d)(?:[/-](?P<y2>\d\d))?(?![\w.,]?\d)")
-_YEAR = re.compile(r"(?<![\w.,£$€-])(?P<y>1[1-9]\d\d|20\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,£$€-])(?P<y>1[1-9]\d\d|2[01]\d\d)(?![\w]|[.,]\d)")
+# 2100-2199 is a year only after these ("warming by 2100"); elsewhere it is a number.
+_FAR_YEAR_BEFORE = frozenset("by in until till before after from since of".split())
 _COUNT_BEFORE = re.compile(
     r"\b(?:about|around|some|nearly|almost|over|than|approximately|roughly|least|only|just|all|"
     r"another|extra|additional|those|these|up to|the first|the last|top)\s$",
@@ -200,7 +203,8 @@ def years_rule(text: str, state: State) -> str:
         return state.num(f"{say_year(int(y1), state)} to {say_year(end, state)}")
 
     def year(m: re.Match[str]) -> str:
-        if _looks_counted(m.string, m.start(), m.end()):
+        far = m.group("y").startswith("21") and word_before(m.string, m.start()) not in _FAR_YEAR_BEFORE
+        if far or _looks_counted(m.string, m.start(), m.end()):
             return m.group(0)
         return state.num(say_year(int(m.group("y")), state))
 
