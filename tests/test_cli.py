@@ -171,6 +171,9 @@ def test_script_explain_shows_each_rewrite_under_its_sentence(
         "    service number (after 'nhs'): 111 -> one one one",
         "    acronym: NHS -> N.H.S",
     ]
+    # a sentence said as written has no "written:" line and no rewrites under it
+    at = lines.index("Helplines.")
+    assert not lines[at + 1].startswith("    ")
     at = lines.index("A two point five billion pound fund opens at eighteen thirty.")
     assert lines[at + 1 : at + 4] == [
         "    written: A £2.5bn fund opens at 18:30.",

@@ -46,8 +46,8 @@ def script_json(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = N
 def script_text(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = None) -> str:
     """Chapters as '# N. title', paragraphs as '[P]' blocks, one spoken sentence a line.
 
-    With `rewrites` (--explain), each sentence is followed by its written form and one indented line
-    per rewrite: the rule, the text it replaced and what is said instead.
+    With `rewrites` (--explain), each sentence is followed by its written form (where it differs) and
+    one indented line per rewrite: the rule, the text it replaced and what is said instead.
     """
     made = iter(rewrites) if rewrites is not None else None
 
@@ -63,9 +63,12 @@ def script_text(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = N
         lines.append(f"[{item.number}]")
         for sentence in item.paragraph.sentences:
             lines.append(sentence.spoken)
-            if made is not None:
+            if made is None:
+                continue
+            rewrites_here = next(made)
+            if sentence.text != sentence.spoken:
                 lines.append(f"    written: {sentence.text}")
-                lines.extend(f"    {r.rule}: {r.written} -> {r.spoken}" for r in next(made))
+            lines.extend(f"    {r.rule}: {r.written} -> {r.spoken}" for r in rewrites_here)
     return "\n".join(lines) + "\n"
 
 
