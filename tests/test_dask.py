@@ -295,7 +295,7 @@ def test_without_the_extra_scheduler_names_it_in_one_line(tmp_path: Path) -> Non
     )
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().splitlines() == [
-        "narrate: error: --scheduler needs Dask: pip install 'narrate[dask]'"
+        "narrate: error: --scheduler needs Dask: pip install 'narrate-news[dask]'"
     ]
 
 

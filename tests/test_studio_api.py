@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate[studio]'")
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
 pytest.importorskip("httpx2", reason="the test client needs httpx2")
 
 from audio_tools import decode  # noqa: E402

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate[studio]'")
-pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'narrate[studio]'")
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
+pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (the test extra)"
 )

@@ -49,7 +49,7 @@ def test_studio_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert "narrate studio examples/water-bills.md" in out and "--no-browser" in out
-    assert "pip install 'narrate[studio]'" in out
+    assert "pip install 'narrate-news[studio]'" in out
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,8 @@ def test_missing_extra_is_one_line_naming_it(folder: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and out == ""
     assert (
-        err == "narrate: error: narrate studio needs its optional packages: pip install 'narrate[studio]'\n"
+        err == "narrate: error: narrate studio needs its optional packages: "
+        "pip install 'narrate-news[studio]'\n"
     )
 
 
