@@ -447,7 +447,7 @@ def test_single_article_sidecars_only_when_asked(
     code, out, _ = run([sample, "--output-dir", str(tmp_path / "a"), "-q"], capsys, fake)
     assert code == 0 and sorted(os.listdir(tmp_path / "a")) == ["night-buses-return-to-the-harbour-route.mp3"]
     code, out, _ = run(
-        [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys
+        [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys, fake
     )
     assert code == 0
     assert sorted(os.listdir(tmp_path / "b")) == [

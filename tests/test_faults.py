@@ -203,6 +203,7 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not (tmp_path / "pwned").exists()
 
 
+@pytest.mark.slow
 def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     args = [

@@ -585,6 +585,7 @@ def test_words_lists_the_words_the_pronouncing_dictionary_lacks(client: TestClie
     assert all(w["count"] >= 1 and w["phonemes"] for w in words)
 
 
+@pytest.mark.slow
 def test_check_flags_an_episode_that_says_nothing_and_waits_for_one(client: TestClient) -> None:
     assert client.get("/api/check", params={"path": ARTICLE}).json() == {"checked": False, "flags": []}
     assert client.post("/api/render", json={"paths": [ARTICLE]}).status_code == 202

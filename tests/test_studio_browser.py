@@ -36,10 +36,14 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Set to a path (docs/studio.png) to keep the screenshot the last test takes for the README.
 SCREENSHOT = os.environ.get("NARRATE_STUDIO_SCREENSHOT")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no browser: {CHROMIUM} is not installed (apt-get install chromium), so the page is not tested",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"no browser: {CHROMIUM} is not installed (apt-get install chromium), "
+        "so the page is not tested",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
