@@ -20,6 +20,7 @@ import pytest
 from audio_tools import decode, ffmpeg_chapters, ffmpeg_tags, heard_words, said_words, word_error_rate
 from dask_support import TallyVoice, spoken
 from distributed import Client
+from support import copy_examples
 
 from narrate import cli
 from narrate.audio.synth import FakeVoice
@@ -56,10 +57,7 @@ def cluster() -> Iterator[DaskExecutor]:
 
 @pytest.fixture
 def articles(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("water-bills.md", "library-hours.txt", "night-buses.md"):
-        shutil.copy(EXAMPLES / name, folder / name)
+    folder = copy_examples(tmp_path / "articles", ("water-bills.md", "library-hours.txt", "night-buses.md"))
     write_article(folder, "Delta", 6)
     return folder
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 import sys
 import threading
@@ -20,6 +19,7 @@ pytest.importorskip("httpx2", reason="the test client needs httpx2")
 from audio_tools import decode  # noqa: E402
 from mutagen.id3 import ID3  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
+from support import copy_examples  # noqa: E402
 
 from narrate import cli  # noqa: E402
 from narrate.audio.synth import FakeSynthesizer  # noqa: E402
@@ -41,10 +41,7 @@ SECRET = "the secret outside the studio's folder"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for name in ("water-bills.md", "night-buses.md"):
-        shutil.copy(ROOT / "examples" / name, articles / name)
+    articles = copy_examples(tmp_path / "articles", ("water-bills.md", "night-buses.md"))
     (tmp_path / "secret.md").write_text(f"# Secret\n\n{SECRET}.\n", encoding="utf-8")
     return articles
 
@@ -462,16 +459,9 @@ def _events(client: TestClient) -> list[dict[str, object]]:
     return found
 
 
-class _SlowVoice(FakeSynthesizer):
-    """The fake voice at 50 ms a sentence, so the progress stream (sampled every 0.1 s) sees it move."""
-
-    def synthesize(self, text: str) -> np.ndarray:
-        time.sleep(0.05)
-        return super().synthesize(text)
-
-
 def test_render_on_the_fake_synthesiser(folder: Path) -> None:
-    client = _client(_studio(folder, synth=_SlowVoice()))
+    # the fake voice at 50 ms a sentence, so the progress stream (sampled every 0.1 s) sees it move
+    client = _client(_studio(folder, synth=FakeSynthesizer(handler=lambda text: time.sleep(0.05))))
     started = client.post("/api/render", json={"paths": [ARTICLE]})
     assert started.status_code == 202 and started.json()["state"] == "running"
     events = _events(client)
@@ -529,21 +519,13 @@ def test_render_everything_not_made(client: TestClient, folder: Path) -> None:
     assert again.status_code == 400 and "nothing to render" in again.json()["error"]
 
 
-class _GatedVoice(FakeSynthesizer):
-    """The fake voice, held at its first sentence until the test lets it go."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = threading.Event()
-
-    def synthesize(self, text: str) -> np.ndarray:
-        self.gate.wait(30)
-        return super().synthesize(text)
-
-
 def test_second_render_while_one_runs_is_409_and_the_server_answers_meanwhile(folder: Path) -> None:
-    voice = _GatedVoice()
-    client = _client(_studio(folder, synth=voice))
+    gate = threading.Event()  # the fake voice is held at its first sentence until the test lets it go
+
+    def held(text: str) -> None:
+        gate.wait(30)
+
+    client = _client(_studio(folder, synth=FakeSynthesizer(handler=held)))
     try:
         assert client.post("/api/render", json={"paths": [ARTICLE]}).status_code == 202
         busy = client.post("/api/render", json={"paths": ["night-buses.md"]})
@@ -551,7 +533,7 @@ def test_second_render_while_one_runs_is_409_and_the_server_answers_meanwhile(fo
         assert client.get("/api/script", params={"path": ARTICLE}).status_code == 200
         assert client.get("/api/render").json()["state"] == "running"
     finally:
-        voice.gate.set()
+        gate.set()
     assert _events(client)[-1]["state"] == "done"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import IO, cast
 
 import pytest
+from support import copy_examples
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer, FakeVoice
@@ -33,11 +33,7 @@ ARTICLE = "water-bills.md"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for name in ("water-bills.md", "night-buses.md"):
-        shutil.copy(ROOT / "examples" / name, articles / name)
-    return articles
+    return copy_examples(tmp_path / "articles", ("water-bills.md", "night-buses.md"))
 
 
 # --- the command ----------------------------------------------------------------------------------
