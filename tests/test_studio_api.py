@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import sys
 import threading
@@ -508,6 +509,41 @@ def test_render_on_the_fake_synthesiser(folder: Path) -> None:
     client.put("/api/lexicon", json={"word": "Ofwat", "spoken": "OFF-wot"})
     rows = {a["path"]: a for a in client.get("/api/articles").json()["articles"]}
     assert rows[ARTICLE]["state"] == "changed"
+
+
+def test_folder_view_lists_headlines_and_surveys_again_only_when_a_file_changes(folder: Path) -> None:
+    studio = _studio(folder)
+    client = _client(studio)
+    (folder / "draft.txt").write_text("  \n", encoding="utf-8")  # nothing to read: listed by its name
+
+    def rows() -> dict[str, dict[str, object]]:
+        return {a["path"]: a for a in client.get("/api/articles").json()["articles"]}
+
+    first = rows()
+    # as the examples' front matter says them
+    assert {k: first["water-bills.md"][k] for k in ("title", "author", "date", "state")} == {
+        "title": "Water Bills Rise Again as Leaks Go Unfixed", "author": "Hannah Cole",
+        "date": "2026-03-04", "state": "new",
+    }  # fmt: skip
+    assert {k: first["night-buses.md"][k] for k in ("title", "author", "date")} == {
+        "title": "Night Buses Return to the Harbour Route", "author": "Ines Marlow", "date": "2026-03-10",
+    }  # fmt: skip
+    assert first["draft.txt"]["state"] == "failed" and first["draft.txt"]["author"] is None
+    assert studio.folder.surveyed == 1
+    assert rows() == first and studio.folder.surveyed == 1  # nothing changed: not planned again
+    stat = (folder / ARTICLE).stat()
+    os.utime(folder / ARTICLE, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert rows() == first and studio.folder.surveyed == 1  # touched, same content: still the same
+
+    text = (folder / ARTICLE).read_text(encoding="utf-8")
+    (folder / ARTICLE).write_text(text.replace("author: Hannah Cole", "author: Sam Reed"), encoding="utf-8")
+    assert rows()[ARTICLE]["author"] == "Sam Reed" and studio.folder.surveyed == 2
+    client.put("/api/lexicon", json={"word": "Ofwat", "spoken": "OFF-wot"})
+    rows()
+    assert studio.folder.surveyed == 3  # the lexicon can change every episode
+    (folder / "output").mkdir()
+    (folder / "output" / "feed.xml").write_text("<rss/>", encoding="utf-8")
+    assert client.get("/api/articles").json()["feed"] == "/files/feed.xml" and studio.folder.surveyed == 4
 
 
 def test_render_everything_not_made(client: TestClient, folder: Path) -> None:

@@ -287,6 +287,32 @@ def test_folder_view_renders_the_changed_ones_and_links_the_feed(page: Any, fold
             "rows => rows.map(r => [r.dataset.path, r.querySelector('.state').textContent])",
         )
         assert rows == [["night-buses.md", "not made"], ["water-bills.md", "not made"]]
+        # what a producer reads: the headline as the link, byline and date under it, the file name small
+        shown = page.eval_on_selector_all(
+            "#articles tbody tr td:first-child",
+            "cells => cells.map(c => [...c.children].map(e => [e.className, e.textContent]))",
+        )
+        assert shown == [
+            [
+                ["headline", "Night Buses Return to the Harbour Route"],
+                ["byline muted", "Ines Marlow · 10 March 2026"],
+                ["file", "night-buses.md"],
+            ],
+            [
+                ["headline", "Water Bills Rise Again as Leaks Go Unfixed"],
+                ["byline muted", "Hannah Cole · 4 March 2026"],
+                ["file", "water-bills.md"],
+            ],
+        ]
+        sizes = page.eval_on_selector_all(
+            "#articles tbody tr:first-child td:first-child > *",
+            "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))",
+        )
+        assert sizes[2] < sizes[1] < sizes[0]  # the file name is the smallest line
+        page.click("#articles a.headline >> text=Water Bills Rise Again")
+        page.wait_for_selector("#title:has-text('Water Bills Rise Again as Leaks Go Unfixed')")
+        page.go_back()
+        page.wait_for_selector("#articles tbody tr")
         assert not page.is_visible("#feed-link")
         page.click("#render-changed")
         page.wait_for_selector("#progress-text:has-text('Done: 2 episodes')", timeout=120000)

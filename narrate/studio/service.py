@@ -23,6 +23,7 @@ from ..profile import Profile, VoiceSettings, load_profile
 from ..publish.sidecars import read_chapters_json, read_transcript_json, read_vtt, sidecar_paths
 from ..text.lexicon import Lexicon
 from . import lexicon_file
+from .folder import FolderSurvey
 from .render import Renderer
 
 LEXICON_NAME = "lexicon.toml"
@@ -109,6 +110,7 @@ class Studio:
         self._checks: dict[Path, tuple[int, list[dict[str, object]]]] = {}
         self._lexicon_lock = threading.Lock()
         self.renders = Renderer(self._run_batch)
+        self.folder = FolderSurvey(self._survey_now, self.profile, self.output, self._survey_inputs)
         if self.lexicon_path.exists():
             self.lexicon()  # a broken lexicon file fails at start, with its one-line message
 
@@ -147,7 +149,8 @@ class Studio:
         return [f.path.resolve() for f in found if self._inside(f.path.resolve())]
 
     def articles(self) -> dict[str, Any]:
-        """The folder view: every article with its episode's state, and the feed when there is one."""
+        """The folder view: every article with its headline, byline, date and episode's state, and the
+        feed when there is one."""
         rows = [self._survey_row(s) for s in self._survey(self.article_paths())]
         feed = self.output / "feed.xml"
         return {
@@ -159,6 +162,17 @@ class Studio:
         }
 
     def _survey(self, paths: list[Path]) -> list[EpisodeSurvey]:
+        return self.folder.states(paths)
+
+    def _survey_inputs(self) -> list[Path]:
+        """The files besides the articles whose content changes what an episode is."""
+        found = [self.lexicon_path]
+        if self.profile_path is not None:
+            found.append(self.profile_path)
+        cover = self.profile.cover_path
+        return found + ([cover] if cover is not None else [])
+
+    def _survey_now(self, paths: list[Path]) -> list[EpisodeSurvey]:
         lexicon = self.lexicon_path if self.lexicon_path.is_file() else None
         return survey(
             paths,
@@ -172,9 +186,12 @@ class Studio:
         )
 
     def _survey_row(self, found: EpisodeSurvey) -> dict[str, Any]:
+        headline = self.folder.headline(found.path)
         return {
             "path": self.name(found.path),
-            "title": found.title,
+            "title": headline.title if headline is not None else found.title,
+            "author": headline.author if headline is not None else None,
+            "date": headline.date if headline is not None else None,
             "state": found.state,
             "error": found.error or None,
             "seconds": round(found.seconds, 3),
