@@ -105,7 +105,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _open(page: Any, server: StudioServer) -> None:
     page.goto(server.url)
-    page.click(f"#articles a:text-is('{ARTICLE}')")  # the folder view lists it
+    page.click(f"#articles tr[data-path='{ARTICLE}'] a.headline")  # the folder view lists it by headline
     page.wait_for_selector(".paragraph[data-paragraph='3']")
 
 
