@@ -11,7 +11,8 @@ BENCH = Path(__file__).resolve().parent
 
 
 def results_markdown(bench: Path = BENCH) -> str:
-    """Every results file, RESULTS.md first, each one heading level down (its title becomes a section)."""
+    """Every results file, RESULTS.md first, two heading levels down: each file's title becomes a section
+    under the page's "The latest figures"."""
     files = sorted(bench.glob("RESULTS*.md"), key=lambda p: (p.name != "RESULTS.md", p.name))
     if not files:
         raise RuntimeError(f"no RESULTS*.md in {bench}: run `make bench` to write them")
@@ -27,8 +28,8 @@ def _demoted(text: str) -> str:
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
             fence = not fence
-        if not fence and re.match(r"#{1,5} ", line):
-            line = "#" + line
+        if not fence and re.match(r"#{1,4} ", line):
+            line = "##" + line
         out.append(line)
     return "\n".join(out)
 

@@ -29,3 +29,20 @@ def test_every_readme_link_into_docs_reaches_a_page_and_its_heading() -> None:
         assert page.is_file(), f"README links to {target}, which does not exist"
         if anchor:
             assert anchor in _anchors(page), f"README links to {target}#{anchor}: no such heading"
+
+
+def test_the_benchmarks_page_takes_its_figures_from_the_results_files(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_page", ROOT / "bench" / "results_page.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    (tmp_path / "RESULTS-b.md").write_text("# Second\n\n```\n# not a heading\n```\n", encoding="utf-8")
+    (tmp_path / "RESULTS.md").write_text("# First\n\n## Part\n\n| a |\n|---|\n| 1.07 |\n", encoding="utf-8")
+    assert hook.results_markdown(tmp_path) == (
+        "### First\n\n#### Part\n\n| a |\n|---|\n| 1.07 |\n\n*From `bench/RESULTS.md`.*\n\n"
+        "### Second\n\n```\n# not a heading\n```\n\n*From `bench/RESULTS-b.md`.*\n"
+    )
+    with pytest.raises(RuntimeError, match="run `make bench`"):
+        hook.results_markdown(tmp_path / "empty")
