@@ -1,10 +1,12 @@
-# narrate: `make run` narrates the bundled sample; `make test` runs the suite. Both set up .venv first.
+# narrate: `make run` narrates the bundled sample; `make test` runs the suite, lint and the docs build.
+# Both set up .venv first. `make test-fast` is the developer's loop (no real voice, browser, cluster or slow tests).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := examples/water-bills.md
+FAST   := not voice and not browser and not cluster and not slow
 
-.PHONY: run test test-fast lint bench bench-cluster clean-output
+.PHONY: run test test-fast lint docs bench bench-cluster clean-output
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,21 +17,25 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,check,studio,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,check,studio,dask,docs]'
 	touch $@
 
 run: $(VENV)/.installed
 	$(BIN)/narrate $(SAMPLE)
 
-test: $(VENV)/.installed-test
+test: lint docs
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m "not voice"
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check narrate tests
 	$(BIN)/mypy narrate
+
+# The docs site (MkDocs + Material) into site/; --strict fails on a broken link or anchor. Works offline.
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench.py

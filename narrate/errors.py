@@ -48,7 +48,7 @@ class OutputError(NarrateError):
 
 
 class MissingExtraError(NarrateError):
-    """The message names the extra to install, e.g. pip install 'narrate[check]'."""
+    """The message names the extra to install, e.g. pip install 'narrate-news[check]'."""
 
     exit_code = 2
 

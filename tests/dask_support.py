@@ -9,8 +9,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from narrate.audio.synth import FakeSynthesizer
 from narrate.profile import VoiceSettings
 
@@ -29,23 +27,17 @@ class TallyVoice:
     exit_on: str | None = None
 
     def __call__(self, settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
-        return _Tallying(self)
+        return FakeSynthesizer(per_char=0.008, base=0.1, handler=self.record)
 
-
-class _Tallying(FakeSynthesizer):
-    def __init__(self, voice: TallyVoice) -> None:
-        super().__init__(per_char=0.008, base=0.1)
-        self.voice = voice
-
-    def synthesize(self, text: str) -> np.ndarray:
-        folder = Path(self.voice.tally)
-        if self.voice.exit_on is not None and self.voice.exit_on in text:
+    def record(self, text: str) -> None:
+        """The fake voice's handler: note the sentence (or die on `exit_on`), then speak the usual tone."""
+        folder = Path(self.tally)
+        if self.exit_on is not None and self.exit_on in text:
             (folder / f"exit-{os.getpid()}-{uuid.uuid4().hex[:8]}").write_text(text, encoding="utf-8")
             os._exit(70)
-        time.sleep(self.voice.delay)
+        time.sleep(self.delay)
         name = f"{hashlib.sha256(text.encode()).hexdigest()[:12]}-{uuid.uuid4().hex[:8]}"
         (folder / name).write_text(text, encoding="utf-8")
-        return super().synthesize(text)
 
 
 def spoken(tally: Path, word: str = "") -> list[str]:

@@ -113,6 +113,7 @@ def test_utf16_with_bom_narrates(
     assert (tmp_path / "out" / "unicode-headline.mp3").is_file()
 
 
+@pytest.mark.slow
 def test_one_50000_character_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from audio_tools import ffmpeg_tags
 from lxml import etree
 from mutagen.id3 import ID3
+from support import copy_examples, run
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
@@ -50,10 +50,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
 
 @pytest.fixture
 def articles(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("water-bills.md", "library-hours.txt", "night-buses.md"):
-        shutil.copy(EXAMPLES / name, folder / name)
+    folder = copy_examples(tmp_path / "articles", ("water-bills.md", "library-hours.txt", "night-buses.md"))
     (folder / "empty.txt").write_text("  \n\n", encoding="utf-8")  # nothing to read
     (folder / "boom.txt").write_text(
         "Title: A Report That Breaks\nDate: 1 March 2026\n\nThe voice stops at kaboom here.\n",
@@ -61,14 +58,6 @@ def articles(tmp_path: Path) -> Path:
     )
     (folder / "notes.json").write_text("{}", encoding="utf-8")  # not an article suffix: ignored
     return folder
-
-
-def run(
-    args: list[str], capsys: pytest.CaptureFixture[str], synth: FakeSynthesizer | None = None
-) -> tuple[int, str, str]:
-    code = cli.main(args, synthesizer_factory=synth.factory if synth else None)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def manifest(out: Path) -> dict[str, dict[str, object]]:
@@ -447,7 +436,7 @@ def test_single_article_sidecars_only_when_asked(
     code, out, _ = run([sample, "--output-dir", str(tmp_path / "a"), "-q"], capsys, fake)
     assert code == 0 and sorted(os.listdir(tmp_path / "a")) == ["night-buses-return-to-the-harbour-route.mp3"]
     code, out, _ = run(
-        [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys
+        [sample, "-o", str(tmp_path / "b" / "ep.mp3"), "-q", "--transcript", "--chapters-json"], capsys, fake
     )
     assert code == 0
     assert sorted(os.listdir(tmp_path / "b")) == [

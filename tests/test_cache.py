@@ -263,6 +263,7 @@ def _use_and_prune(folder: str, seed: int) -> int:
     return bad
 
 
+@pytest.mark.slow
 def test_eviction_is_safe_while_other_processes_use_the_cache(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:

@@ -185,7 +185,7 @@ def test_a_missing_recogniser_names_the_extra() -> None:
     def absent(name: str) -> object:
         raise ImportError(f"No module named {name!r}")
 
-    with pytest.raises(MissingExtraError, match=r"pip install 'narrate\[check\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install 'narrate-news\[check\]'"):
         require_pocketsphinx(absent)
 
 
@@ -378,6 +378,7 @@ def test_cli_says_ok_on_a_clean_episode(real_episodes, capsys: pytest.CaptureFix
     assert line.startswith(str(result.path)) and " ok " in line
 
 
+@pytest.mark.slow
 def test_narrate_check_and_batch_check_report_in_their_summaries(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

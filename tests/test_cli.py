@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import run
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
@@ -22,14 +23,6 @@ def fake_piper(monkeypatch: pytest.MonkeyPatch) -> FakeSynthesizer:
     """Route the CLI's synthesiser to the fake one (the real voice is tested in test_voice.py)."""
     synth = FakeSynthesizer()
     return synth
-
-
-def run(
-    args: list[str], capsys: pytest.CaptureFixture[str], synth: FakeSynthesizer | None = None
-) -> tuple[int, str, str]:
-    code = cli.main(args, synthesizer_factory=synth.factory if synth else None)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_narrate_prints_a_summary_line(

@@ -20,6 +20,7 @@ import pytest
 from audio_tools import decode, ffmpeg_chapters, ffmpeg_tags, heard_words, said_words, word_error_rate
 from dask_support import TallyVoice, spoken
 from distributed import Client
+from support import copy_examples
 
 from narrate import cli
 from narrate.audio.synth import FakeVoice
@@ -56,10 +57,7 @@ def cluster() -> Iterator[DaskExecutor]:
 
 @pytest.fixture
 def articles(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("water-bills.md", "library-hours.txt", "night-buses.md"):
-        shutil.copy(EXAMPLES / name, folder / name)
+    folder = copy_examples(tmp_path / "articles", ("water-bills.md", "library-hours.txt", "night-buses.md"))
     write_article(folder, "Delta", 6)
     return folder
 
@@ -95,6 +93,7 @@ def assert_same_result(ours: Path, theirs: Path) -> None:
     assert entries(ours) == entries(theirs)
 
 
+@pytest.mark.cluster
 def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     cluster: DaskExecutor, articles: Path, tmp_path: Path
 ) -> None:
@@ -127,6 +126,7 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     }
 
 
+@pytest.mark.cluster
 def test_workers_without_the_named_plugin_refuse_the_jobs(
     cluster: DaskExecutor, articles: Path, tmp_path: Path
 ) -> None:
@@ -140,6 +140,7 @@ def test_workers_without_the_named_plugin_refuse_the_jobs(
     assert not list((tmp_path / "out").glob("*.mp3"))
 
 
+@pytest.mark.cluster
 def test_ctrl_c_drops_queued_articles_stops_running_ones_at_a_sentence_and_a_rerun_resumes(
     cluster: DaskExecutor, tmp_path: Path
 ) -> None:
@@ -192,6 +193,7 @@ def _settled(tally: Path, words: list[str], quiet: float = 2.5, limit: float = 6
     return {word: len(spoken(tally, word)) for word in words}
 
 
+@pytest.mark.cluster
 def test_a_worker_that_dies_fails_its_article_after_one_retry_and_the_batch_ends(
     articles: Path, tmp_path: Path
 ) -> None:
@@ -213,6 +215,7 @@ def test_a_worker_that_dies_fails_its_article_after_one_retry_and_the_batch_ends
     assert len(feed.entries) == 3 and "Water Bills" not in " ".join(e.title for e in feed.entries)
 
 
+@pytest.mark.cluster
 def test_cli_on_a_local_cluster_with_shared_output_and_a_relative_folder(
     articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -240,6 +243,7 @@ class _WorkerWithItsOwnDisk:
             yield job, fn(dataclasses.replace(job, output_dir=str(self.disk)))
 
 
+@pytest.mark.cluster
 def test_shared_output_on_a_folder_the_workers_do_not_share_fails_each_article(
     articles: Path, tmp_path: Path
 ) -> None:
@@ -295,7 +299,7 @@ def test_without_the_extra_scheduler_names_it_in_one_line(tmp_path: Path) -> Non
     )
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().splitlines() == [
-        "narrate: error: --scheduler needs Dask: pip install 'narrate[dask]'"
+        "narrate: error: --scheduler needs Dask: pip install 'narrate-news[dask]'"
     ]
 
 
@@ -328,6 +332,7 @@ def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
     assert "\n" not in str(failed.value)
 
 
+@pytest.mark.cluster
 def test_a_scheduler_that_retries_crashing_articles_more_than_once_gets_a_note() -> None:
     from distributed import LocalCluster
 
@@ -388,6 +393,7 @@ def real_cluster(folder: Path, worker_path: Path | None = None) -> Iterator[Path
             log.close()
 
 
+@pytest.mark.cluster
 def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path) -> None:
     # the workers see another onnxruntime installed (its metadata first on their path)
     shim = tmp_path / "shim"
@@ -414,6 +420,7 @@ def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path) -
     assert episode.state == "failed" and "onnxruntime 0.0.1" in episode.message, episode
 
 
+@pytest.mark.cluster
 @pytest.mark.voice
 def test_real_scheduler_and_workers_narrate_with_the_real_voice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

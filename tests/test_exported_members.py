@@ -42,7 +42,7 @@ def test_every_name_is_the_object_its_module_defines(name: str) -> None:
 
 
 def test_version_is_the_installed_distributions() -> None:
-    assert narrate.__version__ == importlib.metadata.version("narrate")
+    assert narrate.__version__ == importlib.metadata.version("narrate-news")  # the name on PyPI
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import IO, cast
 
-import numpy as np
 import pytest
 
 from narrate.atomic import HOST, remove_stale_partials
@@ -26,13 +25,11 @@ import sys, time
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 
-class Slow(FakeSynthesizer):
-    def synthesize(self, text):
-        print("synth", flush=True)
-        time.sleep(0.2)
-        return super().synthesize(text)
+def slow(text):
+    print("synth", flush=True)
+    time.sleep(0.2)
 
-sys.exit(cli.main(sys.argv[1:], synthesizer_factory=Slow().factory))
+sys.exit(cli.main(sys.argv[1:], synthesizer_factory=FakeSynthesizer(handler=slow).factory))
 """
 
 
@@ -203,6 +200,7 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not (tmp_path / "pwned").exists()
 
 
+@pytest.mark.slow
 def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     args = [
@@ -360,23 +358,6 @@ def test_workers_are_forked_while_only_the_main_thread_runs(tmp_path: Path, comm
 # --- disk: where the big temporary files go, and a programme that cannot fit (issue 11) ------------
 
 
-class _Watching(FakeSynthesizer):
-    """Records, while synthesising the last sentence, which files narrate holds open and where."""
-
-    def __init__(self, last: str) -> None:
-        super().__init__(per_char=0.02)
-        self.last = last
-        self.open_files: list[str] = []
-        self.listed: dict[str, list[str]] = {}
-
-    def synthesize(self, text: str) -> np.ndarray:
-        if text == self.last:
-            for fd in os.listdir("/proc/self/fd"):
-                with contextlib.suppress(OSError):
-                    self.open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
-        return super().synthesize(text)
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads open files from /proc")
 def test_spool_and_staged_mp3_sit_beside_the_output_not_in_tmpdir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -390,10 +371,18 @@ def test_spool_and_staged_mp3_sit_beside_the_output_not_in_tmpdir(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # what $TMPDIR would make it
     out = tmp_path / "out"
     script = load_script(SAMPLE)
-    synth = _Watching(script.sentences[-1].spoken)
+    open_files: list[str] = []  # what narrate holds open while the last sentence is synthesised
+
+    def watch(text: str) -> None:
+        if text == script.sentences[-1].spoken:
+            for fd in os.listdir("/proc/self/fd"):
+                with contextlib.suppress(OSError):
+                    open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
+
+    synth = FakeSynthesizer(per_char=0.02, handler=watch)
     narrate_article(SAMPLE, output_dir=out, synthesizer=synth, use_cache=False)
     # by the last sentence the spool holds most of the programme and ffmpeg is encoding the MP3
-    ours = [f for f in synth.open_files if f.startswith(("/", "."))]
+    ours = [f for f in open_files if f.startswith(("/", "."))]
     assert not [f for f in ours if f.startswith(str(tmp))], ours
     assert any(f.startswith(str(out)) for f in ours), ours  # the spool (an unnamed file in out/)
     assert sorted(os.listdir(out)) == ["water-bills-rise-again-as-leaks-go-unfixed.mp3"]
@@ -419,16 +408,13 @@ import os, sys, time
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
 
-class Slow(FakeSynthesizer):
-    def synthesize(self, text):
-        os.write(1, b"synth\\n")  # one write per line: two workers share this pipe
-        time.sleep(0.3)
-        return super().synthesize(text)
+from narrate.audio.synth import FakeVoice
 
-    def factory(self, settings, threads=0):
-        return Slow(per_char=0.002)
+def slow(text):
+    os.write(1, b"synth\\n")  # one write per line: two workers share this pipe
+    time.sleep(0.3)
 
-sys.exit(cli.main(sys.argv[1:], synthesizer_factory=Slow().factory))
+sys.exit(cli.main(sys.argv[1:], synthesizer_factory=FakeVoice(per_char=0.002, handler=slow)))
 """
 
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # two whole narrations (13 and 26 minutes of audio), each in a process
+
 _RUN = """
 import sys
 from pathlib import Path

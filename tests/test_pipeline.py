@@ -330,27 +330,16 @@ def _ffmpeg_children() -> int:
     return found
 
 
-class _WatchingEncoder(FakeSynthesizer):
-    """Notes, as each sentence is synthesised, whether an ffmpeg encode is already running."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoding: list[bool] = []
-
-    def synthesize(self, text: str):  # type: ignore[no-untyped-def]
-        self.encoding.append(_ffmpeg_children() > 0)
-        return super().synthesize(text)
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 def test_encoding_starts_while_later_sentences_are_synthesised(tmp_path: Path) -> None:
     # the gain is planned on the first third; from then on synthesis and encoding overlap
-    synth = _WatchingEncoder()
+    encoding: list[bool] = []  # as each sentence is synthesised: is an ffmpeg encode already running?
+    synth = FakeSynthesizer(handler=lambda text: encoding.append(_ffmpeg_children() > 0))
     result = narrate_article(SAMPLE, output=tmp_path / "ep.mp3", synthesizer=synth, cache_dir=tmp_path / "c")
     n = len(result.script.sentences)
-    assert n > 12 and len(synth.encoding) == n
-    first = synth.encoding.index(True)  # the first sentence synthesised while ffmpeg was encoding
-    assert -(-n // 3) <= first < n and all(synth.encoding[first:])
+    assert n > 12 and len(encoding) == n
+    first = encoding.index(True)  # the first sentence synthesised while ffmpeg was encoding
+    assert -(-n // 3) <= first < n and all(encoding[first:])
     # and what streamed out is the exact programme: each sentence sounds where the clips and pauses,
     # added up by hand, put it, and each chapter mark sits on its first sentence
     expected = _hand_timeline(result)

@@ -225,34 +225,26 @@ def test_cache_means_a_lexicon_change_resynthesises_only_changed_sentences(scrip
 
 
 def test_a_fully_cached_preview_never_loads_the_voice(script, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    class Counting(FakeSynthesizer):
-        loads = 0
-
-        def load(self) -> None:
-            Counting.loads += 1
-
     cache = SentenceCache(tmp_path / "cache")
     part = select_part(script, paragraph=3).script
-    with ClipSource(Counting(), cache) as source:
+    first = FakeSynthesizer()
+    with ClipSource(first, cache) as source:
         preview_audio(part, load_profile(), source, output=tmp_path / "a.wav")
-    assert Counting.loads == 1
-    synth = Counting()
+    assert first.loads == 1
+    synth = FakeSynthesizer()
     with ClipSource(synth, cache) as source:
         preview_audio(part, load_profile(), source, output=tmp_path / "b.wav")
-    assert Counting.loads == 1 and synth.calls == [] and source.cached == len(part.sentences)
+    assert synth.loads == 0 and synth.calls == [] and source.cached == len(part.sentences)
     assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
 
 
 def test_voice_load_errors_reach_the_caller() -> None:
-    class Broken(FakeSynthesizer):
-        def load(self) -> None:
-            raise VoiceError("voice x cannot be loaded: replace it")
+    def broken() -> None:
+        raise VoiceError("voice x cannot be loaded: replace it")
 
-        def synthesize(self, text: str) -> np.ndarray:
-            self.load()  # as Piper does: a voice that failed to load ahead fails again where it is used
-            return super().synthesize(text)
-
-    with ClipSource(Broken()) as source, pytest.raises(VoiceError, match="cannot be loaded"):
+    # as Piper does, a voice that failed to load ahead fails again where it is used
+    synth = FakeSynthesizer(on_load=broken)
+    with ClipSource(synth) as source, pytest.raises(VoiceError, match="cannot be loaded"):
         source.start(["Hello."])
         source.length(0)
 
@@ -341,23 +333,13 @@ def test_streamed_paragraph_has_every_sentence_and_pause(
 ) -> None:
     import time
 
-    class Timed(FakeSynthesizer):
-        """Notes when each sentence was synthesised (perf_counter), to order it against the first sound."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.times: list[float] = []
-
-        def synthesize(self, text: str) -> np.ndarray:
-            self.times.append(time.perf_counter())
-            return super().synthesize(text)
-
     bin_dir = tmp_path / "bin"
     player = Player("aplay", str(_fake_player(bin_dir)))
     profile = load_profile()
     part = select_part(script, paragraph=3).script
     assert len(part.sentences) > 1
-    synth = Timed()
+    times: list[float] = []  # when each sentence was synthesised, to order it against the first sound
+    synth = FakeSynthesizer(handler=lambda text: times.append(time.perf_counter()))
     started = time.perf_counter()
     with ClipSource(synth) as source:
         result = preview_audio(part, profile, source, player=player, started=started)
@@ -365,7 +347,7 @@ def test_streamed_paragraph_has_every_sentence_and_pause(
     expected = _expected(part, profile)
     assert result.action == "played" and fed.size == expected.total
     # the player had the first sentence before the second was synthesised: it streamed
-    assert result.first_sound is not None and started + result.first_sound < synth.times[1]
+    assert result.first_sound is not None and started + result.first_sound < times[1]
     for start, end in expected.cues:
         assert np.abs(fed[start:end]).max() > 1000 and not fed[end : end + 2000].any()
     with ClipSource(FakeSynthesizer()) as source:

@@ -16,12 +16,16 @@ from mutagen.id3 import ID3
 
 from narrate.audio.assemble import trim_silence
 from narrate.audio.synth import FakeSynthesizer
-from narrate.models import ChapterMark, Cue
+from narrate.models import ChapterMark, Cue, WordTime
 from narrate.pipeline import narrate_article
 from narrate.profile import load_profile
 from narrate.publish.sidecars import (
+    Timed,
     chapters_json,
     ms,
+    read_chapters_json,
+    read_transcript_json,
+    read_vtt,
     sidecar_paths,
     srt,
     transcript_json,
@@ -191,3 +195,68 @@ def test_json_transcript_without_word_times_keeps_sentences() -> None:
         {"startTime": 0.0, "endTime": 1.0, "body": "First one."},
         {"startTime": 1.361, "endTime": 1.814, "body": "Second."},
     ]
+
+
+# --- the readers beside the writers ----------------------------------------------------------------
+
+_HAND_VTT = (
+    "\ufeffWEBVTT - written by hand, as another tool would\r\n"
+    "\r\n"
+    "NOTE a comment\r\nover two lines\r\n"
+    "\r\n"
+    "intro-1\r\n"
+    "00:00:01.250 --> 00:00:03.000 align:start position:10%\r\n"
+    "Fish &amp; chips\r\n"
+    "cost &lt;more&gt;\r\n"
+    "\r\n"
+    "01:02.500 --> 1:01:03.004\r\n"
+    "No hours, then hours.\r\n"
+    "\r\n"
+    "00:00:09.000 --> not a time\r\n"
+    "Skipped.\r\n"
+)
+
+
+def test_read_vtt_reads_a_file_another_tool_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "hand.vtt"
+    path.write_bytes(_HAND_VTT.encode("utf-8"))
+    assert read_vtt(path) == [
+        Timed(1.25, 3.0, "Fish & chips cost <more>"),
+        Timed(62.5, 3663.004, "No hours, then hours."),
+    ]
+    assert read_vtt(tmp_path / "missing.vtt") == []
+
+
+def test_the_readers_take_back_what_the_writers_wrote(tmp_path: Path) -> None:
+    rate = 1000  # one sample a millisecond: the times are the sample counts / 1000, by hand
+    cues = [
+        Cue(
+            "Tom & Jerry <b>say</b>\nhi",
+            1500,
+            2750,
+            (WordTime("Tom", 1500, 1800), WordTime("hi", 2500, 2750)),
+        ),
+        Cue("Second.", 3000, 4001),
+    ]
+    chapters = [ChapterMark("Intro", 0, 3000), ChapterMark("A --> B", 3000, 4500)]
+    written = write_sidecars(tmp_path / "ep.mp3", cues, chapters, rate)
+    # the chapter's NOTE line is not a cue, and the text comes back on one line, unescaped
+    assert read_vtt(written["vtt"]) == [
+        Timed(1.5, 2.75, "Tom & Jerry <b>say</b> hi"), Timed(3.0, 4.001, "Second.")
+    ]  # fmt: skip
+    assert read_chapters_json(written["chapters"]) == [Timed(0.0, 3.0, "Intro"), Timed(3.0, 4.5, "A --> B")]
+    assert read_transcript_json(written["transcript"]) == [
+        Timed(1.5, 1.8, "Tom"), Timed(2.5, 2.75, "hi"), Timed(3.0, 4.001, "Second.")
+    ]  # fmt: skip
+
+
+def test_missing_or_broken_sidecars_read_as_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"chapters": [{"title": "no start"}], "segments": 3}', encoding="utf-8")
+    assert read_chapters_json(broken) == [] and read_transcript_json(broken) is None
+    (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
+    assert read_chapters_json(tmp_path / "list.json") == []
+    assert read_transcript_json(tmp_path / "list.json") is None
+    assert read_chapters_json(tmp_path / "gone.json") == []
+    assert read_transcript_json(tmp_path / "gone.json") is None
+    assert read_vtt(broken) == []  # not a WebVTT file: no cues

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import struct
 import sys
 import threading
@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate[studio]'")
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
 pytest.importorskip("httpx2", reason="the test client needs httpx2")
 
 from audio_tools import decode  # noqa: E402
 from mutagen.id3 import ID3  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
+from support import copy_examples  # noqa: E402
 
 from narrate import cli  # noqa: E402
 from narrate.audio.synth import FakeSynthesizer  # noqa: E402
@@ -41,10 +42,7 @@ SECRET = "the secret outside the studio's folder"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for name in ("water-bills.md", "night-buses.md"):
-        shutil.copy(ROOT / "examples" / name, articles / name)
+    articles = copy_examples(tmp_path / "articles", ("water-bills.md", "night-buses.md"))
     (tmp_path / "secret.md").write_text(f"# Secret\n\n{SECRET}.\n", encoding="utf-8")
     return articles
 
@@ -467,16 +465,9 @@ def _events(client: TestClient) -> list[dict[str, object]]:
     return found
 
 
-class _SlowVoice(FakeSynthesizer):
-    """The fake voice at 50 ms a sentence, so the progress stream (sampled every 0.1 s) sees it move."""
-
-    def synthesize(self, text: str) -> np.ndarray:
-        time.sleep(0.05)
-        return super().synthesize(text)
-
-
 def test_render_on_the_fake_synthesiser(folder: Path) -> None:
-    client = _client(_studio(folder, synth=_SlowVoice()))
+    # the fake voice at 50 ms a sentence, so the progress stream (sampled every 0.1 s) sees it move
+    client = _client(_studio(folder, synth=FakeSynthesizer(handler=lambda text: time.sleep(0.05))))
     started = client.post("/api/render", json={"paths": [ARTICLE]})
     assert started.status_code == 202 and started.json()["state"] == "running"
     events = _events(client)
@@ -525,6 +516,41 @@ def test_render_on_the_fake_synthesiser(folder: Path) -> None:
     assert rows[ARTICLE]["state"] == "changed"
 
 
+def test_folder_view_lists_headlines_and_surveys_again_only_when_a_file_changes(folder: Path) -> None:
+    studio = _studio(folder)
+    client = _client(studio)
+    (folder / "draft.txt").write_text("  \n", encoding="utf-8")  # nothing to read: listed by its name
+
+    def rows() -> dict[str, dict[str, object]]:
+        return {a["path"]: a for a in client.get("/api/articles").json()["articles"]}
+
+    first = rows()
+    # as the examples' front matter says them
+    assert {k: first["water-bills.md"][k] for k in ("title", "author", "date", "state")} == {
+        "title": "Water Bills Rise Again as Leaks Go Unfixed", "author": "Hannah Cole",
+        "date": "2026-03-04", "state": "new",
+    }  # fmt: skip
+    assert {k: first["night-buses.md"][k] for k in ("title", "author", "date")} == {
+        "title": "Night Buses Return to the Harbour Route", "author": "Ines Marlow", "date": "2026-03-10",
+    }  # fmt: skip
+    assert first["draft.txt"]["state"] == "failed" and first["draft.txt"]["author"] is None
+    assert studio.folder.surveyed == 1
+    assert rows() == first and studio.folder.surveyed == 1  # nothing changed: not planned again
+    stat = (folder / ARTICLE).stat()
+    os.utime(folder / ARTICLE, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert rows() == first and studio.folder.surveyed == 1  # touched, same content: still the same
+
+    text = (folder / ARTICLE).read_text(encoding="utf-8")
+    (folder / ARTICLE).write_text(text.replace("author: Hannah Cole", "author: Sam Reed"), encoding="utf-8")
+    assert rows()[ARTICLE]["author"] == "Sam Reed" and studio.folder.surveyed == 2
+    client.put("/api/lexicon", json={"word": "Ofwat", "spoken": "OFF-wot"})
+    rows()
+    assert studio.folder.surveyed == 3  # the lexicon can change every episode
+    (folder / "output").mkdir()
+    (folder / "output" / "feed.xml").write_text("<rss/>", encoding="utf-8")
+    assert client.get("/api/articles").json()["feed"] == "/files/feed.xml" and studio.folder.surveyed == 4
+
+
 def test_render_everything_not_made(client: TestClient, folder: Path) -> None:
     assert client.post("/api/render", json={}).status_code == 202
     assert _events(client)[-1]["state"] == "done"
@@ -534,21 +560,13 @@ def test_render_everything_not_made(client: TestClient, folder: Path) -> None:
     assert again.status_code == 400 and "nothing to render" in again.json()["error"]
 
 
-class _GatedVoice(FakeSynthesizer):
-    """The fake voice, held at its first sentence until the test lets it go."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = threading.Event()
-
-    def synthesize(self, text: str) -> np.ndarray:
-        self.gate.wait(30)
-        return super().synthesize(text)
-
-
 def test_second_render_while_one_runs_is_409_and_the_server_answers_meanwhile(folder: Path) -> None:
-    voice = _GatedVoice()
-    client = _client(_studio(folder, synth=voice))
+    gate = threading.Event()  # the fake voice is held at its first sentence until the test lets it go
+
+    def held(text: str) -> None:
+        gate.wait(30)
+
+    client = _client(_studio(folder, synth=FakeSynthesizer(handler=held)))
     try:
         assert client.post("/api/render", json={"paths": [ARTICLE]}).status_code == 202
         busy = client.post("/api/render", json={"paths": ["night-buses.md"]})
@@ -556,7 +574,7 @@ def test_second_render_while_one_runs_is_409_and_the_server_answers_meanwhile(fo
         assert client.get("/api/script", params={"path": ARTICLE}).status_code == 200
         assert client.get("/api/render").json()["state"] == "running"
     finally:
-        voice.gate.set()
+        gate.set()
     assert _events(client)[-1]["state"] == "done"
 
 
@@ -590,6 +608,7 @@ def test_words_lists_the_words_the_pronouncing_dictionary_lacks(client: TestClie
     assert all(w["count"] >= 1 and w["phonemes"] for w in words)
 
 
+@pytest.mark.slow
 def test_check_flags_an_episode_that_says_nothing_and_waits_for_one(client: TestClient) -> None:
     assert client.get("/api/check", params={"path": ARTICLE}).json() == {"checked": False, "flags": []}
     assert client.post("/api/render", json={"paths": [ARTICLE]}).status_code == 202

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate[studio]'")
-pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'narrate[studio]'")
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
+pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'narrate-news[studio]'")  # noqa: E501
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (the test extra)"
 )
@@ -36,10 +36,14 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Set to a path (docs/studio.png) to keep the screenshot the last test takes for the README.
 SCREENSHOT = os.environ.get("NARRATE_STUDIO_SCREENSHOT")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no browser: {CHROMIUM} is not installed (apt-get install chromium), so the page is not tested",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"no browser: {CHROMIUM} is not installed (apt-get install chromium), "
+        "so the page is not tested",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +105,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _open(page: Any, server: StudioServer) -> None:
     page.goto(server.url)
-    page.click(f"#articles a:text-is('{ARTICLE}')")  # the folder view lists it
+    page.click(f"#articles tr[data-path='{ARTICLE}'] a.headline")  # the folder view lists it by headline
     page.wait_for_selector(".paragraph[data-paragraph='3']")
 
 
@@ -294,6 +298,32 @@ def test_folder_view_renders_the_changed_ones_and_links_the_feed(page: Any, fold
             "rows => rows.map(r => [r.dataset.path, r.querySelector('.state').textContent])",
         )
         assert rows == [["night-buses.md", "not made"], ["water-bills.md", "not made"]]
+        # what a producer reads: the headline as the link, byline and date under it, the file name small
+        shown = page.eval_on_selector_all(
+            "#articles tbody tr td:first-child",
+            "cells => cells.map(c => [...c.children].map(e => [e.className, e.textContent]))",
+        )
+        assert shown == [
+            [
+                ["headline", "Night Buses Return to the Harbour Route"],
+                ["byline muted", "Ines Marlow · 10 March 2026"],
+                ["file", "night-buses.md"],
+            ],
+            [
+                ["headline", "Water Bills Rise Again as Leaks Go Unfixed"],
+                ["byline muted", "Hannah Cole · 4 March 2026"],
+                ["file", "water-bills.md"],
+            ],
+        ]
+        sizes = page.eval_on_selector_all(
+            "#articles tbody tr:first-child td:first-child > *",
+            "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))",
+        )
+        assert sizes[2] < sizes[1] < sizes[0]  # the file name is the smallest line
+        page.click("#articles a.headline >> text=Water Bills Rise Again")
+        page.wait_for_selector("#title:has-text('Water Bills Rise Again as Leaks Go Unfixed')")
+        page.go_back()
+        page.wait_for_selector("#articles tbody tr")
         assert not page.is_visible("#feed-link")
         page.click("#render-changed")
         page.wait_for_selector("#progress-text:has-text('Done: 2 episodes')", timeout=120000)

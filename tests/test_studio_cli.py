@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import IO, cast
 
 import pytest
+from support import copy_examples
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer, FakeVoice
@@ -33,11 +33,7 @@ ARTICLE = "water-bills.md"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for name in ("water-bills.md", "night-buses.md"):
-        shutil.copy(ROOT / "examples" / name, articles / name)
-    return articles
+    return copy_examples(tmp_path / "articles", ("water-bills.md", "night-buses.md"))
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def test_studio_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert "narrate studio examples/water-bills.md" in out and "--no-browser" in out
-    assert "pip install 'narrate[studio]'" in out
+    assert "pip install 'narrate-news[studio]'" in out
 
 
 @pytest.mark.parametrize(
@@ -89,7 +85,8 @@ def test_missing_extra_is_one_line_naming_it(folder: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and out == ""
     assert (
-        err == "narrate: error: narrate studio needs its optional packages: pip install 'narrate[studio]'\n"
+        err == "narrate: error: narrate studio needs its optional packages: "
+        "pip install 'narrate-news[studio]'\n"
     )
 
 

@@ -267,17 +267,25 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+FakeHandler = Callable[[str], "np.ndarray | Voiced | None"]
+
+
 @dataclass(frozen=True)
 class FakeVoice:
-    """A picklable factory of FakeSynthesizers: tests and benchmarks pass it where Piper would be built."""
+    """A picklable factory of FakeSynthesizers: tests and benchmarks pass it where Piper would be built.
+
+    Its handler reaches batch workers only if it pickles: a module-level function, or a bound method of
+    a picklable object.
+    """
 
     rate: int = 22050
     per_char: float = 0.06
     base: float = 0.2
     fail_on: str | None = None
+    handler: FakeHandler | None = None
 
     def __call__(self, settings: VoiceSettings, threads: int = 0) -> FakeSynthesizer:
-        return FakeSynthesizer(self.rate, self.per_char, self.base, self.fail_on)
+        return FakeSynthesizer(self.rate, self.per_char, self.base, self.fail_on, handler=self.handler)
 
 
 class FakeSynthesizer:
@@ -286,16 +294,43 @@ class FakeSynthesizer:
     A sentence of n characters lasts `base + n * per_char` seconds (rounded down to whole samples):
     a quiet tone whose pitch depends on the text, with syllable-rate modulation so loudness
     processing sees something speech-like.
+
+    To change one behaviour, pass a handler instead of subclassing (as httpx's MockTransport takes one):
+    `handler(text)` is called for every sentence and returns None (the fake's own tone), samples, or a
+    Voiced; what it raises reaches the caller. `on_load` runs when the voice loads (once, as Piper's does,
+    and again after a failed load), e.g. to fail as a broken voice would. `calls` lists the sentences
+    asked for; `loads` counts the loads that succeeded. `identity()` ignores the handler: a test whose
+    handler changes the sound gives it a cache folder of its own.
     """
 
     def __init__(
-        self, rate: int = 22050, per_char: float = 0.06, base: float = 0.2, fail_on: str | None = None
+        self,
+        rate: int = 22050,
+        per_char: float = 0.06,
+        base: float = 0.2,
+        fail_on: str | None = None,
+        *,
+        handler: FakeHandler | None = None,
+        on_load: Callable[[], None] | None = None,
     ) -> None:
         self._rate = rate
         self.per_char = per_char
         self.base = base
         self.fail_on = fail_on
+        self.handler = handler
+        self.on_load = on_load
         self.calls: list[str] = []
+        self.loads = 0
+        self._load_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_load_lock"]  # a lock does not pickle; each process has its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._load_lock = threading.Lock()
 
     @property
     def rate(self) -> int:
@@ -311,20 +346,49 @@ class FakeSynthesizer:
     def length_for(self, text: str) -> int:
         return int(self._rate * (self.base + len(text) * self.per_char))
 
+    def load(self) -> None:
+        """Load the voice once (as Piper does: a failed load is tried again by the next sentence)."""
+        with self._load_lock:
+            if self.loads:
+                return
+            if self.on_load is not None:
+                self.on_load()
+            self.loads += 1
+
     def synthesize_words(self, text: str) -> Voiced:
-        """The tone, with each word timed in proportion to where its characters fall in the text."""
-        samples = self.synthesize(text)
-        n, chars = samples.size, max(1, len(text))
+        """The sentence with each word timed in proportion to where its characters fall in the text
+        (or the handler's Voiced as it is)."""
+        answer = self._answer(text)
+        if isinstance(answer, Voiced):
+            return answer
+        n, chars = answer.size, max(1, len(text))
         words = tuple(
             WordTime(m.group(0), n * m.start() // chars, n * m.end() // chars)
             for m in re.finditer(r"\S+", text)
         )
-        return Voiced(samples, words)
+        return Voiced(answer, words)
 
     def synthesize(self, text: str) -> np.ndarray:
+        answer = self._answer(text)
+        return answer.samples if isinstance(answer, Voiced) else answer
+
+    def _answer(self, text: str) -> np.ndarray | Voiced:
         self.calls.append(text)
+        self.load()
         if self.fail_on is not None and self.fail_on in text:
             raise SynthesisError(f"fake synthesiser told to fail on {text[:80]!r}")
+        if self.handler is not None:
+            answer = self.handler(text)
+            if isinstance(answer, Voiced):
+                return answer
+            if isinstance(answer, np.ndarray):
+                return answer.astype(np.float32, copy=False)
+            if answer is not None:
+                raise TypeError(f"a fake voice's handler returns None, samples or a Voiced, not {answer!r}")
+        return self.tone(text)
+
+    def tone(self, text: str) -> np.ndarray:
+        """The fake's own sound for a sentence: `length_for(text)` samples of a text-pitched tone."""
         n = self.length_for(text)
         seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
         freq = 120.0 + seed % 200

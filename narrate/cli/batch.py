@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from .._version import DISTRIBUTION, pip_install
 from ..errors import InputError, NarrateError
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 from .check import check_lines, check_summary, require_recogniser
 from .common import article_options, clock, jobs_option, profile_and_lexicon, synthesis_options
 
-_BATCH_EPILOG = """examples:
+_BATCH_EPILOG = f"""examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
   narrate batch today/ -o site/audio --base-url https://example.com/audio/
   narrate batch a.md b.txt --jobs 1 --force      # one at a time, remake even unchanged episodes
@@ -32,7 +33,7 @@ _BATCH_EPILOG = """examples:
 Each article becomes DIR/<slug>.mp3 with <slug>.vtt, <slug>.srt and <slug>.chapters.json
 beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipped (DIR holds a
 .narrate-manifest.json of what made each file), so an interrupted batch resumes where it stopped.
-With --scheduler (pip install 'narrate[dask]') the episodes are made on a Dask cluster: the workers
+With --scheduler ({pip_install("dask")}) the episodes are made on a Dask cluster: the workers
 need narrate and the voice but no shared folder (their files come back to this machine).
 Exit code 0 when every article was made or unchanged, 1 when any failed."""
 
@@ -68,7 +69,8 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument(
             "--check",
             action="store_true",
-            help="hear each episode afterwards (needs narrate[check]); exit code 1 when any is flagged",
+            help=f"hear each episode afterwards (needs {DISTRIBUTION}[check]); "
+            "exit code 1 when any is flagged",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
         p.add_argument(
@@ -76,7 +78,7 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
             type=_scheduler,
             metavar="ADDRESS",
             help="run the episodes on a Dask cluster: tcp://HOST:PORT, a scheduler file (.json), or "
-            "local[:N] for N single-threaded worker processes here (needs narrate[dask])",
+            f"local[:N] for N single-threaded worker processes here (needs {DISTRIBUTION}[dask])",
         )
         p.add_argument(
             "--shared-output",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .._version import __version__
+from .._version import DISTRIBUTION, __version__
 
 if TYPE_CHECKING:
     pass
@@ -77,7 +77,7 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="then hear the episode and list what it does not say cleanly (needs narrate[check]); "
+        help=f"then hear the episode and list what it does not say cleanly (needs {DISTRIBUTION}[check]); "
         "exit code 1 when something is flagged",
     )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")

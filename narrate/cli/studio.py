@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from .._version import pip_install
 from ..errors import Terminated
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 from .common import article_options, synthesis_options
 
-_STUDIO_EPILOG = """examples:
+_STUDIO_EPILOG = f"""examples:
   narrate studio                                 # the articles in this folder
   narrate studio examples/water-bills.md         # one article
   narrate studio today/ --lexicon names.toml --no-browser
@@ -23,7 +24,7 @@ _STUDIO_EPILOG = """examples:
 
 Prints the page's address (with its access token) and opens it in the browser. Saving a
 pronunciation writes to the --lexicon file (default: lexicon.toml in the folder, created on
-first save). Needs the studio extra: pip install 'narrate[studio]'. Ctrl-C stops it."""
+first save). Needs the studio extra: {pip_install("studio")}. Ctrl-C stops it."""
 
 
 def _port(text: str) -> int:

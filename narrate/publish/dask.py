@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .._version import __version__
+from .._version import DISTRIBUTION, __version__, pip_install
 from ..errors import ClusterError, MissingExtraError, VoiceError
 
 try:
@@ -22,7 +22,7 @@ try:
     from distributed import Client, Event, Future, KilledWorker, LocalCluster, get_worker
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError as exc:  # the optional extra is not installed
-    raise MissingExtraError("--scheduler needs Dask: pip install 'narrate[dask]'") from exc
+    raise MissingExtraError(f"--scheduler needs Dask: {pip_install('dask')}") from exc
 
 from ..audio.synth import Synthesizer, SynthesizerFactory
 from ..audio.workers import available_cores
@@ -365,7 +365,7 @@ def _check_versions(client: Client, scheduler: str, facts: Mapping[str, str]) ->
     except Exception as exc:  # it cannot import narrate, so it cannot read our task graphs either
         raise ClusterError(
             f"the Dask scheduler at {scheduler} cannot run narrate ({type(exc).__name__}): install "
-            "narrate[dask] where the scheduler runs, the same version as here"
+            f"{DISTRIBUTION}[dask] where the scheduler runs, the same version as here"
         ) from exc
     found: dict[str, Any] = {"the scheduler": on_scheduler}
     found.update(client.run(worker_facts, on_error="return"))
@@ -380,5 +380,5 @@ def _check_versions(client: Client, scheduler: str, facts: Mapping[str, str]) ->
         said = f"has {_facts_line(theirs)}"
     raise ClusterError(
         f"the cluster differs from this client ({_facts_line(facts)}): {where} {said}{more}: "
-        "install the same narrate[dask] on every worker and the scheduler"
+        f"install the same {DISTRIBUTION}[dask] on every worker and the scheduler"
     )

@@ -1,10 +1,12 @@
-"""Files beside an episode's MP3: WebVTT, SRT and JSON transcripts, Podcasting 2.0 chapters JSON."""
+"""Files beside an episode's MP3: WebVTT, SRT and JSON transcripts, Podcasting 2.0 chapters JSON; their
+writers and the readers that take them back (the studio shows an episode from them)."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import write_text_atomic
@@ -126,3 +128,83 @@ def write_sidecars(
         text = json.dumps(chapters_json(chapters, rate), ensure_ascii=False, indent=2) + "\n"
         written["chapters"] = write_text_atomic(paths["chapters"], text)
     return written
+
+
+# --- reading them back ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A stretch of an episode read back from a sidecar: seconds from the start, and its text (a cue's
+    sentence, a chapter's title or one word)."""
+
+    start: float
+    end: float
+    text: str
+
+
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d\d):(\d\d)\.(\d{3})")
+
+
+def _vtt_seconds(text: str) -> float:
+    m = _VTT_TIME.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"not a WebVTT time: {text!r}")
+    hours, minutes, seconds, millis = (int(g) if g else 0 for g in m.groups())
+    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+
+
+def read_vtt(path: Path) -> list[Timed]:
+    """The cues of a WebVTT file, in order (NOTE blocks and cue settings skipped; a cue's lines joined
+    with spaces, entities decoded); a missing or unreadable file reads as no cues."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    cues: list[Timed] = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        lines = block.strip().splitlines()
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is None or lines[0].startswith("NOTE"):
+            continue
+        start, _, rest = lines[timing].partition("-->")
+        try:
+            times = _vtt_seconds(start), _vtt_seconds(rest.split()[0])
+        except (ValueError, IndexError):
+            continue
+        body = " ".join(line.strip() for line in lines[timing + 1 :])
+        body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        cues.append(Timed(times[0], times[1], body))
+    return cues
+
+
+def _json(path: Path) -> object:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_chapters_json(path: Path) -> list[Timed]:
+    """The chapters of a Podcasting 2.0 chapters file (a missing `endTime` reads as 0); a missing or
+    malformed file reads as no chapters."""
+    data = _json(path)
+    try:
+        return [
+            Timed(float(c["startTime"]), float(c.get("endTime", 0)), str(c["title"]))
+            for c in data["chapters"]  # type: ignore[index]
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []
+
+
+def read_transcript_json(path: Path) -> list[Timed] | None:
+    """The segments (one a word) of a Podcasting 2.0 JSON transcript; None when there is no readable one."""
+    data = _json(path)
+    try:
+        return [
+            Timed(float(s["startTime"]), float(s["endTime"]), str(s["body"]))
+            for s in data["segments"]  # type: ignore[index]
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None

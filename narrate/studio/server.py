@@ -8,10 +8,11 @@ import secrets
 import socket
 import threading
 
+from .._version import pip_install
 from ..errors import NarrateError, OutputError
 from .service import Studio
 
-EXTRA_MISSING = "narrate studio needs its optional packages: pip install 'narrate[studio]'"
+EXTRA_MISSING = f"narrate studio needs its optional packages: {pip_install('studio')}"
 
 
 def require_extra() -> None:

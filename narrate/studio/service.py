@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator
@@ -21,15 +20,15 @@ from ..models import Script
 from ..pipeline import load_script
 from ..preview import Selection, say_script, select_part, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
-from ..publish.sidecars import sidecar_paths
+from ..publish.sidecars import read_chapters_json, read_transcript_json, read_vtt, sidecar_paths
 from ..text.lexicon import Lexicon
 from ..text.script import explain_sentences
 from . import lexicon_file
+from .folder import FolderSurvey
 from .render import Renderer
 
 LEXICON_NAME = "lexicon.toml"
 OUTPUT_NAME = "output"
-TRANSCRIPT_SUFFIX = ".transcript.json"  # Podcasting 2.0 JSON transcript, one segment a word (issue 13)
 MAX_SAY_CHARS = 2000
 _WARM_UP = "Ready."
 
@@ -112,6 +111,7 @@ class Studio:
         self._checks: dict[Path, tuple[int, list[dict[str, object]]]] = {}
         self._lexicon_lock = threading.Lock()
         self.renders = Renderer(self._run_batch)
+        self.folder = FolderSurvey(self._survey_now, self.profile, self.output, self._survey_inputs)
         if self.lexicon_path.exists():
             self.lexicon()  # a broken lexicon file fails at start, with its one-line message
 
@@ -150,7 +150,8 @@ class Studio:
         return [f.path.resolve() for f in found if self._inside(f.path.resolve())]
 
     def articles(self) -> dict[str, Any]:
-        """The folder view: every article with its episode's state, and the feed when there is one."""
+        """The folder view: every article with its headline, byline, date and episode's state, and the
+        feed when there is one."""
         rows = [self._survey_row(s) for s in self._survey(self.article_paths())]
         feed = self.output / "feed.xml"
         return {
@@ -162,6 +163,17 @@ class Studio:
         }
 
     def _survey(self, paths: list[Path]) -> list[EpisodeSurvey]:
+        return self.folder.states(paths)
+
+    def _survey_inputs(self) -> list[Path]:
+        """The files besides the articles whose content changes what an episode is."""
+        found = [self.lexicon_path]
+        if self.profile_path is not None:
+            found.append(self.profile_path)
+        cover = self.profile.cover_path
+        return found + ([cover] if cover is not None else [])
+
+    def _survey_now(self, paths: list[Path]) -> list[EpisodeSurvey]:
         lexicon = self.lexicon_path if self.lexicon_path.is_file() else None
         return survey(
             paths,
@@ -175,9 +187,12 @@ class Studio:
         )
 
     def _survey_row(self, found: EpisodeSurvey) -> dict[str, Any]:
+        headline = self.folder.headline(found.path)
         return {
             "path": self.name(found.path),
-            "title": found.title,
+            "title": headline.title if headline is not None else found.title,
+            "author": headline.author if headline is not None else None,
+            "date": headline.date if headline is not None else None,
             "state": found.state,
             "error": found.error or None,
             "seconds": round(found.seconds, 3),
@@ -357,13 +372,15 @@ class Studio:
             info["mp3"] = None
             return info
         sidecars = sidecar_paths(self.output / mp3)
-        words = self.output / (Path(mp3).stem + TRANSCRIPT_SUFFIX)
-        files = {"mp3": self.output / mp3, **sidecars, "transcript": words}
+        files = {"mp3": self.output / mp3, **sidecars}
         info["files"] = {kind: f"/files/{p.name}" for kind, p in files.items() if p.is_file()}
         info["made"] = (self.output / mp3).stat().st_mtime_ns  # changes whenever the MP3 is remade
-        info["chapters"] = _read_chapters(sidecars["chapters"])
-        info["cues"] = _read_vtt(sidecars["vtt"])
-        info["words"] = _read_words(words)
+        chapters = read_chapters_json(sidecars["chapters"])
+        info["chapters"] = [{"title": c.text, "start": c.start, "end": c.end} for c in chapters]
+        info["cues"] = [{"start": c.start, "end": c.end, "text": c.text} for c in read_vtt(sidecars["vtt"])]
+        words = read_transcript_json(sidecars["transcript"])
+        if words is not None:
+            info["words"] = [{"start": w.start, "end": w.end, "word": w.text} for w in words]
         return info
 
     def words(self, name: object) -> dict[str, Any]:
@@ -425,62 +442,3 @@ def _closing(blocks: Iterator[np.ndarray], source: ClipSource) -> Iterator[np.nd
         yield from blocks
     finally:
         source.close()
-
-
-def _read_chapters(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            {"title": str(c["title"]), "start": float(c["startTime"]), "end": float(c.get("endTime", 0))}
-            for c in data["chapters"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-
-
-_VTT_TIME = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3})")
-
-
-def _vtt_seconds(text: str) -> float:
-    m = _VTT_TIME.fullmatch(text.strip())
-    if m is None:
-        raise ValueError(text)
-    h, mnt, s, ms = (int(g) for g in m.groups())
-    return h * 3600 + mnt * 60 + s + ms / 1000
-
-
-def _read_vtt(path: Path) -> list[dict[str, Any]]:
-    """Sentence cues (start, end in seconds, text) from a WebVTT transcript."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return []
-    cues: list[dict[str, Any]] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = block.strip().splitlines()
-        for i, line in enumerate(lines):
-            if "-->" in line:
-                start, _, end = line.partition("-->")
-                try:
-                    times = _vtt_seconds(start), _vtt_seconds(end.split()[0])
-                except (ValueError, IndexError):
-                    break
-                body = " ".join(lines[i + 1 :])
-                body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-                cues.append({"start": times[0], "end": times[1], "text": body})
-                break
-    return cues
-
-
-def _read_words(path: Path) -> list[dict[str, Any]] | None:
-    """Word timings from a Podcasting 2.0 JSON transcript ({segments: [{startTime, endTime, body}]})."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            {"start": float(s["startTime"]), "end": float(s["endTime"]), "word": str(s["body"])}
-            for s in data["segments"]
-        ]
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

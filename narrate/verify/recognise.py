@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._version import pip_install
 from ..audio.encode import ffmpeg_exe
 from ..errors import InputError, MissingExtraError
 
@@ -22,7 +23,7 @@ RATE = 16000
 """pocketsphinx's en-US acoustic model is trained on 16 kHz audio."""
 FRAME = RATE // 100  # the decoder's 10 ms frames, in samples
 
-MISSING_EXTRA = "narrate check and narrate words need pocketsphinx: run `pip install 'narrate[check]'`"
+MISSING_EXTRA = f"narrate check and narrate words need pocketsphinx: run `{pip_install('check')}`"
 
 # Stretches of sound are cut at pauses at least this long; narrate's shortest sentence pause is 0.35 s.
 _MIN_PAUSE = 0.25

@@ -88,15 +88,28 @@ async function showFolder() {
   const body = $("articles").tBodies[0];
   body.replaceChildren();
   for (const row of state.folder.articles) {
-    const link = el("a", { href: `#/a/${encodeURIComponent(row.path)}`, textContent: row.path });
-    const title = row.title ? el("div", { className: "muted", textContent: row.title }) : "";
+    // a producer looks for the headline: it is the link; byline and date under it; the file name small
+    const link = el("a", { href: `#/a/${encodeURIComponent(row.path)}`, className: "headline",
+      textContent: row.title || row.path });
+    const byline = [row.author, longDate(row.date)].filter(Boolean).join(" · ");
+    const meta = byline ? el("div", { className: "byline muted", textContent: byline }) : "";
+    const file = el("div", { className: "file", textContent: row.path });
     const badge = el("span", { className: `state ${row.state}`, textContent: stateLabel(row.state) });
     if (row.error) badge.title = row.error;
     body.append(el("tr", { dataset: { path: row.path } },
-      el("td", {}, link, title), el("td", {}, badge), el("td", { textContent: row.seconds ? clock(row.seconds) : "" })));
+      el("td", {}, link, meta, file), el("td", {}, badge),
+      el("td", { textContent: row.seconds ? clock(row.seconds) : "" })));
   }
   $("feed-link").hidden = !state.folder.feed;
   $("render-changed").disabled = !state.folder.articles.some((a) => a.state !== "made");
+}
+
+function longDate(iso) {
+  // "2026-03-04" -> "4 March 2026", read as a calendar date (never shifted by the browser's time zone)
+  if (!iso) return "";
+  const [y, m, d] = iso.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB",
+    { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 }
 
 function stateLabel(name) {
