@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .atomic import ensure_folder, free_bytes
 from .audio.assemble import (
@@ -38,16 +38,23 @@ from .text.lexicon import Lexicon
 from .text.script import build_script
 from .text.slug import slugify
 
+if TYPE_CHECKING:
+    from .verify.check import CheckReport
+
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""
+Checker = Callable[[Script, Path], "CheckReport"]
+"""Hears an episode (the MP3 at the path) and compares it with its script: verify.check.check_episode."""
 
 __all__ = [
+    "Checker",
     "NarrationResult",
     "ProgressCallback",
     "episode_tags",
     "load_script",
     "narrate_article",
     "narrate_script",
+    "verify_and_heal",
 ]
 
 
@@ -65,6 +72,8 @@ class NarrationResult:
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
     key: str = ""  # the recipe key the MP3 carries (see recipe.py)
     note: str | None = None  # why cues have no word timings (the voice could not report them), if so
+    check: CheckReport | None = None  # what hearing the MP3 found (after the heal), when it was heard
+    healed: tuple[int, ...] = ()  # sentences (1-based) heard wrong, evicted and synthesised again
 
     @property
     def seconds(self) -> float:
@@ -101,6 +110,7 @@ def narrate_article(
     cache_max: int | None = None,
     force: bool = False,
     free_space: Callable[[Path], int] = free_bytes,
+    check: Checker | None = None,
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
@@ -108,7 +118,7 @@ def narrate_article(
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
     synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
     (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
-    unless use_cache is False.
+    unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`).
     """
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
@@ -122,10 +132,73 @@ def narrate_article(
         script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
         target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
         previous = {} if force else previous_tags(target)
-        return narrate_script(
+        result = narrate_script(
             script, target, profile, clips, progress, started,
             cover=cover, previous=previous, free_space=free_space,
         )  # fmt: skip
+    if check is None:
+        return result
+
+    def clips_again() -> ClipSource:
+        return ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise"))
+
+    return verify_and_heal(result, profile, clips_again, check, cover=cover, progress=progress)
+
+
+def verify_and_heal(
+    result: NarrationResult,
+    profile: Profile,
+    clips_for: Callable[[], ClipSource],
+    check: Checker,
+    *,
+    cover: Cover | None = None,
+    progress: ProgressCallback | None = None,
+) -> NarrationResult:
+    """Hear the episode at `result.path`; heal what was heard wrong, once; return what the MP3 now is.
+
+    The sentences flagged (or under a flagged stretch of audio) are evicted from the sentence cache and
+    the episode is made again from `clips_for()`, every other sentence coming from the cache, then heard
+    again. Sentences still flagged are evicted once more, so no later run reuses a clip heard wrong. The
+    result carries the last hearing (`check`) and the sentences made again (`healed`, 1-based).
+    """
+    report = check(result.script, result.path)
+    wrong = _heard_wrong(report, result)
+    if report.ok or not wrong:
+        return dataclasses.replace(result, check=report)
+    with clips_for() as clips:
+        _evict(clips, result.script, wrong)
+        again = narrate_script(result.script, result.path, profile, clips, progress, cover=cover, previous={})
+    final = check(again.script, again.path)
+    _evict(clips, again.script, _heard_wrong(final, again))
+    return dataclasses.replace(
+        again,
+        check=final,
+        healed=tuple(i + 1 for i in wrong),
+        synthesised=result.synthesised + again.synthesised,
+        wall_seconds=result.wall_seconds + again.wall_seconds,
+    )
+
+
+def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
+    """The sentences (0-based) a check flagged: by number, or for stray audio, the sentences it overlaps."""
+    found: set[int] = set()
+    count = len(result.script.sentences)
+    for flag in report.flags:
+        if flag.sentence is not None:
+            found.add(flag.sentence - 1)
+            continue
+        start, end = flag.start * result.rate, flag.end * result.rate
+        found.update(i for i, cue in enumerate(result.cues[:count]) if cue.start < end and cue.end > start)
+    return sorted(i for i in found if 0 <= i < count)
+
+
+def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
+    if clips.cache is None or not sentences:
+        return  # without a cache every sentence is synthesised again anyway
+    identity = clips.synth.identity()
+    spoken = script.sentences
+    for i in sentences:
+        clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))
 
 
 def narrate_script(

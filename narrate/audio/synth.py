@@ -288,6 +288,8 @@ class FakeSynthesizer:
     processing sees something speech-like.
     """
 
+    speaks = False  # tones, not words: a recogniser cannot verify them (a batch then skips its check)
+
     def __init__(
         self, rate: int = 22050, per_char: float = 0.06, base: float = 0.2, fail_on: str | None = None
     ) -> None:

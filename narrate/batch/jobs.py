@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import ensure_folder
 from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
@@ -15,13 +16,23 @@ from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError, VoiceError
-from ..pipeline import NarrationResult, ProgressCallback, episode_tags, narrate_script
+from ..pipeline import (
+    Checker,
+    NarrationResult,
+    ProgressCallback,
+    episode_tags,
+    narrate_script,
+    verify_and_heal,
+)
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
 from ..text.article import article_from_source
 from ..text.ingest import source_from_bytes
 from ..text.lexicon import Lexicon
 from ..text.script import build_script
+
+if TYPE_CHECKING:
+    from ..verify.check import CheckReport
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class EpisodeJob:
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
     # the voice identity the batch was planned with: a worker whose voice differs refuses the job
     voice_identity: str = ""
+    checker: Checker | None = None  # hears the episode and heals it (see pipeline.verify_and_heal)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class EpisodeOutcome:
     chapters: int = 0
     synthesised: int = 0
     key: str = ""  # the recipe key written into the MP3
+    check: CheckReport | None = None  # what hearing the episode found (after the heal), if it was heard
+    healed: tuple[int, ...] = ()  # sentences heard wrong and synthesised again (1-based)
     files: dict[str, str] = field(default_factory=dict)  # kind ("mp3", "vtt", ...) -> file name
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
@@ -109,6 +123,13 @@ def _narrate(
             result = narrate_script(
                 script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
             )
+        if job.checker is not None:
+            again = functools.partial(
+                ClipSource, synth, cache, jobs=1, progress=synthesised, should_stop=should_stop
+            )
+            result = verify_and_heal(
+                result, job.profile, again, job.checker, cover=job.cover, progress=progress
+            )
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
         files = {"mp3": result.path.name, **{kind: path.name for kind, path in sidecars.items()}}
         data = {} if job.output_dir else _read_back(folder, files.values())
@@ -148,6 +169,8 @@ def _outcome(
         chapters=len(result.chapters),
         synthesised=result.synthesised,
         key=result.key,
+        check=result.check,
+        healed=result.healed,
         files=files,
         data=data,
     )
