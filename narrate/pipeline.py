@@ -306,15 +306,18 @@ class _Render:
         )
         kernel: Kernel = "numpy" if reused is not None else "scipy"  # scipy is loaded when we planned
         self.report("encode", 0, 1)
+        path: Path | None = None
         for attempt in range(3):
             meter = LoudnessMeter(self.clips.rate, kernel=kernel)
             placed: list[Layout] = []
             items = collect_layout(self._placing(), placed)
             blocks = metered(render_items(items, self.clips.read, self.fade, dynamics.process), meter)
             final = dataclasses.replace(tags, render=recipe.render_tag(dynamics.gain_db))
-            path = encode_stream(
-                blocks, self.clips.rate, target, self.profile.mp3, functools.partial(_tag_for, final, placed)
-            )
+            # Only the encode that is kept is published, so only it carries the recipe key: a pass that
+            # missed the target is dropped, and an interrupted corrective pass leaves no "unchanged" miss.
+            kept = functools.partial(self._kept, dynamics, meter, last=attempt == 2)
+            tag = functools.partial(_tag_if_kept, final, placed, kept)
+            path = encode_stream(blocks, self.clips.rate, target, self.profile.mp3, tag)
             measured = meter.integrated()
             fix = corrected(dynamics, measured, self.aim)
             if fix is None or attempt == 2:
@@ -325,10 +328,17 @@ class _Render:
                 dynamics = fix
             kernel = "scipy"
         self.report("encode", 1, 1)
+        assert path is not None  # the last pass, or one on target, is always kept
         return path, placed[0], measured
 
+    def _kept(self, dynamics: Dynamics, meter: LoudnessMeter, last: bool) -> bool:
+        """Whether the pass just metered is kept: it landed on target, or it is the last one tried."""
+        return last or corrected(dynamics, meter.integrated(), self.aim) is None
 
-def _tag_for(tags: Tags, placed: list[Layout]) -> bytes:
+
+def _tag_if_kept(tags: Tags, placed: list[Layout], kept: Callable[[], bool]) -> bytes | None:
+    if not kept():
+        return None
     layout = placed[0]
     return id3_tag(tags, layout.chapters, layout.rate, layout.total_samples)
 

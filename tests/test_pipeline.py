@@ -400,3 +400,42 @@ def test_a_missed_final_pass_is_replanned_on_everything_once(
     stages, encodes, _, loudness = _edited_run(tmp_path, monkeypatch, text, profile=exacting)
     assert encodes == 3 and stages.count("loudness") == plans
     assert loudness == pytest.approx(-19.0, abs=0.3)
+
+
+class _StopAtReplan:
+    """A progress callback that interrupts (as Ctrl-C does) when the loudness stage starts a second time:
+    the first pass has been encoded and missed, the corrective pass is about to run."""
+
+    def __init__(self) -> None:
+        self.plans = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "loudness" and done == 0:
+            self.plans += 1
+            if self.plans == 2:
+                raise KeyboardInterrupt
+
+
+def test_an_interrupted_corrective_pass_leaves_nothing_a_rerun_calls_unchanged(tmp_path: Path) -> None:
+    # Before: every pass was published with the full recipe key, so the missed first pass stayed on disk
+    # and the next run called it unchanged. A tolerance of 0 LU makes every pass a miss.
+    import dataclasses
+
+    profile = load_profile()
+    exacting = dataclasses.replace(profile, loudness=dataclasses.replace(profile.loudness, tolerance_lu=0.0))
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"the last good episode")
+    synth = FakeSynthesizer()
+    stop = _StopAtReplan()
+    with pytest.raises(KeyboardInterrupt):
+        narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=tmp_path / "c",
+                        progress=stop)  # fmt: skip
+    assert stop.plans == 2
+    assert target.read_bytes() == b"the last good episode"  # the missed pass was never published
+    assert sorted(os.listdir(tmp_path)) == ["c", "ep.mp3"]
+    cache = tmp_path / "c"
+    again = narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=cache)
+    assert not again.unchanged
+    assert ID3(target).getall("TXXX:narrate-key")[0].text[0] == again.key
+    assert narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth,
+                           cache_dir=tmp_path / "c").unchanged  # fmt: skip
