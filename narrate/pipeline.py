@@ -24,7 +24,7 @@ from .audio.assemble import (
 from .audio.cache import SentenceCache, cache_limit
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
-from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover
+from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
 from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
@@ -111,6 +111,7 @@ def narrate_article(
     force: bool = False,
     free_space: Callable[[Path], int] = free_bytes,
     check: Checker | None = None,
+    timings: bool = True,
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
@@ -118,7 +119,8 @@ def narrate_article(
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
     synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
     (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
-    unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`).
+    unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`). timings: whether
+    the result needs sentence timings (cues) even when the MP3 is unchanged (see `narrate_script`).
     """
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
@@ -134,7 +136,7 @@ def narrate_article(
         previous = {} if force else previous_tags(target)
         result = narrate_script(
             script, target, profile, clips, progress, started,
-            cover=cover, previous=previous, free_space=free_space,
+            cover=cover, previous=previous, free_space=free_space, timings=timings or check is not None,
         )  # fmt: skip
     if check is None:
         return result
@@ -212,12 +214,16 @@ def narrate_script(
     cover: Cover | None = None,
     previous: Mapping[str, str] | None = None,
     free_space: Callable[[Path], int] = free_bytes,
+    timings: bool = True,
 ) -> NarrationResult:
     """Render `script` with sentence audio from `clips` into an MP3 at `target`.
 
     previous: the narrate tags of the MP3 last made at `target` (see `audio.id3.previous_tags`; empty to
     make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
     free_space: bytes free in a folder; a programme that would not fit fails before any synthesis.
+    timings: an unchanged MP3 is recognised before any synthesis; without timings its result (length and
+    chapters, no cues) is read from its tag, so no sentence is fetched at all; with them, every clip's
+    length is fetched (from the cache, else the voice) to place the cues.
     """
     started = time.perf_counter() if started is None else started
     report = progress or _ignore
@@ -230,6 +236,12 @@ def narrate_script(
     unchanged = recipe.unchanged(previous)
     reused = None if unchanged else recipe.reusable_gain(previous)
     ensure_folder(target.parent)
+    if unchanged and not timings:
+        known = read_programme(target, clips.rate)
+        if known is not None:
+            result = NarrationResult(target, script, clips.rate, known[0], known[1], (), 0.0, unchanged=True)
+            wall = time.perf_counter() - started
+            return dataclasses.replace(result, key=recipe.key, wall_seconds=wall)
     if not unchanged:
         _check_space(script, profile, clips.rate, target.parent, free_space)
     # Planning meters with scipy's filter, which takes about a second to import: import it while the

@@ -439,3 +439,33 @@ def test_an_interrupted_corrective_pass_leaves_nothing_a_rerun_calls_unchanged(t
     assert ID3(target).getall("TXXX:narrate-key")[0].text[0] == again.key
     assert narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth,
                            cache_dir=tmp_path / "c").unchanged  # fmt: skip
+
+
+def test_an_unchanged_episode_is_recognised_without_synthesis_even_without_a_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: `narrate ART --no-cache` on an unchanged article synthesised every sentence to learn the clip
+    # lengths, then wrote nothing.
+    from narrate import cli
+
+    synth = FakeSynthesizer(per_char=0.01)
+    out = tmp_path / "ep.mp3"
+    argv = [str(SAMPLE), "-o", str(out), "--no-cache", "-q", "--jobs", "1"]
+    assert cli.main(argv, synthesizer_factory=synth.factory) == 0
+    first = capsys.readouterr().out.split()
+    made = len(synth.calls)
+    assert made > 20
+    before = out.stat().st_mtime_ns
+    assert cli.main(argv, synthesizer_factory=synth.factory) == 0
+    again = capsys.readouterr().out.split()
+    assert len(synth.calls) == made  # not one sentence voiced again
+    assert out.stat().st_mtime_ns == before
+    # path, duration, chapters as the first run printed them, read back from the MP3's tag
+    assert again[:4] == first[:4] and again[4] == "unchanged"
+    result = narrate_article(SAMPLE, output=out, synthesizer=synth, use_cache=False, timings=False)
+    assert result.unchanged and len(synth.calls) == made
+    heard = ffmpeg_chapters(out)  # ffmpeg's own reading of the tag
+    assert [c.title for c in result.chapters] == [title for _, _, title in heard] and len(heard) >= 3
+    for mark, (start, end, _) in zip(result.chapters, heard):
+        assert mark.start / result.rate == pytest.approx(start, abs=0.002)
+        assert mark.end / result.rate == pytest.approx(end, abs=0.002)

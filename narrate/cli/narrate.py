@@ -136,6 +136,7 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             cache_max=args.cache_max,
             force=args.force,
             check=episode_checker(args.jobs) if args.check else None,
+            timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
         )
     warn(err, result.script)
     speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
