@@ -16,6 +16,7 @@ from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError, VoiceError
+from ..models import Script
 from ..pipeline import (
     Checker,
     NarrationResult,
@@ -26,10 +27,6 @@ from ..pipeline import (
 )
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
-from ..text.article import article_from_source
-from ..text.ingest import source_from_bytes
-from ..text.lexicon import Lexicon
-from ..text.script import build_script
 
 if TYPE_CHECKING:
     from ..verify.check import CheckReport
@@ -39,16 +36,16 @@ if TYPE_CHECKING:
 class EpisodeJob:
     """Everything one episode needs, as plain picklable values: it reads no file and needs no shared folder.
 
+    The script is the one the planner built and keyed (one place reads articles): a worker whose text
+    packages differ still speaks exactly it, so the MP3 carries the key the next plan looks for.
     With `output_dir` the job writes its MP3 and sidecars there (this machine, or a folder every worker
     mounts); without it, it returns their bytes in the outcome and the caller writes them.
     """
 
     name: str  # the article as the user named it, for messages
-    source_name: str  # its file name: the suffix hints at the format
-    article: bytes = field(repr=False)
+    script: Script = field(repr=False)  # what will be spoken: the article, lexicon and speech rules applied
     slug: str  # the episode's file name stem in the output folder
     profile: Profile  # with --voice and --speed in effect
-    lexicon: Mapping[str, str] = field(default_factory=dict)  # --lexicon's entries (the profile has its own)
     cover: Cover | None = None
     previous: Mapping[str, str] = field(default_factory=dict)  # narrate tags of the MP3 now at the slug
     output_dir: str | None = None
@@ -105,8 +102,7 @@ def run_episode(
 def _narrate(
     job: EpisodeJob, progress: ProgressCallback | None, should_stop: Callable[[], bool] | None
 ) -> EpisodeOutcome:
-    article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
-    script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
+    script = job.script
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
     if job.voice_identity and synth.identity() != job.voice_identity:
         # on a cluster: the recipe key was computed with the client's voice, this audio would not match it

@@ -130,11 +130,9 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         return Planned(file, "unchanged", record=record)
     job = EpisodeJob(
         name=file.name,
-        source_name=file.path.name,
-        article=data,
+        script=script,  # the one the recipe key above was made from: workers never rebuild it
         slug=record.slug,
         profile=profile,
-        lexicon=settings.lexicon,
         cover=settings.cover,
         previous=previous,
         output_dir=settings.output_dir,
