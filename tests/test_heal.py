@@ -16,8 +16,8 @@ import pytest
 
 from narrate import cli
 from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, Voiced, piper_synthesizer
-from narrate.batch import rebuild_feed, run_batch
+from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, piper_synthesizer
+from narrate.batch import rebuild_feed, run_batch, survey
 from narrate.models import Script
 from narrate.pipeline import narrate_article
 from narrate.profile import VoiceSettings
@@ -167,6 +167,11 @@ def test_a_batch_episode_still_flagged_stays_out_of_the_feed(tmp_path: Path) -> 
     assert record.held and "sentence 2 cut short" in record.flagged
     rebuild_feed(out)  # `narrate feed DIR` keeps it out too
     assert _titles(out) == ["Town Libraries Cut Opening Hours as Heating Costs Bite"]
+    surveyed = {
+        s.path.name: s for s in survey([tmp_path / "in"], out, synthesizer_factory=FakeVoice(per_char=0.01))
+    }
+    assert surveyed["ferry.txt"].state == "failed" and "kept out of the feed" in surveyed["ferry.txt"].error
+    assert surveyed["library.txt"].state == "made"
     # the next run makes the held episode again (its bad clip was evicted) and leaves the other alone
     checker.heard.clear()
     again = _batch(tmp_path, checker)

@@ -228,8 +228,11 @@ def survey(
             found.append(EpisodeSurvey(plan.file.path, plan.file.name, "failed", error=plan.message))
             continue
         state: SurveyState = "new"
+        error = record.error
         if plan.state == "unchanged":
             state = "made"
+        elif record.held:  # made, but heard wrong after its heal: out of the feed until made again
+            state, error = "failed", f"{record.flagged}: kept out of the feed"
         elif record.error:
             state = "failed"
         elif record.status == "done":
@@ -240,7 +243,7 @@ def survey(
                 plan.file.name,
                 state,
                 title=record.title,
-                error=record.error if state == "failed" else "",
+                error=error if state == "failed" else "",
                 files=dict(record.files),
                 seconds=record.seconds,
                 chapters=record.chapters,
