@@ -100,3 +100,12 @@ def test_fences_closed_inside_a_quote_or_a_list_item_are_not_warned_about() -> N
     assert article.warnings == ()
     assert "quoted code" not in str(_paragraphs(text)) and "listed code" not in str(_paragraphs(text))
     assert _paragraphs(text)[-1] == "End."
+
+
+def test_a_file_of_ever_more_unclosed_fences_is_fixed_up_to_a_limit_and_says_where_it_stopped() -> None:
+    # each unclosed fence swallows the next (shorter fences cannot close longer ones)
+    blocks = "".join(f"Para {i}.\n\n{'`' * (40 - i)}\ncode\n\n" for i in range(30))
+    article = parse_markdown("# T\n\n" + blocks, "a.md")
+    assert len(article.warnings) == 21
+    assert "yet another code block that is never closed" in article.warnings[-1]
+    assert list(article.paragraphs)[:3] == ["Para 0.", "Para 1.", "Para 2."]

@@ -16,6 +16,7 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _CLOSING_FENCE = re.compile(r"^[\s>]*(`{3,}|~{3,})\s*$")  # in a quote or a list item too
 _ENDS_SENTENCE = re.compile(r"[.!?…]['\"’”)]*$")
+_MAX_FENCE_FIXES = 20
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,16 @@ def markdown_blocks(text: str, first_line: int = 1) -> tuple[list[Block], list[s
     lines = text.split("\n")
     warnings: list[str] = []
     kept = list(range(len(lines)))  # which original line each line of `lines` is
-    for _ in range(len(lines)):
+    for attempt in range(_MAX_FENCE_FIXES + 1):
         tokens = _parser().parse("\n".join(lines))
         fence = _unclosed_fence(tokens, lines)
         if fence is None:
+            return _blocks(tokens, lines), warnings
+        if attempt == _MAX_FENCE_FIXES:  # each fix parses the text again: a limit, for a pathological file
+            warnings.append(
+                f"line {kept[fence] + first_line} opens yet another code block that is never closed: the "
+                "rest of the file is taken as code and not read; close the code blocks with lines of ```"
+            )
             return _blocks(tokens, lines), warnings
         end = next((k for k in range(fence + 1, len(lines)) if not lines[k].strip()), len(lines))
         read_from = f"line {kept[end] + first_line}" if end < len(lines) else "nowhere: it ends the file"
@@ -51,7 +58,7 @@ def markdown_blocks(text: str, first_line: int = 1) -> tuple[list[Block], list[s
             f"{read_from}; close the block with a line of ``` to say where it ends"
         )
         del lines[fence:end], kept[fence:end]
-    raise AssertionError("unreachable: every pass removes a line")
+    raise AssertionError("unreachable: the last attempt returns")
 
 
 def _unclosed_fence(tokens: Sequence[Token], lines: Sequence[str]) -> int | None:
