@@ -313,3 +313,34 @@ def test_real_batch_heals_a_damaged_episode_and_holds_one_that_stays_damaged(
             manifest = json.loads((tmp_path / name / ".narrate-manifest.json").read_text())
             assert manifest["episodes"][0]["held"] is True
     assert (once.damaged, always.damaged) == (1, 2)
+
+
+_WITHOUT_EXTRA = """
+import sys
+sys.modules["pocketsphinx"] = None  # as if narrate[check] were not installed
+from narrate import cli
+from narrate.audio.synth import FakeSynthesizer
+
+class Speaking(FakeSynthesizer):
+    speaks = True  # a voice the recogniser could hear, were it installed
+
+voice = Speaking(per_char=0.01)
+sys.exit(cli.main(sys.argv[1:], synthesizer_factory=voice.factory))
+"""
+
+
+def test_without_the_check_extra_a_batch_says_once_that_it_is_not_verified(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    article = _article(tmp_path)
+    argv = ["batch", str(article), "-o", str(tmp_path / "out"), "--jobs", "1", "-q"]
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_EXTRA, *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    note = "narrate: note: episodes are not verified (the check extra hears them): "
+    note += "pip install 'narrate[check]'"
+    assert done.stderr.count(note) == 1, done.stderr
+    assert _titles(tmp_path / "out") == ["Ferry Timetable Changes"]
+    argv = ["batch", str(article), "-o", str(tmp_path / "out2"), "--jobs", "1", "-q", "--check"]
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_EXTRA, *argv], capture_output=True, text=True)
+    assert done.returncode == 2 and "narrate[check]" in done.stderr and not (tmp_path / "out2").exists()
