@@ -26,6 +26,7 @@ class Article:
     author: str | None = None
     date: dt.date | None = None
     standfirst: str | None = None
+    warnings: tuple[str, ...] = ()  # what could not be read as written (e.g. an unclosed code block)
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .atomic import ensure_folder, free_bytes
 from .audio.assemble import (
@@ -24,7 +24,7 @@ from .audio.assemble import (
 from .audio.cache import SentenceCache, cache_limit
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
-from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover
+from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
 from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
@@ -38,16 +38,23 @@ from .text.lexicon import Lexicon
 from .text.script import build_script
 from .text.slug import slugify
 
+if TYPE_CHECKING:
+    from .verify.check import CheckReport
+
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total); stages: 'synthesise', 'loudness', 'encode'."""
+Checker = Callable[[Script, Path], "CheckReport"]
+"""Hears an episode (the MP3 at the path) and compares it with its script: verify.check.check_episode."""
 
 __all__ = [
+    "Checker",
     "NarrationResult",
     "ProgressCallback",
     "episode_tags",
     "load_script",
     "narrate_article",
     "narrate_script",
+    "verify_and_heal",
 ]
 
 
@@ -65,6 +72,8 @@ class NarrationResult:
     unchanged: bool = False  # the MP3 at the path was already made from exactly these inputs
     key: str = ""  # the recipe key the MP3 carries (see recipe.py)
     note: str | None = None  # why cues have no word timings (the voice could not report them), if so
+    check: CheckReport | None = None  # what hearing the MP3 found (after the heal), when it was heard
+    healed: tuple[int, ...] = ()  # sentences (1-based) heard wrong, evicted and synthesised again
 
     @property
     def seconds(self) -> float:
@@ -101,6 +110,8 @@ def narrate_article(
     cache_max: int | None = None,
     force: bool = False,
     free_space: Callable[[Path], int] = free_bytes,
+    check: Checker | None = None,
+    timings: bool = True,
 ) -> NarrationResult:
     """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
 
@@ -108,7 +119,8 @@ def narrate_article(
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
     synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
     (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
-    unless use_cache is False.
+    unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`). timings: whether
+    the result needs sentence timings (cues) even when the MP3 is unchanged (see `narrate_script`).
     """
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
@@ -122,10 +134,73 @@ def narrate_article(
         script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
         target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
         previous = {} if force else previous_tags(target)
-        return narrate_script(
+        result = narrate_script(
             script, target, profile, clips, progress, started,
-            cover=cover, previous=previous, free_space=free_space,
+            cover=cover, previous=previous, free_space=free_space, timings=timings or check is not None,
         )  # fmt: skip
+    if check is None:
+        return result
+
+    def clips_again() -> ClipSource:
+        return ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise"))
+
+    return verify_and_heal(result, profile, clips_again, check, cover=cover, progress=progress)
+
+
+def verify_and_heal(
+    result: NarrationResult,
+    profile: Profile,
+    clips_for: Callable[[], ClipSource],
+    check: Checker,
+    *,
+    cover: Cover | None = None,
+    progress: ProgressCallback | None = None,
+) -> NarrationResult:
+    """Hear the episode at `result.path`; heal what was heard wrong, once; return what the MP3 now is.
+
+    The sentences flagged (or under a flagged stretch of audio) are evicted from the sentence cache and
+    the episode is made again from `clips_for()`, every other sentence coming from the cache, then heard
+    again. Sentences still flagged are evicted once more, so no later run reuses a clip heard wrong. The
+    result carries the last hearing (`check`) and the sentences made again (`healed`, 1-based).
+    """
+    report = check(result.script, result.path)
+    wrong = _heard_wrong(report, result)
+    if report.ok or not wrong:
+        return dataclasses.replace(result, check=report)
+    with clips_for() as clips:
+        _evict(clips, result.script, wrong)
+        again = narrate_script(result.script, result.path, profile, clips, progress, cover=cover, previous={})
+    final = check(again.script, again.path)
+    _evict(clips, again.script, _heard_wrong(final, again))
+    return dataclasses.replace(
+        again,
+        check=final,
+        healed=tuple(i + 1 for i in wrong),
+        synthesised=result.synthesised + again.synthesised,
+        wall_seconds=result.wall_seconds + again.wall_seconds,
+    )
+
+
+def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
+    """The sentences (0-based) a check flagged: by number, or for stray audio, the sentences it overlaps."""
+    found: set[int] = set()
+    count = len(result.script.sentences)
+    for flag in report.flags:
+        if flag.sentence is not None:
+            found.add(flag.sentence - 1)
+            continue
+        start, end = flag.start * result.rate, flag.end * result.rate
+        found.update(i for i, cue in enumerate(result.cues[:count]) if cue.start < end and cue.end > start)
+    return sorted(i for i in found if 0 <= i < count)
+
+
+def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
+    if clips.cache is None or not sentences:
+        return  # without a cache every sentence is synthesised again anyway
+    identity = clips.synth.identity()
+    spoken = script.sentences
+    for i in sentences:
+        clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))
 
 
 def narrate_script(
@@ -139,12 +214,16 @@ def narrate_script(
     cover: Cover | None = None,
     previous: Mapping[str, str] | None = None,
     free_space: Callable[[Path], int] = free_bytes,
+    timings: bool = True,
 ) -> NarrationResult:
     """Render `script` with sentence audio from `clips` into an MP3 at `target`.
 
     previous: the narrate tags of the MP3 last made at `target` (see `audio.id3.previous_tags`; empty to
     make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
     free_space: bytes free in a folder; a programme that would not fit fails before any synthesis.
+    timings: an unchanged MP3 is recognised before any synthesis; without timings its result (length and
+    chapters, no cues) is read from its tag, so no sentence is fetched at all; with them, every clip's
+    length is fetched (from the cache, else the voice) to place the cues.
     """
     started = time.perf_counter() if started is None else started
     report = progress or _ignore
@@ -157,6 +236,12 @@ def narrate_script(
     unchanged = recipe.unchanged(previous)
     reused = None if unchanged else recipe.reusable_gain(previous)
     ensure_folder(target.parent)
+    if unchanged and not timings:
+        known = read_programme(target, clips.rate)
+        if known is not None:
+            result = NarrationResult(target, script, clips.rate, known[0], known[1], (), 0.0, unchanged=True)
+            wall = time.perf_counter() - started
+            return dataclasses.replace(result, key=recipe.key, wall_seconds=wall)
     if not unchanged:
         _check_space(script, profile, clips.rate, target.parent, free_space)
     # Planning meters with scipy's filter, which takes about a second to import: import it while the
@@ -233,15 +318,18 @@ class _Render:
         )
         kernel: Kernel = "numpy" if reused is not None else "scipy"  # scipy is loaded when we planned
         self.report("encode", 0, 1)
+        path: Path | None = None
         for attempt in range(3):
             meter = LoudnessMeter(self.clips.rate, kernel=kernel)
             placed: list[Layout] = []
             items = collect_layout(self._placing(), placed)
             blocks = metered(render_items(items, self.clips.read, self.fade, dynamics.process), meter)
             final = dataclasses.replace(tags, render=recipe.render_tag(dynamics.gain_db))
-            path = encode_stream(
-                blocks, self.clips.rate, target, self.profile.mp3, functools.partial(_tag_for, final, placed)
-            )
+            # Only the encode that is kept is published, so only it carries the recipe key: a pass that
+            # missed the target is dropped, and an interrupted corrective pass leaves no "unchanged" miss.
+            kept = functools.partial(self._kept, dynamics, meter, last=attempt == 2)
+            tag = functools.partial(_tag_if_kept, final, placed, kept)
+            path = encode_stream(blocks, self.clips.rate, target, self.profile.mp3, tag)
             measured = meter.integrated()
             fix = corrected(dynamics, measured, self.aim)
             if fix is None or attempt == 2:
@@ -252,10 +340,17 @@ class _Render:
                 dynamics = fix
             kernel = "scipy"
         self.report("encode", 1, 1)
+        assert path is not None  # the last pass, or one on target, is always kept
         return path, placed[0], measured
 
+    def _kept(self, dynamics: Dynamics, meter: LoudnessMeter, last: bool) -> bool:
+        """Whether the pass just metered is kept: it landed on target, or it is the last one tried."""
+        return last or corrected(dynamics, meter.integrated(), self.aim) is None
 
-def _tag_for(tags: Tags, placed: list[Layout]) -> bytes:
+
+def _tag_if_kept(tags: Tags, placed: list[Layout], kept: Callable[[], bool]) -> bytes | None:
+    if not kept():
+        return None
     layout = placed[0]
     return id3_tag(tags, layout.chapters, layout.rate, layout.total_samples)
 

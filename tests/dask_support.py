@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 from narrate.audio.synth import FakeSynthesizer
 from narrate.profile import VoiceSettings
 
@@ -47,3 +49,23 @@ def spoken(tally: Path, word: str = "") -> list[str]:
         for p in tally.iterdir()
         if not p.name.startswith("exit-") and word in (text := p.read_text(encoding="utf-8"))
     ]
+
+
+class OtherNumbers(WorkerPlugin):
+    """A worker plugin: workers whose num2words spells numbers differently, as another version of it (or
+    of any text package) might. The client's plan is unaffected: it runs in the test's process."""
+
+    name = "narrate-test-other-numbers"
+
+    def setup(self, worker: object) -> None:
+        import narrate.text.speech.numbers as numbers
+
+        self.original = numbers.num2words
+        numbers.num2words = lambda n, to="cardinal", **kw: "numero " + self.original(n, to=to, **kw)
+        numbers._n2w.cache_clear()
+
+    def teardown(self, worker: object) -> None:
+        import narrate.text.speech.numbers as numbers
+
+        numbers.num2words = self.original
+        numbers._n2w.cache_clear()

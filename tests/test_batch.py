@@ -27,10 +27,12 @@ from narrate.batch import (
     run_batch,
     run_episode,
 )
+from narrate.pipeline import load_script
 from narrate.profile import load_profile
 from narrate.publish.executors import InlineExecutor, ProcessExecutor
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME
+from narrate.text.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -344,11 +346,9 @@ def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:
     profile = load_profile()
     job = EpisodeJob(
         name="water-bills.md",
-        source_name="water-bills.md",
-        article=(EXAMPLES / "water-bills.md").read_bytes(),
+        script=load_script(EXAMPLES / "water-bills.md", profile, Lexicon({"Ofwat": "Off-wot"})),
         slug="water-bills",
         profile=profile.with_voice(speed=1.1),
-        lexicon={"Ofwat": "Off-wot"},
         previous={"narrate-key": "abc"},
         threads=1,
     )
@@ -358,10 +358,14 @@ def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:
 
 
 def test_a_job_reports_failure_instead_of_raising(tmp_path: Path) -> None:
+    # (an unreadable article never becomes a job: the planner reads every article and reports it)
     profile = load_profile()
-    job = EpisodeJob("empty.md", "empty.md", b"  \n", "empty", profile, output_dir=str(tmp_path))
+    script = load_script(EXAMPLES / "water-bills.md", profile)
+    broken = FakeSynthesizer(fail_on="Ofwat")
+    job = EpisodeJob("water-bills.md", script, "water-bills", profile, output_dir=str(tmp_path),
+                     synthesizer_factory=broken.factory)  # fmt: skip
     outcome = run_episode(job)
-    assert not outcome.ok and "nothing to read" in outcome.error
+    assert not outcome.ok and "fake synthesiser told to fail" in outcome.error
     assert list(tmp_path.iterdir()) == []
 
 

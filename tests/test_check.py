@@ -388,7 +388,9 @@ def test_narrate_check_and_batch_check_report_in_their_summaries(
     code = cli.main(narrate, synthesizer_factory=fake.factory)
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[1].startswith(f"check: {tmp_path / 'a.mp3'}") and "flagged" in out[1]
+    # every sentence flagged: each was synthesised again once (the heal), then the episode heard again
+    assert out[1].startswith("check: sentences 1, 2, 3") and out[1].endswith("made again; heard again:")
+    assert out[2].startswith(f"check: {tmp_path / 'a.mp3'}") and "flagged" in out[2]
     code = cli.main(
         ["batch", str(article), "-o", str(tmp_path / "b"), "-q", "--check", "--jobs", "1"],
         synthesizer_factory=fake.factory,
@@ -396,5 +398,6 @@ def test_narrate_check_and_batch_check_report_in_their_summaries(
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert out[0].split("\t")[-1] == "check"
-    assert out[1].split("\t")[-1].endswith("flagged")
+    assert out[1].split("\t")[1] == "flagged"
+    assert "flagged, held out of the feed (sentences 1, 2, 3" in out[1].split("\t")[-1]
     assert any(line.startswith("check: ") for line in out)

@@ -18,7 +18,7 @@ import feedparser
 import numpy as np
 import pytest
 from audio_tools import decode, ffmpeg_chapters, ffmpeg_tags, heard_words, said_words, word_error_rate
-from dask_support import TallyVoice, spoken
+from dask_support import OtherNumbers, TallyVoice, spoken
 from distributed import Client
 from support import copy_examples
 
@@ -124,6 +124,32 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     assert {p.name: p.stat().st_ino for p in (tmp_path / "dask").glob("*.mp3")} == {
         n: i for n, i in inodes.items() if n.endswith(".mp3")
     }
+
+
+@pytest.mark.cluster
+def test_workers_speak_the_script_the_client_planned(cluster: DaskExecutor, tmp_path: Path) -> None:
+    # Before: each worker rebuilt the script from the article with its own text packages; one whose
+    # num2words differed wrote a recipe key the client never matched, so every run remade the episode.
+    plugin = SynthesizerPlugin(FAKE, name="narrate-test-fake")
+    cluster.client.register_plugin(plugin)
+    cluster.client.register_plugin(OtherNumbers())
+    try:
+        folder = tmp_path / "articles"
+        folder.mkdir()
+        write_article(folder, "Echo", 3)
+        runs = [
+            run_batch([folder], tmp_path / "out", executor=cluster, cache_dir=tmp_path / "cache",
+                      synthesizer_factory=plugin.installed())  # fmt: skip
+            for _ in range(2)
+        ]
+    finally:
+        cluster.client.unregister_worker_plugin(OtherNumbers.name)
+    assert [e.state for e in runs[0].episodes] == ["made"]
+    assert [e.state for e in runs[1].episodes] == ["unchanged"] and runs[1].synthesised == 0
+    vtt = (tmp_path / "out" / "the-echo-report.vtt").read_text(encoding="utf-8")
+    assert "point number 3 matters" in vtt or "point number three matters" in vtt, vtt
+    transcript = (tmp_path / "out" / "the-echo-report.transcript.json").read_text(encoding="utf-8")
+    assert "numero" not in vtt and "numero" not in transcript
 
 
 @pytest.mark.cluster
@@ -394,19 +420,22 @@ def real_cluster(folder: Path, worker_path: Path | None = None) -> Iterator[Path
 
 
 @pytest.mark.cluster
-def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path) -> None:
-    # the workers see another onnxruntime installed (its metadata first on their path)
+@pytest.mark.parametrize("package", ["onnxruntime", "piper-tts"])
+def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path, package: str) -> None:
+    # the workers see another version installed (its metadata first on their path); piper-tts (the
+    # phonemiser and the voice's audio) was not compared before, so such a worker went unnoticed
     shim = tmp_path / "shim"
-    (shim / "onnxruntime-0.0.1.dist-info").mkdir(parents=True)
-    (shim / "onnxruntime-0.0.1.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: onnxruntime\nVersion: 0.0.1\n", encoding="utf-8"
-    )
+    info = shim / f"{package.replace('-', '_')}-0.0.1.dist-info"
+    info.mkdir(parents=True)
+    metadata = f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.0.1\n"
+    (info / "METADATA").write_text(metadata, encoding="utf-8")
     with real_cluster(tmp_path, worker_path=shim) as scheduler_file:
         with pytest.raises(ClusterError) as refused, connect(str(scheduler_file)):
             pass
         message = str(refused.value)
         assert "\n" not in message
-        assert re.search(r"tcp://127\.0\.0\.1:\d+ has narrate [\d.]+, onnxruntime 0\.0\.1", message), message
+        said = rf"tcp://127\.0\.0\.1:\d+ has narrate [\d.]+, .*{re.escape(package)} 0\.0\.1"
+        assert re.search(said, message), message
         assert "(and 1 more)" in message  # the second worker process
         # a worker that joins after the check refuses each job the same way
         (tmp_path / "articles").mkdir()
@@ -417,7 +446,7 @@ def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path) -
                 cache_dir=tmp_path / "cache", synthesizer_factory=FAKE,
             )  # fmt: skip
     (episode,) = report.episodes
-    assert episode.state == "failed" and "onnxruntime 0.0.1" in episode.message, episode
+    assert episode.state == "failed" and f"{package} 0.0.1" in episode.message, episode
 
 
 @pytest.mark.cluster

@@ -6,18 +6,19 @@ from pathlib import Path
 
 from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import EpisodeJob, run_episode
+from narrate.pipeline import load_script
 from narrate.profile import load_profile
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def job(tmp_path: Path, synth: FakeSynthesizer, **changes: object) -> EpisodeJob:
+    profile = load_profile()
     return EpisodeJob(
         name="water-bills.md",
-        source_name="water-bills.md",
-        article=(EXAMPLES / "water-bills.md").read_bytes(),
+        script=load_script(EXAMPLES / "water-bills.md", profile),
         slug="water-bills",
-        profile=load_profile(),
+        profile=profile,
         output_dir=str(tmp_path / "out"),
         cache_dir=str(tmp_path / "cache"),
         synthesizer_factory=synth.factory,

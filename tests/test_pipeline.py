@@ -389,3 +389,72 @@ def test_a_missed_final_pass_is_replanned_on_everything_once(
     stages, encodes, _, loudness = _edited_run(tmp_path, monkeypatch, text, profile=exacting)
     assert encodes == 3 and stages.count("loudness") == plans
     assert loudness == pytest.approx(-19.0, abs=0.3)
+
+
+class _StopAtReplan:
+    """A progress callback that interrupts (as Ctrl-C does) when the loudness stage starts a second time:
+    the first pass has been encoded and missed, the corrective pass is about to run."""
+
+    def __init__(self) -> None:
+        self.plans = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "loudness" and done == 0:
+            self.plans += 1
+            if self.plans == 2:
+                raise KeyboardInterrupt
+
+
+def test_an_interrupted_corrective_pass_leaves_nothing_a_rerun_calls_unchanged(tmp_path: Path) -> None:
+    # Before: every pass was published with the full recipe key, so the missed first pass stayed on disk
+    # and the next run called it unchanged. A tolerance of 0 LU makes every pass a miss.
+    import dataclasses
+
+    profile = load_profile()
+    exacting = dataclasses.replace(profile, loudness=dataclasses.replace(profile.loudness, tolerance_lu=0.0))
+    target = tmp_path / "ep.mp3"
+    target.write_bytes(b"the last good episode")
+    synth = FakeSynthesizer()
+    stop = _StopAtReplan()
+    with pytest.raises(KeyboardInterrupt):
+        narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=tmp_path / "c",
+                        progress=stop)  # fmt: skip
+    assert stop.plans == 2
+    assert target.read_bytes() == b"the last good episode"  # the missed pass was never published
+    assert sorted(os.listdir(tmp_path)) == ["c", "ep.mp3"]
+    cache = tmp_path / "c"
+    again = narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=cache)
+    assert not again.unchanged
+    assert ID3(target).getall("TXXX:narrate-key")[0].text[0] == again.key
+    assert narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth,
+                           cache_dir=tmp_path / "c").unchanged  # fmt: skip
+
+
+def test_an_unchanged_episode_is_recognised_without_synthesis_even_without_a_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: `narrate ART --no-cache` on an unchanged article synthesised every sentence to learn the clip
+    # lengths, then wrote nothing.
+    from narrate import cli
+
+    synth = FakeSynthesizer(per_char=0.01)
+    out = tmp_path / "ep.mp3"
+    argv = [str(SAMPLE), "-o", str(out), "--no-cache", "-q", "--jobs", "1"]
+    assert cli.main(argv, synthesizer_factory=synth.factory) == 0
+    first = capsys.readouterr().out.split()
+    made = len(synth.calls)
+    assert made > 20
+    before = out.stat().st_mtime_ns
+    assert cli.main(argv, synthesizer_factory=synth.factory) == 0
+    again = capsys.readouterr().out.split()
+    assert len(synth.calls) == made  # not one sentence voiced again
+    assert out.stat().st_mtime_ns == before
+    # path, duration, chapters as the first run printed them, read back from the MP3's tag
+    assert again[:4] == first[:4] and again[4] == "unchanged"
+    result = narrate_article(SAMPLE, output=out, synthesizer=synth, use_cache=False, timings=False)
+    assert result.unchanged and len(synth.calls) == made
+    heard = ffmpeg_chapters(out)  # ffmpeg's own reading of the tag
+    assert [c.title for c in result.chapters] == [title for _, _, title in heard] and len(heard) >= 3
+    for mark, (start, end, _) in zip(result.chapters, heard):
+        assert mark.start / result.rate == pytest.approx(start, abs=0.002)
+        assert mark.end / result.rate == pytest.approx(end, abs=0.002)

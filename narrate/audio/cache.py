@@ -139,6 +139,19 @@ class SentenceCache:
                     "free some space, choose another folder with --cache-dir, or use --no-cache"
                 ) from None
 
+    def evict(self, key: str) -> bool:
+        """Remove one entry (a clip heard to be wrong), so the next fetch synthesises it again."""
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise OutputError(
+                f"cannot remove a bad clip from the sentence cache in {self.directory} "
+                f"({exc.strerror or exc}): check the folder, or run narrate cache --clear"
+            ) from None
+        return True
+
     @staticmethod
     def _write(path: Path, header: bytes, payload: bytes) -> None:
         try:

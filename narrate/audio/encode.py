@@ -69,12 +69,13 @@ def encode_stream(
     rate: int,
     output: Path,
     fmt: Mp3Settings,
-    make_tag: Callable[[], bytes],
-) -> Path:
+    make_tag: Callable[[], bytes | None],
+) -> Path | None:
     """Stream float32 blocks through one ffmpeg encode, prepend the tag, then rename into place.
 
     The tag (chapters, length) is asked for once the last block has been encoded, so the programme may
-    still be being made while it streams.
+    still be being made while it streams. A tag of None means this encode is not to be kept (a better
+    one follows): nothing is published, the file at `output` is left as it was, and None is returned.
     """
     output = Path(output)
     ensure_folder(output.parent)  # fail before encoding, not after
@@ -84,6 +85,8 @@ def encode_stream(
     with partial_beside(output) as audio_path:
         _run_encoder(blocks, rate, audio_path, fmt)
         tag = make_tag()
+        if tag is None:
+            return None
         with writing(output) as final_path:
             _write_tagged(final_path, tag, audio_path)
     return output

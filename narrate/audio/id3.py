@@ -141,6 +141,33 @@ def previous_tags(path: Path) -> dict[str, str]:
     return found
 
 
+def read_programme(path: Path, rate: int) -> tuple[int, tuple[ChapterMark, ...]] | None:
+    """The length (TLEN) and chapters (CHAP) narrate wrote into the MP3 at path, in samples at `rate`
+    (to the millisecond the tag keeps); None when the tag does not hold them."""
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    try:
+        tag = ID3(path)
+        length = int(str(tag.getall("TLEN")[0].text[0]))
+        chaps = sorted(tag.getall("CHAP"), key=lambda c: (c.start_time, c.element_id))
+        marks = tuple(
+            ChapterMark(
+                str(c.sub_frames.getall("TIT2")[0].text[0]) if c.sub_frames.getall("TIT2") else "",
+                _samples(c.start_time, rate),
+                _samples(c.end_time, rate),
+            )
+            for c in chaps
+        )
+    except (MutagenError, OSError, IndexError, ValueError):
+        return None
+    return _samples(length, rate), marks
+
+
+def _samples(milliseconds: int, rate: int) -> int:
+    return int(round(milliseconds * rate / 1000))
+
+
 def read_cover(path: Path) -> Cover:
     """The cover image; a missing or non-JPEG/PNG file is a profile error."""
     try:

@@ -303,6 +303,8 @@ class FakeSynthesizer:
     handler changes the sound gives it a cache folder of its own.
     """
 
+    speaks = False  # tones, not words: a recogniser cannot verify them (a batch then skips its check)
+
     def __init__(
         self,
         rate: int = 22050,

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import ensure_folder
 from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
@@ -15,29 +16,36 @@ from ..audio.clips import ClipSource
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError, VoiceError
-from ..pipeline import NarrationResult, ProgressCallback, episode_tags, narrate_script
+from ..models import Script
+from ..pipeline import (
+    Checker,
+    NarrationResult,
+    ProgressCallback,
+    episode_tags,
+    narrate_script,
+    verify_and_heal,
+)
 from ..profile import Profile
 from ..publish.sidecars import write_sidecars
-from ..text.article import article_from_source
-from ..text.ingest import source_from_bytes
-from ..text.lexicon import Lexicon
-from ..text.script import build_script
+
+if TYPE_CHECKING:
+    from ..verify.check import CheckReport
 
 
 @dataclass(frozen=True)
 class EpisodeJob:
     """Everything one episode needs, as plain picklable values: it reads no file and needs no shared folder.
 
+    The script is the one the planner built and keyed (one place reads articles): a worker whose text
+    packages differ still speaks exactly it, so the MP3 carries the key the next plan looks for.
     With `output_dir` the job writes its MP3 and sidecars there (this machine, or a folder every worker
     mounts); without it, it returns their bytes in the outcome and the caller writes them.
     """
 
     name: str  # the article as the user named it, for messages
-    source_name: str  # its file name: the suffix hints at the format
-    article: bytes = field(repr=False)
+    script: Script = field(repr=False)  # what will be spoken: the article, lexicon and speech rules applied
     slug: str  # the episode's file name stem in the output folder
     profile: Profile  # with --voice and --speed in effect
-    lexicon: Mapping[str, str] = field(default_factory=dict)  # --lexicon's entries (the profile has its own)
     cover: Cover | None = None
     previous: Mapping[str, str] = field(default_factory=dict)  # narrate tags of the MP3 now at the slug
     output_dir: str | None = None
@@ -48,6 +56,7 @@ class EpisodeJob:
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
     # the voice identity the batch was planned with: a worker whose voice differs refuses the job
     voice_identity: str = ""
+    checker: Checker | None = None  # hears the episode and heals it (see pipeline.verify_and_heal)
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,8 @@ class EpisodeOutcome:
     chapters: int = 0
     synthesised: int = 0
     key: str = ""  # the recipe key written into the MP3
+    check: CheckReport | None = None  # what hearing the episode found (after the heal), if it was heard
+    healed: tuple[int, ...] = ()  # sentences heard wrong and synthesised again (1-based)
     files: dict[str, str] = field(default_factory=dict)  # kind ("mp3", "vtt", ...) -> file name
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # file name -> bytes, when returned
 
@@ -91,8 +102,7 @@ def run_episode(
 def _narrate(
     job: EpisodeJob, progress: ProgressCallback | None, should_stop: Callable[[], bool] | None
 ) -> EpisodeOutcome:
-    article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
-    script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
+    script = job.script
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
     if job.voice_identity and synth.identity() != job.voice_identity:
         # on a cluster: the recipe key was computed with the client's voice, this audio would not match it
@@ -108,6 +118,13 @@ def _narrate(
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
                 script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
+            )
+        if job.checker is not None:
+            again = functools.partial(
+                ClipSource, synth, cache, jobs=1, progress=synthesised, should_stop=should_stop
+            )
+            result = verify_and_heal(
+                result, job.profile, again, job.checker, cover=job.cover, progress=progress
             )
         sidecars = write_sidecars(result.path, result.cues, result.chapters, result.rate)
         files = {"mp3": result.path.name, **{kind: path.name for kind, path in sidecars.items()}}
@@ -148,6 +165,8 @@ def _outcome(
         chapters=len(result.chapters),
         synthesised=result.synthesised,
         key=result.key,
+        check=result.check,
+        healed=result.healed,
         files=files,
         data=data,
     )

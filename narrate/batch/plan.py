@@ -12,6 +12,7 @@ from ..audio.cache import DEFAULT_MAX_BYTES
 from ..audio.id3 import Cover, previous_tags
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
+from ..pipeline import Checker
 from ..profile import Profile
 from ..publish.feed import episode_guid
 from ..publish.manifest import EpisodeRecord, Manifest
@@ -50,6 +51,7 @@ class BatchSettings:
     use_cache: bool = True
     cache_max: int = DEFAULT_MAX_BYTES
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
+    checker: Checker | None = None  # hears each episode made and heals it; None: not verified
 
 
 @dataclass(frozen=True)
@@ -123,15 +125,14 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
     mp3 = manifest.folder / f"{record.slug}.mp3"
     previous = {} if settings.force else previous_tags(mp3)
     files_present = bool(record.files) and all((manifest.folder / n).is_file() for n in record.files.values())
-    if recipe.unchanged(previous) and record.status == "done" and files_present:
+    # an episode held out of the feed (heard wrong) is made again: its bad clips were evicted
+    if recipe.unchanged(previous) and record.status == "done" and files_present and not record.held:
         return Planned(file, "unchanged", record=record)
     job = EpisodeJob(
         name=file.name,
-        source_name=file.path.name,
-        article=data,
+        script=script,  # the one the recipe key above was made from: workers never rebuild it
         slug=record.slug,
         profile=profile,
-        lexicon=settings.lexicon,
         cover=settings.cover,
         previous=previous,
         output_dir=settings.output_dir,
@@ -141,6 +142,7 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         cache_max=settings.cache_max,
         synthesizer_factory=settings.synthesizer_factory,
         voice_identity=settings.voice_identity,
+        checker=settings.checker,
     )
     return Planned(file, "todo", record=record, job=job)
 

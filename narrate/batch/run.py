@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from .._version import pip_install
 from ..atomic import write_bytes_atomic
 from ..audio.cache import cache_limit
 from ..audio.id3 import read_cover
-from ..audio.synth import SynthesizerFactory, piper_synthesizer
+from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..audio.workers import available_cores
 from ..errors import InputError, NarrateError, OutputError, Terminated
+from ..pipeline import Checker
 from ..profile import Profile, load_profile
 from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
 from ..text.lexicon import Lexicon
+from ..verify.check import hear_episode
+from ..verify.recognise import has_pocketsphinx, require_pocketsphinx
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
+
+if TYPE_CHECKING:
+    from ..verify.check import CheckReport
 from .plan import BatchSettings, Planned, collect_inputs, plan_batch
 
-State = Literal["queued", "working", "made", "unchanged", "failed"]
+State = Literal["queued", "working", "made", "unchanged", "flagged", "failed"]
 BatchProgress = Callable[[str, State, str], None]
 """Called as (article, state, detail) whenever an article changes state."""
 EpisodeProgress = Callable[[str, str, int, int], None]
@@ -42,6 +50,8 @@ class EpisodeStatus:
     mp3: Path | None = None
     seconds: float = 0.0
     chapters: int = 0
+    check: CheckReport | None = None  # what hearing it found, when it was made and heard
+    healed: tuple[int, ...] = ()  # sentences heard wrong and synthesised again (1-based)
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,16 @@ class BatchReport:
     feed: Path | None
     base_url: str
     synthesised: int = 0
+    unverified: str = ""  # why the episodes were not heard, when they were not
 
     @property
     def failed(self) -> tuple[EpisodeStatus, ...]:
         return tuple(e for e in self.episodes if e.state == "failed")
+
+    @property
+    def flagged(self) -> tuple[EpisodeStatus, ...]:
+        """Episodes made but still heard wrong after their heal, so kept out of the feed."""
+        return tuple(e for e in self.episodes if e.state == "flagged")
 
     @property
     def local_urls(self) -> bool:
@@ -94,11 +110,18 @@ def run_batch(
     progress: BatchProgress | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     episode_progress: EpisodeProgress | None = None,
+    check: bool | None = None,
+    publish_flagged: bool = False,
+    checker: Checker = hear_episode,
 ) -> BatchReport:
     """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
 
     episode_progress: sentence-level progress inside each episode; the episodes then run one after
     another in this process (an executor given too must run them in this process).
+    check: hear every episode made with `checker` and heal it (`pipeline.verify_and_heal`); an episode
+    still flagged stays in the folder but out of the feed unless publish_flagged. None: when the check
+    extra is installed and the voice speaks (the report says why not otherwise); True: the extra is
+    required; False: never.
     """
     report = progress or _ignore
     folder = Path(output_dir)
@@ -121,6 +144,8 @@ def run_batch(
         factory=synthesizer_factory,
         runner=runner,
     )
+    hearer, unverified = _verifier(check, checker, synthesizer_factory(settings.profile.voice))
+    settings = dataclasses.replace(settings, checker=hearer)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -134,12 +159,26 @@ def run_batch(
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
         try:
-            synthesised = _run(runner, todo, manifest, results, report, episode_progress)
+            synthesised = _run(runner, todo, manifest, results, report, episode_progress, publish_flagged)
         except (KeyboardInterrupt, Terminated) as stop:
             partial = _finish(folder, loaded, base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
             raise BatchInterrupted(partial, unfinished, stop) from None
-        return _finish(folder, loaded, base_url, manifest, results, synthesised)
+        return dataclasses.replace(
+            _finish(folder, loaded, base_url, manifest, results, synthesised), unverified=unverified
+        )
+
+
+def _verifier(check: bool | None, checker: Checker, voice: Synthesizer) -> tuple[Checker | None, str]:
+    """The checker the episodes are heard with (None: not heard), and why they are not, if so."""
+    if check is False:
+        return None, ""
+    if check is None and not getattr(voice, "speaks", True):
+        return None, "episodes are not verified: the voice makes tones, not speech (a test voice)"
+    if check is None and not has_pocketsphinx():
+        return None, f"episodes are not verified (the check extra hears them): {pip_install('check')}"
+    require_pocketsphinx()
+    return checker, ""
 
 
 SurveyState = Literal["new", "made", "changed", "failed"]
@@ -190,8 +229,11 @@ def survey(
             found.append(EpisodeSurvey(plan.file.path, plan.file.name, "failed", error=plan.message))
             continue
         state: SurveyState = "new"
+        error = record.error
         if plan.state == "unchanged":
             state = "made"
+        elif record.held:  # made, but heard wrong after its heal: out of the feed until made again
+            state, error = "failed", f"{record.flagged}: kept out of the feed"
         elif record.error:
             state = "failed"
         elif record.status == "done":
@@ -202,7 +244,7 @@ def survey(
                 plan.file.name,
                 state,
                 title=record.title,
-                error=record.error if state == "failed" else "",
+                error=error if state == "failed" else "",
                 files=dict(record.files),
                 seconds=record.seconds,
                 chapters=record.chapters,
@@ -267,6 +309,7 @@ def _run(
     results: dict[str, EpisodeStatus],
     report: BatchProgress,
     episode_progress: EpisodeProgress | None = None,
+    publish_flagged: bool = False,
 ) -> int:
     """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
     records = {p.file.name: p.record for p in todo if p.record is not None}
@@ -284,7 +327,7 @@ def _run(
         for job, result in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
             finished.add(job.name)
             outcome = _as_outcome(job, result)
-            results[job.name] = _record(manifest, records[job.name], job, outcome)
+            results[job.name] = _record(manifest, records[job.name], job, outcome, publish_flagged)
             manifest.save()
             synthesised += outcome.synthesised
             report(job.name, results[job.name].state, results[job.name].message)
@@ -305,7 +348,7 @@ def _as_outcome(job: EpisodeJob, result: EpisodeOutcome | LostJob) -> EpisodeOut
 
 
 def _record(
-    manifest: Manifest, record: EpisodeRecord, job: EpisodeJob, outcome: EpisodeOutcome
+    manifest: Manifest, record: EpisodeRecord, job: EpisodeJob, outcome: EpisodeOutcome, publish_flagged: bool
 ) -> EpisodeStatus:
     if not outcome.ok:
         return _failed(record, job, outcome.error)
@@ -322,7 +365,20 @@ def _record(
     record.date, record.samples, record.rate = outcome.date, outcome.samples, outcome.rate
     record.chapters, record.files = outcome.chapters, dict(outcome.files)
     record.made = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    return _status(job.name, record, manifest.folder, "made")
+    heard = outcome.check
+    record.flagged = _flagged(heard) if heard is not None and not heard.ok else ""
+    record.held = bool(record.flagged) and not publish_flagged
+    status = _status(job.name, record, manifest.folder, "flagged" if record.held else "made")
+    message = f"{record.flagged}: kept out of the feed" if record.held else record.flagged
+    return dataclasses.replace(status, message=message, check=heard, healed=outcome.healed)
+
+
+def _flagged(report: CheckReport) -> str:
+    """A flagged episode in one line, for the manifest and the summary."""
+    first = report.flags[0]
+    where = f"sentence {first.sentence} {first.kind}" if first.sentence else f"{first.kind} audio"
+    more = f" and {len(report.flags) - 1} more" if len(report.flags) > 1 else ""
+    return f"heard wrong after healing ({where}{more})"
 
 
 def _failed(record: EpisodeRecord, job: EpisodeJob, error: str) -> EpisodeStatus:

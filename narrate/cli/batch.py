@@ -13,15 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from .._version import DISTRIBUTION, pip_install
-from ..errors import InputError, NarrateError
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from ..batch import BatchReport
+    from ..batch import BatchReport, EpisodeStatus
     from ..publish.executors import Executor
-    from ..verify.check import CheckReport
 
-from .check import check_lines, check_summary, require_recogniser
-from .common import article_options, clock, jobs_option, profile_and_lexicon, synthesis_options
+from .check import check_lines, check_summary, healing, require_recogniser
+from .common import article_options, clock, jobs_option, synthesis_options
 
 _BATCH_EPILOG = f"""examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
@@ -35,7 +34,10 @@ beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipp
 .narrate-manifest.json of what made each file), so an interrupted batch resumes where it stopped.
 With --scheduler ({pip_install("dask")}) the episodes are made on a Dask cluster: the workers
 need narrate and the voice but no shared folder (their files come back to this machine).
-Exit code 0 when every article was made or unchanged, 1 when any failed."""
+Every episode made is heard (pocketsphinx, the `check` extra; --no-check to skip): sentences heard
+wrong are evicted from the sentence cache and synthesised again, once; an episode still heard wrong
+stays in DIR but out of the feed (flagged in the summary and the manifest) unless --publish-flagged.
+Exit code 0 when every article was made or unchanged, 1 when any failed or was flagged."""
 
 
 _FEED_EPILOG = """examples:
@@ -66,11 +68,21 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
         p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
-        p.add_argument(
+        heard = p.add_mutually_exclusive_group()
+        heard.add_argument(
             "--check",
             action="store_true",
-            help=f"hear each episode afterwards (needs {DISTRIBUTION}[check]); "
-            "exit code 1 when any is flagged",
+            default=None,
+            help=f"hear every episode made, and fail if the check extra is missing (default: hear them "
+            f"when {DISTRIBUTION}[check] is installed)",
+        )
+        heard.add_argument(
+            "--no-check", dest="check", action="store_false", help="do not hear the episodes made"
+        )
+        p.add_argument(
+            "--publish-flagged",
+            action="store_true",
+            help="put episodes still heard wrong after their heal in the feed too (exit code 0)",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
         p.add_argument(
@@ -114,6 +126,7 @@ _STATE_LABELS = {
     "working": "[cyan]narrating[/]",
     "made": "[green]made[/]",
     "unchanged": "[green]unchanged[/]",
+    "flagged": "[yellow]flagged[/]",
     "failed": "[red]failed[/]",
 }
 
@@ -154,7 +167,7 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
         def update(name: str, state: str, detail: str) -> None:
             states[name] = (state, detail)
-            done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
+            done = sum(s in ("made", "unchanged", "flagged", "failed") for s, _ in states.values())
             overall.update(task, total=len(states), completed=done)
             if state == "working" and not ticking.is_set():
                 ticking.set()
@@ -171,8 +184,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
     from ..batch import BatchInterrupted, run_batch
 
     if args.check:
-        require_recogniser()
-
+        require_recogniser()  # before minutes of synthesis, not after
     try:
         with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
@@ -192,13 +204,16 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 executor=executor,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
+                check=args.check,
+                publish_flagged=args.publish_flagged,
             )
     except BatchInterrupted as stopped:
         _batch_summary(stopped.report, args.output_dir, err)
         err.print(f"narrate: {stopped}", markup=False)
         return stopped.exit_code
-    checks = _check_batch(report, args, err) if args.check else None
-    return _batch_summary(report, args.output_dir, err, checks)
+    if report.unverified:
+        err.print(f"narrate: note: {report.unverified}", markup=False)
+    return _batch_summary(report, args.output_dir, err)
 
 
 @contextmanager
@@ -220,37 +235,13 @@ def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None
         yield executor
 
 
-def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) -> dict[str, CheckReport | str]:
-    """`batch --check`: each made or unchanged episode heard and compared with its article's script."""
-    from ..audio.workers import default_jobs
-    from ..batch import collect_inputs
-    from ..pipeline import load_script
-    from ..verify.check import check_episode
-
-    profile, lexicon = profile_and_lexicon(args)
-    profile = profile.with_voice(args.voice, args.speed, args.speaker)
-    paths = {f.name: f.path for f in collect_inputs(args.inputs)[0]}
-    checks: dict[str, CheckReport | str] = {}
-    for e in report.episodes:
-        if e.state == "failed" or e.mp3 is None or e.source not in paths:
-            continue
-        try:
-            script = load_script(paths[e.source], profile, lexicon)
-            checks[e.source] = check_episode(script, e.mp3, jobs=default_jobs())
-        except NarrateError as exc:
-            checks[e.source] = f"not checked: {exc}"
-    return checks
-
-
-def _batch_summary(
-    report: BatchReport, output_dir: str, err: Console, checks: dict[str, CheckReport | str] | None = None
-) -> int:
+def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
     """The summary table (or tab-separated lines when piped), the feed line, and the exit code."""
     from rich.table import Table
 
+    checked = any(e.check is not None for e in report.episodes)
     columns: tuple[str, ...] = ("article", "result", "duration", "chapters", "episode")
-    if checks is not None:
-        columns += ("check",)
+    columns += ("check",) if checked else ()
     rows = []
     for e in report.episodes:
         made = e.state != "failed"
@@ -261,10 +252,7 @@ def _batch_summary(
             str(e.chapters) if made else "",
             e.mp3.name if made and e.mp3 else "",
         )
-        if checks is not None:
-            found = checks.get(e.source, "")
-            row += (found if isinstance(found, str) else "ok" if found.ok else f"{len(found.flags)} flagged",)
-        rows.append(row)
+        rows.append(row + ((_check_cell(e),) if checked else ()))
     out = Console(soft_wrap=True, highlight=False)
     if out.is_terminal:
         table = Table(title=f"narrate batch -> {output_dir}")
@@ -280,16 +268,35 @@ def _batch_summary(
     print(f"feed: {report.feed}  ({report.base_url})")
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
-    flagged = [c for c in (checks or {}).values() if not isinstance(c, str) and not c.ok]
-    for found in flagged:
-        print("check: " + check_summary(found))
-        for line in check_lines(found):
-            print(line)
+    for e in report.episodes:
+        if e.check is not None and not e.check.ok:
+            print("check: " + check_summary(e.check))
+            for line in check_lines(e.check):
+                print(line)
     if report.failed:
         failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
         err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
         return 1
-    return 1 if flagged else 0
+    if report.flagged:
+        err.print(
+            f"narrate: {len(report.flagged)} episode{'s' if len(report.flagged) > 1 else ''} still heard "
+            "wrong after healing, kept out of the feed: listen to the flagged sentences, fix the text or the "
+            "lexicon and re-run, or publish them with --publish-flagged",
+            markup=False,
+        )
+        return 1
+    return 0
+
+
+def _check_cell(e: EpisodeStatus) -> str:
+    """The summary's check column: ok, healed, or what is still flagged (and whether it is published)."""
+    if e.check is None:
+        return ""
+    healed = f" ({healing(e.healed)})" if e.healed else ""
+    if e.check.ok:
+        return "ok" + healed
+    held = "held out of the feed" if e.state == "flagged" else "published anyway"
+    return f"{len(e.check.flags)} flagged, {held}{healed}"
 
 
 def cmd_feed(args: argparse.Namespace, err: Console) -> int:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from ..models import Script
-
 if TYPE_CHECKING:
+    from ..pipeline import Checker
     from ..verify.check import CheckReport
 
 from .common import article_options, clock, jobs_option, profile_and_lexicon
@@ -23,16 +23,29 @@ def require_recogniser() -> None:
     require_pocketsphinx()
 
 
-def check_after(script: Script, mp3: Path, jobs: int | None) -> int:
-    """`--check`: the check's summary and flags after the narration's line; 1 when something is flagged."""
+def episode_checker(jobs: int | None) -> Checker:
+    """`--check`'s hearing of a single episode: the recogniser on `jobs` processes (default: the cores)."""
     from ..audio.workers import default_jobs
     from ..verify.check import check_episode
 
-    report = check_episode(script, mp3, jobs=jobs or default_jobs())
+    return functools.partial(check_episode, jobs=jobs or default_jobs())
+
+
+def check_after(report: CheckReport, healed: tuple[int, ...]) -> int:
+    """`--check`: the check's summary and flags after the narration's line; 1 when something is flagged."""
+    if healed:
+        print(f"check: {healing(healed)}; heard again:")
     print("check: " + check_summary(report))
     for line in check_lines(report):
         print(line)
     return 0 if report.ok else 1
+
+
+def healing(healed: tuple[int, ...]) -> str:
+    """What the heal did, as one phrase: 'sentences 3, 7 heard wrong and made again'."""
+    more = f" and {len(healed) - 10} more" if len(healed) > 10 else ""
+    numbers = ", ".join(str(n) for n in healed[:10]) + more
+    return f"sentence{'s' if len(healed) > 1 else ''} {numbers} heard wrong and made again"
 
 
 _CHECK_EPILOG = """examples:

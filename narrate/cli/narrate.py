@@ -16,7 +16,7 @@ from .._version import DISTRIBUTION, __version__
 if TYPE_CHECKING:
     pass
 
-from .check import check_after, require_recogniser
+from .check import check_after, episode_checker, require_recogniser
 from .common import (
     article_options,
     clock,
@@ -77,8 +77,8 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--check",
         action="store_true",
-        help=f"then hear the episode and list what it does not say cleanly (needs {DISTRIBUTION}[check]); "
-        "exit code 1 when something is flagged",
+        help=f"then hear the episode (needs {DISTRIBUTION}[check]); sentences heard wrong are synthesised "
+        "again once and the episode heard again; what is still flagged is listed, with exit code 1",
     )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
     return parser
@@ -135,6 +135,8 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             use_cache=not args.no_cache,
             cache_max=args.cache_max,
             force=args.force,
+            check=episode_checker(args.jobs) if args.check else None,
+            timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
         )
     warn(err, result.script)
     speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
@@ -146,8 +148,8 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     _write_requested_sidecars(args, result)
     if args.transcript and result.note:
         err.print(f"narrate: note: {result.note}", markup=False)
-    if args.check:
-        return check_after(result.script, result.path, args.jobs)
+    if result.check is not None:
+        return check_after(result.check, result.healed)
     return 0
 
 

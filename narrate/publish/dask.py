@@ -37,11 +37,20 @@ _LOCAL_PREFIX = "local"
 
 
 def worker_facts() -> dict[str, str]:
-    """What must match between the client and every worker for their episodes to be the same."""
+    """What must match between the client and every worker for their episodes to be the same.
+
+    Workers turn the script the client planned into audio, so every package that shapes the audio is
+    here. The text packages (num2words, pysbd, trafilatura, lxml) are not: the client reads the articles
+    and sends each job its script, so a worker never runs them.
+    """
     return {
-        "narrate": __version__,
-        "onnxruntime": _installed("onnxruntime"),
+        "narrate": __version__,  # its assembly, loudness and encoding code, and the recipe key's format
+        "onnxruntime": _installed("onnxruntime"),  # runs the voice model
         "onnx": _installed("onnx"),  # patches the voice for word timings, which change the recipe key
+        "piper-tts": _installed("piper-tts"),  # phonemes (its espeak-ng and data) and the voice's audio
+        "numpy": _installed("numpy"),  # every sample's arithmetic: trimming, pauses, dynamics
+        "scipy": _installed("scipy"),  # the loudness meter's and compressor's filters
+        "imageio-ffmpeg": _installed("imageio-ffmpeg"),  # the ffmpeg and LAME that encode the MP3
         "python": ".".join(platform.python_version_tuple()[:2]),
     }
 

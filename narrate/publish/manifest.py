@@ -46,6 +46,8 @@ class EpisodeRecord:
     chapters: int = 0
     files: dict[str, str] = field(default_factory=dict)  # kind ("mp3", "vtt", ...) -> file name in DIR
     made: str = ""  # ISO date and time the episode was last made
+    flagged: str = ""  # what hearing the episode found wrong, after its heal ("" when clean or not heard)
+    held: bool = False  # flagged, so kept out of the feed (not with --publish-flagged)
 
     @property
     def seconds(self) -> float:
@@ -113,10 +115,11 @@ class Manifest:
         return {r.guid for r in self.records}
 
     def published(self) -> Iterator[EpisodeRecord]:
-        """Made episodes whose MP3 is still in DIR (an MP3 deleted by hand leaves the feed)."""
+        """Made episodes whose MP3 is still in DIR (an MP3 deleted by hand leaves the feed), except those
+        held back because hearing them found something wrong."""
         for record in self.records:
             mp3 = record.files.get("mp3")
-            if record.status == "done" and mp3 and (self.folder / mp3).is_file():
+            if record.status == "done" and not record.held and mp3 and (self.folder / mp3).is_file():
                 yield record
 
 
@@ -186,6 +189,8 @@ def _record(item: Any, number: int, path: Path) -> EpisodeRecord:
 
 
 def _type_ok(value: Any, name: str) -> bool:
+    if name == "held":
+        return isinstance(value, bool)
     if name in _NUMBERS:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     if name in _OPTIONAL_TEXT:

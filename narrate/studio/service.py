@@ -353,6 +353,7 @@ class Studio:
                 self.name(Path(article)), stage, done, total
             ),
             synthesizer_factory=self.shared_factory,
+            check=False,  # the studio is where a listener hears it; its page has no "flagged" state yet
         )
 
     def episode(self, name: object) -> dict[str, Any]:

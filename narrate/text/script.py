@@ -58,7 +58,7 @@ def build_script(article: Article, profile: Profile, lexicon: Lexicon | None = N
         )
         if c is not None
     ]
-    warnings = tuple(notes)
+    warnings = article.warnings + tuple(notes)
     if dropped:
         count = sum(dropped.values())
         warnings += (f"left out {count} characters the English voice cannot say ({_scripts(dropped)})",)

@@ -13,6 +13,7 @@ import yaml
 from ..errors import InputError
 from ..models import Article, CleanedArticle, Section
 from .dates import find_date
+from .markdown import markdown_blocks
 from .names import looks_like_name
 
 _HEADER = re.compile(r"^(title|author|by|date|standfirst|summary)\s*:\s*(.*)$", re.IGNORECASE)
@@ -133,23 +134,13 @@ def _article(
 # --- Markdown -------------------------------------------------------------------------------------
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_SETEXT = re.compile(r"^(=+|-+)\s*$")
-_FENCE = re.compile(r"^(```|~~~)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s+\S+.*$")
-_AUTOLINK = re.compile(r"<(https?://[^>]+|[^@>\s]+@[^>\s]+)>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
-_CODE = re.compile(r"`+([^`]*)`+")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
 
 
 def parse_markdown(text: str, name: str = "input") -> Article:
-    """Markdown: YAML front matter, '#' title, '##'/'###' sections, lists as sentences, links as text."""
+    """Markdown: YAML front matter, '#' title, '##'/'###' sections, lists as sentences, links as text,
+    code never read (see `markdown.markdown_blocks`); its warnings say what could not be read as meant."""
     meta: dict[str, object] = {}
+    first_line = 1
     m = _FRONT_MATTER.match(text)
     if m:
         try:
@@ -158,80 +149,30 @@ def parse_markdown(text: str, name: str = "input") -> Article:
             raise InputError(f"{name}: the front matter is not valid YAML: {exc}".splitlines()[0]) from None
         if isinstance(loaded, dict):
             meta = {str(k).lower(): v for k, v in loaded.items()}
+        first_line += text.count("\n", 0, m.end())
         text = text[m.end() :]
     title = _meta_str(meta, "title")
     author = _meta_str(meta, "author", "authors", "by")
     standfirst = _meta_str(meta, "standfirst", "description", "subtitle", "summary")
     date = _meta_date(meta.get("date"))
 
+    blocks, warnings = markdown_blocks(text, first_line)
     items: list[tuple[str, bool]] = []
-    paragraph: list[str] = []
-    in_fence = False
-
-    def flush() -> None:
-        if paragraph:
-            items.append(("\n".join(paragraph), False))
-            paragraph.clear()
-
-    lines = text.splitlines()
-    for i, raw in enumerate(lines):
-        line = raw.rstrip()
-        if _FENCE.match(line.strip()):
-            in_fence = not in_fence
-            flush()
-            continue
-        if in_fence or _REF_DEF.match(line):
-            continue
-        stripped = line.strip()
-        if not stripped or _RULE.match(stripped) and not paragraph:
-            flush()
-            continue
-        if (h := _MD_HEADING.match(stripped)) is not None:
-            flush()
-            level, heading = len(h[1]), _inline(h[2])
-            if level == 1 and title is None:
-                title = heading
-            elif level == 1 and not items:
-                continue  # the page's own H1 repeating the front matter's title
-            elif heading:
-                items.append((heading, True))
-            continue
-        if paragraph and _SETEXT.match(stripped) and len(paragraph) == 1:
-            heading = _inline(paragraph.pop())
-            if stripped.startswith("=") and title is None:
-                title = heading
-            else:
-                items.append((heading, True))
-            continue
-        stripped = re.sub(r"^(?:>\s?)+", "", stripped)
-        if (li := _LIST_ITEM.match(stripped)) is not None:
-            if paragraph and not _LIST_ITEM.match(lines[i - 1].strip() if i else ""):
-                flush()
-            item = _inline(li[1])
-            if item and not re.search(r"[.!?…]['\"’”)]*$", item):
-                item += "."
-            paragraph.append(item)
-            continue
-        paragraph.append(_inline(stripped))
-    flush()
-    items = [(t, h) for t, h in items if t.strip()]
+    for block in blocks:
+        if not block.level:
+            items.append((block.text, False))
+        elif block.level == 1 and title is None:
+            title = block.text
+        elif block.level == 1 and not items and not block.setext:
+            continue  # the page's own H1 repeating the front matter's title
+        else:
+            items.append((block.text, True))
     if title is None and items:
         title = items.pop(0)[0]
     if not title:
         raise InputError(f"{name} has nothing to read: it is empty or whitespace")
-    return _article(title, author, date, standfirst, items)
-
-
-def _inline(text: str) -> str:
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _CODE.sub(r"\1", text)
-    for _ in range(3):  # nested emphasis such as ***bold italic***
-        text = _EMPHASIS.sub(r"\2", text)
-    text = _HTML_TAG.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
+    article = _article(title, author, date, standfirst, items)
+    return dataclasses.replace(article, warnings=tuple(f"{name}: {w}" for w in warnings))
 
 
 def _meta_str(meta: dict[str, object], *keys: str) -> str | None:

@@ -118,6 +118,11 @@ def check_episode(
     return dataclasses.replace(report, path=Path(audio), elapsed=time.perf_counter() - started)
 
 
+def hear_episode(script: Script, audio: Path) -> CheckReport:
+    """The check a batch runs in each episode's job: one recogniser process (episodes run side by side)."""
+    return check_episode(script, audio, jobs=1)
+
+
 def check_samples(
     script: Script, samples: np.ndarray, *, jobs: int = 2, recogniser: Recognise = _recognise
 ) -> CheckReport:
@@ -377,4 +382,13 @@ def _flatness(samples: np.ndarray, size: int = 512) -> float:
     return float(np.median(flat[loud])) if loud.any() else 0.0
 
 
-__all__ = ["RATE", "CheckReport", "Flag", "check_episode", "check_samples", "compare", "expected_sentences"]
+__all__ = [
+    "RATE",
+    "CheckReport",
+    "Flag",
+    "check_episode",
+    "check_samples",
+    "compare",
+    "expected_sentences",
+    "hear_episode",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import multiprocessing
 import re
 import subprocess
@@ -68,6 +69,11 @@ class Hearing:
     @property
     def seconds(self) -> float:
         return self.total / self.rate
+
+
+def has_pocketsphinx() -> bool:
+    """Whether the check extra is installed (nothing is imported)."""
+    return importlib.util.find_spec("pocketsphinx") is not None
 
 
 def require_pocketsphinx(importer: Callable[[str], Any] = importlib.import_module) -> Any:
