@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import InputError, NarrateError
+from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..batch import BatchReport
@@ -284,7 +285,7 @@ def _batch_summary(
         for line in check_lines(found):
             print(line)
     if report.failed:
-        failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
+        failed = f"{len(report.failed)} of {count(len(report.episodes), 'article')} failed"
         err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
         return 1
     return 1 if flagged else 0
@@ -293,8 +294,8 @@ def _batch_summary(
 def cmd_feed(args: argparse.Namespace, err: Console) -> int:
     from ..batch import rebuild_feed
 
-    path, url, count = rebuild_feed(args.folder, args.profile, args.base_url)
-    print(f"{path}  {count} episodes  ({url})")
+    path, url, episodes = rebuild_feed(args.folder, args.profile, args.base_url)
+    print(f"{path}  {count(episodes, 'episode')}  ({url})")
     return 0
 
 

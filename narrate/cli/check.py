@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..models import Script
+from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..verify.check import CheckReport
@@ -109,7 +110,7 @@ def check_summary(report: CheckReport) -> str:
     """One line: the episode, its length, what was heard and how many flags."""
     flags = "ok" if report.ok else f"{len(report.flags)} flagged"
     return (
-        f"{report.path}  {clock(report.seconds)}  {report.sentences} sentences  "
+        f"{report.path}  {clock(report.seconds)}  {count(report.sentences, 'sentence')}  "
         f"{report.matched_words}/{report.expected_words} words heard  {flags}  ({report.elapsed:.1f} s)"
     )
 

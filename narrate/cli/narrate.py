@@ -14,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .._version import __version__
 
 if TYPE_CHECKING:
-    pass
+    from ..pipeline import NarrationResult
 
+from ..text.wording import count
 from .check import check_after, require_recogniser
 from .common import (
     article_options,
@@ -137,11 +138,8 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             force=args.force,
         )
     warn(err, result.script)
-    speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
-    loudness = "unchanged" if result.unchanged else f"{result.loudness_lufs:.1f} LUFS"
     print(
-        f"{result.path}  {clock(result.seconds)}  {len(result.chapters)} chapters  {loudness}  "
-        f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
+        f"{result.path}  {clock(result.seconds)}  {count(len(result.chapters), 'chapter')}  {_made(result)}"
     )
     _write_requested_sidecars(args, result)
     if args.transcript and result.note:
@@ -149,6 +147,14 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     if args.check:
         return check_after(result.script, result.path, args.jobs)
     return 0
+
+
+def _made(result: NarrationResult) -> str:
+    """How the MP3 came about: unchanged (nothing made, so no speed), or its loudness and speed."""
+    if result.unchanged:
+        return "unchanged"
+    speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
+    return f"{result.loudness_lufs:.1f} LUFS  {result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
 
 
 def _write_requested_sidecars(args: argparse.Namespace, result: object) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from ..models import Script
 from ..profile import Profile
+from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..audio.clips import ClipSource
@@ -59,7 +60,10 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
         part = p.add_mutually_exclusive_group(required=True)
         for short, name in (("-p", "paragraph"), ("-c", "chapter")):
             part.add_argument(
-                short, f"--{name}", type=_part_number, metavar="N",
+                short,
+                f"--{name}",
+                type=_part_number,
+                metavar="N",
                 help=f"{name} N as `narrate script` numbers it",
             )
         part.add_argument("-f", "--find", metavar="TEXT", help="the first paragraph containing TEXT")
@@ -138,13 +142,14 @@ def _run_preview(
         result = preview_audio(script, profile, source, player=player)
         print(
             f"played {label} with {result.player}  {clock(result.seconds)}  "
-            f"({result.sentences} sentences: {result.synthesised} synthesised, {result.cached} from cache)"
+            f"({count(result.sentences, 'sentence')}: {result.synthesised} synthesised, "
+            f"{result.cached} from cache)"
         )
         return 0
     result = preview_audio(script, profile, source, output=Path(args.output) if args.output else default)
     print(result.path)
     err.print(
-        f"narrate: wrote {label} as a WAV ({clock(result.seconds)}; {result.synthesised} sentences "
+        f"narrate: wrote {label} as a WAV ({clock(result.seconds)}; {count(result.synthesised, 'sentence')} "
         f"synthesised, {result.cached} from cache), not played: {reason}",
         markup=False,
     )
