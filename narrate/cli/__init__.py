@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..errors import NarrateError, Terminated
-from . import batch, cache, check, preview, studio, text, voices
+from . import batch, cache, check, preview, project, studio, text, voices
+from .common import apply_project
 from .narrate import cmd_narrate, main_parser
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace, Console], int]
 
 # Every command's parser and handler, each defined beside the other in its module.
-_MODULES = (text, voices, preview, batch, cache, studio, check)
+_MODULES = (text, voices, preview, batch, cache, studio, check, project)
 PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
     k: v for m in _MODULES for k, v in m.PARSERS.items()
 }
@@ -46,8 +47,8 @@ def main(argv: Sequence[str] | None = None, *, synthesizer_factory: SynthesizerF
             handler = HANDLERS[command]
         else:
             _no_mistyped_command(args_list)
-            args = _parse(main_parser(), args_list)
-            handler = cmd_narrate
+            command, args, handler = "narrate", _parse(main_parser(), args_list), cmd_narrate
+        apply_project(args, command)
         args.synthesizer_factory = synthesizer_factory or _piper_factory()
         return handler(args, err)
     except NarrateError as exc:

@@ -63,7 +63,9 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
             parents=[article_options(), synthesis_options(jobs=False)],
         )
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
-        p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
+        p.add_argument(
+            "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
+        )
         p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
         p.add_argument(

@@ -71,7 +71,7 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
             "--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)"
         )
         p.add_argument(
-            "--output-dir", metavar="DIR", default="output", help="where to look for the default MP3 (output)"
+            "--output-dir", metavar="DIR", help="where the episode is (default: as `narrate ARTICLE`)"
         )
         p.add_argument("--json", action="store_true", help="the report as JSON")
         p.add_argument("--jobs", type=jobs_option, metavar="N", help="recogniser processes (default: cores)")
@@ -90,12 +90,12 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace, err: Console) -> int:
     from ..audio.workers import default_jobs
-    from ..pipeline import load_script, slugify
+    from ..pipeline import load_script
     from ..verify.check import check_episode
 
     profile, lexicon = profile_and_lexicon(args)
     script = load_script(args.article, profile, lexicon)
-    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{slugify(script.title)}.mp3"
+    mp3 = Path(args.mp3) if args.mp3 else episode_path(Path(args.article), script, Path(args.output_dir))
     report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -104,6 +104,21 @@ def cmd_check(args: argparse.Namespace, err: Console) -> int:
         for line in check_lines(report):
             print(line)
     return 0 if report.ok else 1
+
+
+def episode_path(article: Path, script: Script, folder: Path) -> Path:
+    """The article's episode: its record in the folder's batch manifest, else where `narrate ARTICLE` puts it."""
+    import hashlib
+
+    from ..pipeline import slugify
+    from ..publish.manifest import MANIFEST_NAME, Manifest
+
+    if (folder / MANIFEST_NAME).is_file() and article.is_file():
+        content = hashlib.sha256(article.read_bytes()).hexdigest()
+        for record in Manifest.load(folder).records:
+            if record.content == content and record.files.get("mp3"):
+                return folder / record.files["mp3"]
+    return folder / f"{slugify(script.title)}.mp3"
 
 
 def check_summary(report: CheckReport) -> str:

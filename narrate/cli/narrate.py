@@ -61,7 +61,7 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
     parser.add_argument(
-        "--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)"
+        "--output-dir", metavar="DIR", help="folder for the MP3 (default: narrate.toml's output, else output)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     parser.add_argument(

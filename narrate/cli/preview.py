@@ -90,7 +90,7 @@ def cmd_preview(args: argparse.Namespace, err: Console) -> int:
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
         script = load_script(args.article, profile, lexicon)
         selection = select_part(script, paragraph=args.paragraph, chapter=args.chapter, find=args.find)
-        default = Path("output") / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
+        default = _previews(args) / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
         return _run_preview(args, err, selection.script, selection.label, default, profile, source)
 
 
@@ -107,8 +107,14 @@ def cmd_say(args: argparse.Namespace, err: Console) -> int:
     profile, lexicon = profile_and_lexicon(args)
     with _clip_source(args, profile) as source:
         script = say_script(text, profile, lexicon)
-        default = Path("output") / f"say-{slugify(script.title, 40)}.wav"
+        default = _previews(args) / f"say-{slugify(script.title, 40)}.wav"
         return _run_preview(args, err, script, "the line", default, profile, source)
+
+
+def _previews(args: argparse.Namespace) -> Path:
+    """Where an unplayed preview goes: previews/ in the project (or here), never among the episodes."""
+    project = getattr(args, "project", None)
+    return (project.root if project is not None else Path()) / "previews"
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:

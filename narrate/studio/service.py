@@ -21,6 +21,7 @@ from ..models import Script
 from ..pipeline import load_script
 from ..preview import Selection, say_script, select_part, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
+from ..project import PROJECT_NAME, Project, find_project
 from ..publish.sidecars import sidecar_paths
 from ..text.lexicon import Lexicon
 from . import lexicon_file
@@ -96,13 +97,19 @@ class Studio:
         if self.single is not None and self.single.suffix.lower() not in ARTICLE_SUFFIXES:
             raise InputError(f"{options.path} is not an article: pass a .txt, .md or .html file, or a folder")
         self.root = target.parent if self.single is not None else target
-        self.output = Path(options.output_dir).resolve() if options.output_dir else self.root / OUTPUT_NAME
+        # what is not given comes from the folder's narrate.toml, as on the command line
+        project = find_project(self.root) or Project(self.root / PROJECT_NAME)
+        output = options.output_dir or project.output
+        self.output = Path(output).resolve() if output else self.root / OUTPUT_NAME
         self.options = options
-        self.profile_path = Path(options.profile).resolve() if options.profile else None
+        profile = options.profile or project.profile
+        self.voice_name = options.voice or project.voice
+        self.profile_path = Path(profile).resolve() if profile else None
         self.profile: Profile = load_profile(self.profile_path).with_voice(
-            options.voice, options.speed, options.speaker
+            self.voice_name, options.speed, options.speaker
         )
-        self.lexicon_path = Path(options.lexicon).resolve() if options.lexicon else self.root / LEXICON_NAME
+        lexicon = options.lexicon or project.lexicon
+        self.lexicon_path = Path(lexicon).resolve() if lexicon else self.root / LEXICON_NAME
         self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
         limit = cache_limit(options.cache_max, self.profile.cache.max_size)
         self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
@@ -167,7 +174,7 @@ class Studio:
             self.output,
             profile=self.profile_path,
             lexicon=lexicon,
-            voice=self.options.voice,
+            voice=self.voice_name,
             speed=self.options.speed,
             speaker=self.options.speaker,
             synthesizer_factory=self.shared_factory,
@@ -322,7 +329,7 @@ class Studio:
             self.output,
             profile=self.profile_path,
             lexicon=self.lexicon_path if self.lexicon_path.is_file() else None,
-            voice=self.options.voice,
+            voice=self.voice_name,
             speed=self.options.speed,
             speaker=self.options.speaker,
             jobs=1,

@@ -169,7 +169,7 @@ def _bookend(
     fields: dict[str, str | None],
     paragraph: Callable[[str], Paragraph],
 ) -> Chapter | None:
-    lines = [text for text in (fill_line(line, fields) for line in bookend.lines) if text]
+    lines = [text for text in (fill_line(line, fields) for line in bookend.all_lines) if text]
     if not lines:
         return None
     sentences = tuple(s for text in lines for s in paragraph(text).sentences)
