@@ -195,3 +195,16 @@ def test_one_sentence_is_not_sentences(
     code, out, err = run(["say", "Hello there.", "-o", str(wav), "--no-cache"], capsys, fake_piper)
     assert code == 0, err
     assert "1 sentence synthesised" in err and "sentences" not in err
+
+
+def test_say_phonemes_shows_what_the_voice_will_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "names.toml"
+    names.write_text('[lexicon]\nUshakov = "oo-sha-KOFF"\n', encoding="utf-8")
+    code, out, err = run(["say", "--phonemes", "Ushakov said no.", "--lexicon", str(names)], capsys)
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0][-1] == "(lexicon)" and "ˈ" in rows[0][-2] and "KOFF" not in out
+    assert rows[1] == ["said", "sˈɛd", "(espeak)"]  # a dictionary word: the voice's own reading
+    assert rows[2] == ["no", "nˈoʊ", "(espeak)"]

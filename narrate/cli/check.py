@@ -107,7 +107,7 @@ def cmd_check(args: argparse.Namespace, err: Console) -> int:
 
 
 def episode_path(article: Path, script: Script, folder: Path) -> Path:
-    """The article's episode: its record in the folder's batch manifest, else where `narrate ARTICLE` puts it."""
+    """The article's episode: its record in the batch manifest there, else where `narrate ARTICLE` puts it."""
     import hashlib
 
     from ..pipeline import slugify

@@ -31,6 +31,7 @@ otherwise (or with -o) writes a 16-bit WAV and prints its path.
 
 _EPILOG_SAY = """examples:
   narrate say "Yuri Ushakov commented on the plan."
+  narrate say --phonemes "Ushakov Ofwat"        # the phonemes the voice will use, lexicon applied
   narrate say "Ushakov" --lexicon names.toml
   echo "Smith & Co. Ltd. paid £1.5bn." | narrate say -o line.wav
 """
@@ -76,6 +77,11 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
             parents=[article_options(), synthesis_options(jobs=False)],
         )
         p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
+        p.add_argument(
+            "--phonemes",
+            action="store_true",
+            help="print each word's phonemes as the voice will say them (lexicon applied); play nothing",
+        )
     p.add_argument("-o", "--output", metavar="OUT.wav", help="write this WAV instead of playing")
     p.add_argument("--play", action="store_true", help="play even when output is not a terminal")
     return p
@@ -105,10 +111,26 @@ def cmd_say(args: argparse.Namespace, err: Console) -> int:
             raise InputError('nothing to say: give the text in quotes, e.g. narrate say "Ushakov said no"')
         text = sys.stdin.read()
     profile, lexicon = profile_and_lexicon(args)
+    if args.phonemes:
+        return _print_phonemes(say_script(text, profile, lexicon), profile.with_voice(args.voice).voice.name)
     with _clip_source(args, profile) as source:
         script = say_script(text, profile, lexicon)
         default = _previews(args) / f"say-{slugify(script.title, 40)}.wav"
         return _run_preview(args, err, script, "the line", default, profile, source)
+
+
+def _print_phonemes(script: Script, voice: str) -> int:
+    """`say --phonemes`: each spoken word, its phonemes, and whether the lexicon gave them."""
+    from ..audio.alignment import voice_phonemizer
+    from ..audio.voices import find_voice
+    from ..preview import spoken_phonemes
+
+    words = spoken_phonemes(script, voice_phonemizer(find_voice(voice)))
+    width = max(len(w.spoken) for w in words)
+    for word in words:
+        source = "lexicon" if word.given else "espeak"
+        print(f"{word.spoken.ljust(width)}  {word.phonemes}  ({source})")
+    return 0
 
 
 def _previews(args: argparse.Namespace) -> Path:
