@@ -628,3 +628,14 @@ def test_unknown_routes_and_methods_answer_json_and_the_server_goes_on(client: T
     assert client.patch("/api/lexicon").status_code == 405
     assert client.get("/static/../service.py").status_code == 404
     assert client.get("/api/articles").status_code == 200
+
+
+def test_phonemes_of_a_word_as_the_lexicon_has_it_or_as_typed(client: TestClient, folder: Path) -> None:
+    plain = client.get("/api/phonemes", params={"word": "Ofwat"})
+    trial = client.get("/api/phonemes", params={"word": "Ofwat", "spoken": "OFF-wot"})
+    assert plain.status_code == 200 and trial.status_code == 200
+    assert plain.json()["words"] == [{"spoken": "Ofwat", "phonemes": "ˈɑːfwɑːt", "given": False}]
+    # by hand: espeak (en-us) reads "off" ˈɔf and "wot" wˈɑːt alone; the capitals carry the stress
+    assert trial.json()["phonemes"] == "ˈɔfwɑːt"
+    assert not (folder / "lexicon.toml").exists()  # tried, not saved
+    assert client.get("/api/phonemes", params={"word": ""}).status_code == 400

@@ -19,7 +19,7 @@ from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
-from ..preview import Selection, say_script, select_part, stream_blocks
+from ..preview import Selection, say_script, select_part, spoken_phonemes, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
 from ..project import PROJECT_NAME, Project, find_project
 from ..publish.sidecars import sidecar_paths
@@ -265,6 +265,21 @@ class Studio:
             trial = Lexicon({key: value})
             lexicon = lexicon.merged(trial) if lexicon is not None else trial
         return say_script(text, self.profile, lexicon)
+
+    def phonemes(self, word: object, spoken: object = None) -> dict[str, Any]:
+        """The phonemes the voice will use for `word`: as the lexicon has it, or as `spoken` would say it."""
+        from ..audio.alignment import voice_phonemizer
+        from ..audio.voices import find_voice
+
+        trial = isinstance(spoken, str) and spoken.strip()
+        script = self.line(word, word, spoken) if trial else self.line(word)
+        phonemize = voice_phonemizer(find_voice(self.profile.voice.name))
+        words = spoken_phonemes(script, phonemize)
+        return {
+            "word": word,
+            "phonemes": " ".join(w.phonemes for w in words),
+            "words": [{"spoken": w.spoken, "phonemes": w.phonemes, "given": w.given} for w in words],
+        }
 
     def audio(self, script: Script) -> Iterator[np.ndarray]:
         """The part's audio blocks as they are made (the first sentence first); InputError when empty."""
