@@ -23,7 +23,7 @@ from ..text.script import build_script
 from ..text.slug import slugify
 from .jobs import EpisodeJob
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 
 
 @dataclass(frozen=True)

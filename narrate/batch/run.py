@@ -107,7 +107,7 @@ def run_batch(
         _checked_url(base_url)
     files, missing = collect_inputs(inputs)
     if not files and not missing:
-        raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
+        raise InputError("no articles found: pass .txt, .md, .html or .docx files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
     inline = workers == 1 or episode_progress is not None
     runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))

@@ -95,7 +95,7 @@ class Studio:
             raise InputError(f"{options.path} not found: pass an article or a folder of articles")
         self.single = target if target.is_file() else None
         if self.single is not None and self.single.suffix.lower() not in ARTICLE_SUFFIXES:
-            raise InputError(f"{options.path} is not an article: pass a .txt, .md or .html file, or a folder")
+            raise InputError(f"{options.path} is not an article: pass a .txt, .md, .html, .docx or a folder")
         self.root = target.parent if self.single is not None else target
         # what is not given comes from the folder's narrate.toml, as on the command line
         project = find_project(self.root) or Project(self.root / PROJECT_NAME)
