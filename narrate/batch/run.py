@@ -21,11 +21,12 @@ from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecut
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
+from ..publish.unpublish import take_out
 from ..text.lexicon import Lexicon
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .plan import BatchSettings, Planned, collect_inputs, plan_batch
 
-State = Literal["queued", "working", "made", "unchanged", "failed"]
+State = Literal["queued", "working", "made", "unchanged", "failed", "duplicate"]
 BatchProgress = Callable[[str, State, str], None]
 """Called as (article, state, detail) whenever an article changes state."""
 EpisodeProgress = Callable[[str, str, int, int], None]
@@ -252,8 +253,8 @@ def _statuses(
             todo.append(plan)
             report(name, "queued", "")
             continue
-        if plan.state == "unchanged" and plan.record is not None:
-            results[name] = _status(name, plan.record, manifest.folder, "unchanged")
+        if plan.state in ("unchanged", "duplicate") and plan.record is not None:
+            results[name] = _status(name, plan.record, manifest.folder, plan.state, plan.message)
         else:
             results[name] = EpisodeStatus(name, "failed", plan.message)
         report(name, results[name].state, results[name].message)
@@ -333,9 +334,9 @@ def _failed(record: EpisodeRecord, job: EpisodeJob, error: str) -> EpisodeStatus
     return EpisodeStatus(job.name, "failed", error)
 
 
-def _status(name: str, record: EpisodeRecord, folder: Path, state: State) -> EpisodeStatus:
+def _status(name: str, record: EpisodeRecord, folder: Path, state: State, note: str = "") -> EpisodeStatus:
     mp3 = record.files.get("mp3")
-    return EpisodeStatus(name, state, "", folder / mp3 if mp3 else None, record.seconds, record.chapters)
+    return EpisodeStatus(name, state, note, folder / mp3 if mp3 else None, record.seconds, record.chapters)
 
 
 def _finish(
@@ -375,6 +376,31 @@ def rebuild_feed(
             manifest.save()
         path = write_feed(folder, loaded, url, manifest)
     return path, url, sum(1 for _ in manifest.published())
+
+
+def remove_episodes(
+    folder: str | Path,
+    slugs: Sequence[str],
+    profile: str | Path | None = None,
+    base_url: str | None = None,
+) -> tuple[list[Path], Path]:
+    """`narrate feed DIR --remove SLUG`: the episodes unpublished; returns the files removed and the feed.
+
+    The manifest and feed drop them first, then their files go: a reader never meets a listed episode
+    whose MP3 is gone. The article, if still in an input folder, is made again by the next batch.
+    """
+    folder = Path(folder)
+    if not (folder / MANIFEST_NAME).is_file():
+        raise InputError(f"{folder} has no {MANIFEST_NAME}: it is not an output folder of `narrate batch`")
+    loaded = load_profile(profile)
+    with folder_lock(folder):
+        manifest = Manifest.load(folder)
+        doomed = take_out(manifest, slugs)
+        manifest.save()
+        feed = write_feed(folder, loaded, _choose_base_url(base_url, loaded, manifest, folder), manifest)
+        for path in doomed:
+            path.unlink(missing_ok=True)
+    return doomed, feed
 
 
 def _choose_base_url(base_url: str | None, profile: Profile, manifest: Manifest, folder: Path) -> str:

@@ -40,7 +40,8 @@ Exit code 0 when every article was made or unchanged, 1 when any failed."""
 
 _FEED_EPILOG = """examples:
   narrate feed output/
-  narrate feed site/audio --base-url https://example.com/audio/"""
+  narrate feed site/audio --base-url https://example.com/audio/
+  narrate feed site/audio --remove night-buses-return-to-the-harbour-route   # unpublish one episode"""
 
 
 def batch_parser(command: str) -> argparse.ArgumentParser:
@@ -54,6 +55,13 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("folder", metavar="DIR", help="an output folder of `narrate batch`")
         p.add_argument("--profile", metavar="FILE", help="profile for the channel data (default: Byline)")
+        p.add_argument(
+            "--remove",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="unpublish an episode (its MP3, transcripts, chapters and feed item); repeatable",
+        )
     else:
         p = argparse.ArgumentParser(
             prog="narrate batch",
@@ -115,6 +123,7 @@ _STATE_LABELS = {
     "working": "[cyan]narrating[/]",
     "made": "[green]made[/]",
     "unchanged": "[green]unchanged[/]",
+    "duplicate": "[yellow]duplicate[/]",
     "failed": "[red]failed[/]",
 }
 
@@ -155,7 +164,7 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
         def update(name: str, state: str, detail: str) -> None:
             states[name] = (state, detail)
-            done = sum(s in ("made", "unchanged", "failed") for s, _ in states.values())
+            done = sum(s in ("made", "unchanged", "failed", "duplicate") for s, _ in states.values())
             overall.update(task, total=len(states), completed=done)
             if state == "working" and not ticking.is_set():
                 ticking.set()
@@ -257,7 +266,7 @@ def _batch_summary(
         made = e.state != "failed"
         row: tuple[str, ...] = (
             e.source,
-            e.state if made else f"failed: {e.message}",
+            f"{e.state}: {e.message}" if e.message else e.state,
             clock(e.seconds) if made else "",
             str(e.chapters) if made else "",
             e.mp3.name if made and e.mp3 else "",
@@ -279,6 +288,9 @@ def _batch_summary(
         for row in rows:
             print("\t".join(row))
     print(f"feed: {report.feed}  ({report.base_url})")
+    for e in report.episodes:
+        if e.state == "duplicate":
+            err.print(f"narrate: note: {e.source} is {e.message}", markup=False)
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
     flagged = [c for c in (checks or {}).values() if not isinstance(c, str) and not c.ok]
@@ -294,8 +306,17 @@ def _batch_summary(
 
 
 def cmd_feed(args: argparse.Namespace, err: Console) -> int:
-    from ..batch import rebuild_feed
+    from ..batch import rebuild_feed, remove_episodes
 
+    if args.remove:
+        removed, _ = remove_episodes(args.folder, args.remove, args.profile, args.base_url)
+        for gone in removed:
+            print(f"removed {gone}")
+        err.print(
+            "narrate: note: an article still in an input folder is made again by the next batch: "
+            "move it out too",
+            markup=False,
+        )
     path, url, episodes = rebuild_feed(args.folder, args.profile, args.base_url)
     print(f"{path}  {count(episodes, 'episode')}  ({url})")
     return 0

@@ -362,7 +362,7 @@ function showProgress(job) {
   box.hidden = job.state === "idle";
   $("render").disabled = $("render-changed").disabled = job.state === "running";
   const articles = job.articles || [];
-  const finishedCount = articles.filter((a) => ["made", "unchanged", "failed"].includes(a.state)).length;
+  const finishedCount = articles.filter((a) => ["made", "unchanged", "failed", "duplicate"].includes(a.state)).length;
   if (job.state !== "running") {
     bar.max = 1;
     bar.value = job.state === "done" ? 1 : bar.value;
