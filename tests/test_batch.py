@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -603,6 +604,9 @@ def _tamper(out: Path, change: Callable[[dict[str, object]], object]) -> None:
         (lambda r: r.update(samples="many"), "wrong samples"),
         (lambda r: r.update(date="2026-13-45"), "bad date"),
         (lambda r: r.update(guid=None), "guid"),
+        (lambda r: r.update(profile="../profile.toml"), "wrong profile"),
+        (lambda r: r.update(lexicon="names\n.toml"), "wrong lexicon"),
+        (lambda r: r.update(profile_sha256="abc"), "profile_sha256"),
     ],
 )
 def test_a_tampered_manifest_is_a_one_line_error_and_writes_nothing_outside(
@@ -715,3 +719,57 @@ def test_feed_remove_unpublishes_an_episode(
     code, _, err = run(["feed", str(out), "--remove", "water-bills-rise-again"], capsys, fake)
     assert code == 2 and "did you mean water-bills-rise-again-as-leaks-go-unfixed?" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def _valley(tmp_path: Path, name: str = "Valley Audio") -> Path:
+    profile = tmp_path / f"{name.split()[0].lower()}.toml"
+    profile.write_text(f'[podcast]\nname = "{name}"\npublication = "Valley News"\n', encoding="utf-8")
+    return profile
+
+
+def test_an_output_folder_remembers_its_profile_and_lexicon(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out, profile = tmp_path / "out", _valley(tmp_path)
+    names = tmp_path / "names.toml"
+    names.write_text('[lexicon]\nOfwat = "off what"\n', encoding="utf-8")
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    assert run([*args, "--profile", str(profile), "--lexicon", str(names)], capsys, fake)[0] == 0
+    for record in manifest(out).values():
+        assert record["profile"] == str(profile.resolve())
+        assert record["profile_sha256"] == hashlib.sha256(profile.read_bytes()).hexdigest()
+        assert record["lexicon"] == str(names.resolve())
+    # a plain `narrate feed` keeps the channel it was published as (issue 23: it became Byline's)
+    (out / "feed.xml").unlink()
+    assert run(["feed", str(out)], capsys, fake)[0] == 0
+    channel = feedparser.parse((out / "feed.xml").read_bytes()).feed
+    assert channel.title == "Valley Audio"
+    # a later batch without flags uses the same profile and lexicon: nothing to re-make
+    fake.calls.clear()
+    code, _, err = run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q"], capsys, fake)
+    assert code == 0, err
+    assert fake.calls == []
+
+
+def test_a_different_profile_needs_to_be_asked_for(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out, valley = tmp_path / "out", _valley(tmp_path)
+    hill = _valley(tmp_path, "Hill Post Audio")
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    assert run([*args, "--profile", str(valley)], capsys, fake)[0] == 0
+    # the project folder now names another profile: a run without --profile is refused, nothing changes
+    (tmp_path / "narrate.toml").write_text(f'profile = "{hill.name}"\n', encoding="utf-8")
+    before = (out / "feed.xml").read_bytes()
+    for command in (args, ["feed", str(out)]):
+        fake.calls.clear()
+        code, _, err = run(command, capsys, fake)
+        assert code == 2 and fake.calls == []
+        assert "rename the channel 'Valley Audio' to 'Hill Post Audio'" in err
+        assert f"pass --profile {hill}" in err and len(err.strip().splitlines()) == 1
+    assert (out / "feed.xml").read_bytes() == before
+    # asked for explicitly: the switch is made
+    assert run([*args, "--profile", str(hill)], capsys, fake)[0] == 0
+    assert feedparser.parse((out / "feed.xml").read_bytes()).feed.title == "Hill Post Audio"

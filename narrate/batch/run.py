@@ -24,6 +24,7 @@ from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
 from ..publish.unpublish import take_out
 from ..text.lexicon import Lexicon
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
+from .memory import MadeWith
 from .plan import BatchSettings, Planned, collect_inputs, plan_batch
 
 State = Literal["queued", "working", "made", "unchanged", "failed", "duplicate"]
@@ -135,7 +136,8 @@ def run_batch(
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
         try:
-            synthesised = _run(runner, todo, manifest, results, report, episode_progress)
+            made_with = MadeWith.of(profile, lexicon, voice)
+            synthesised = _run(runner, todo, manifest, results, report, episode_progress, made_with)
         except (KeyboardInterrupt, Terminated) as stop:
             partial = _finish(folder, loaded, base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
@@ -268,6 +270,7 @@ def _run(
     results: dict[str, EpisodeStatus],
     report: BatchProgress,
     episode_progress: EpisodeProgress | None = None,
+    made_with: MadeWith | None = None,
 ) -> int:
     """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
     records = {p.file.name: p.record for p in todo if p.record is not None}
@@ -286,6 +289,8 @@ def _run(
             finished.add(job.name)
             outcome = _as_outcome(job, result)
             results[job.name] = _record(manifest, records[job.name], job, outcome)
+            if made_with is not None and results[job.name].state == "made":
+                made_with.stamp(records[job.name])
             manifest.save()
             synthesised += outcome.synthesised
             report(job.name, results[job.name].state, results[job.name].message)

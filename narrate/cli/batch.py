@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from ..verify.check import CheckReport
 
 from .check import check_lines, check_summary, require_recogniser
-from .common import article_options, clock, jobs_option, profile_and_lexicon, synthesis_options
+from .common import (
+    article_options,
+    clock,
+    jobs_option,
+    profile_and_lexicon,
+    remembered_settings,
+    synthesis_options,
+)
 
 _BATCH_EPILOG = """examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
@@ -182,7 +189,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
 
     if args.check:
         require_recogniser()
-
+    remembered_settings(args, args.output_dir)
     try:
         with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
@@ -308,6 +315,7 @@ def _batch_summary(
 def cmd_feed(args: argparse.Namespace, err: Console) -> int:
     from ..batch import rebuild_feed, remove_episodes
 
+    remembered_settings(args, args.folder)
     if args.remove:
         removed, _ = remove_episodes(args.folder, args.remove, args.profile, args.base_url)
         for gone in removed:

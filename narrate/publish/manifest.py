@@ -46,6 +46,11 @@ class EpisodeRecord:
     chapters: int = 0
     files: dict[str, str] = field(default_factory=dict)  # kind ("mp3", "vtt", ...) -> file name in DIR
     made: str = ""  # ISO date and time the episode was last made
+    # what it was made with (absolute paths; "" for the bundled profile, no lexicon, the profile's voice)
+    profile: str = ""
+    profile_sha256: str = ""
+    lexicon: str = ""
+    voice: str = ""
 
     @property
     def seconds(self) -> float:
@@ -164,6 +169,14 @@ def _record(item: Any, number: int, path: Path) -> EpisodeRecord:
     for name in ("guid", "slug", "source"):
         if not isinstance(values.get(name), str) or not values[name] or _CONTROL.search(values[name]):
             raise _broken(path, f"{where} has no valid {name}")
+    for name in ("profile", "lexicon", "voice"):  # paths and names used again by a later run
+        value = values.get(name, "")
+        if not isinstance(value, str) or _CONTROL.search(value):
+            raise _broken(path, f"{where} has a wrong {name}: {value!r:.60}")
+        if value and name != "voice" and not Path(value).is_absolute():
+            raise _broken(path, f"{where} has a wrong {name}: {value!r:.60}")
+    if not re.fullmatch(r"(?:[0-9a-f]{64})?", str(values.get("profile_sha256", ""))):
+        raise _broken(path, f"{where} has a wrong profile_sha256")
     if not _SLUG.fullmatch(values["slug"]) or len(values["slug"]) > 100:
         raise _broken(path, f"{where} has a slug that is not a plain file name: {values['slug'][:60]!r}")
     for name in _FIELDS:
