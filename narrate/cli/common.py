@@ -132,6 +132,9 @@ def apply_project(args: argparse.Namespace, command: str) -> Project | None:
     """Fill the options not given from the nearest narrate.toml above the article or folder (flags win)."""
     from ..project import find_project
 
+    args.project, args.explicit = None, frozenset()
+    if not any(hasattr(args, name) for name in _PROJECT_OPTIONS):  # voices, init...: nothing to fill
+        return None
     inputs = getattr(args, "inputs", None) or [None]
     places = [getattr(args, name, None) for name in ("article", "folder", "path")] + [inputs[0]]
     project = find_project(next((p for p in places if p), None))
