@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_text_atomic
+from .atomic import write_bytes_atomic, write_text_atomic
 from .errors import InputError, ProfileError
 
 if sys.version_info >= (3, 11):
@@ -113,11 +113,26 @@ def init_project(folder: Path, starter: Starter, force: bool = False) -> list[Pa
         )
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file: pass a folder for the project")
+    image = _artwork_file(starter.artwork)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    if image is not None:  # copied in: the profile's paths are relative to it, wherever init was run
+        written.append(write_bytes_atomic(folder / f"cover{image.suffix.lower()}", image.read_bytes()))
     for name, text in files.items():
         written.append(write_text_atomic(folder / name, text))
     return written
+
+
+def _artwork_file(artwork: str) -> Path | None:
+    """--artwork as an image file to copy (None for a URL or nothing); a missing file is an error."""
+    if not artwork or artwork.startswith(("http://", "https://")):
+        return None
+    path = Path(artwork)
+    if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        raise InputError(f"--artwork takes an https:// URL or a .jpg or .png file, not {artwork!r}")
+    if not path.is_file():
+        raise InputError(f"--artwork {artwork} not found: check the path, or give the artwork's URL")
+    return path
 
 
 def _toml(value: str) -> str:
@@ -126,7 +141,7 @@ def _toml(value: str) -> str:
 
 def _profile_text(s: Starter) -> str:
     artwork_url = s.artwork if s.artwork.startswith(("http://", "https://")) else ""
-    cover = "" if artwork_url else s.artwork
+    cover = f"cover{Path(s.artwork).suffix.lower()}" if s.artwork and not artwork_url else ""
     return _PROFILE_TEMPLATE.format(
         name=_toml(s.name),
         publication=_toml(s.name),

@@ -204,3 +204,19 @@ def test_init_refuses_a_file_as_its_folder(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(Exception, match="is a file"):
         init_project(tmp_path / "file", Starter("X"))
+
+
+def test_init_copies_artwork_into_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from narrate.profile import load_profile
+
+    art = tmp_path / "art" / "Logo.PNG"
+    art.parent.mkdir()
+    art.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init", "vn", "--name", "Valley", "--artwork", "art/Logo.PNG"]) == 0
+    profile = load_profile(tmp_path / "vn" / "profile.toml")
+    assert profile.cover_path == (tmp_path / "vn" / "cover.png").resolve()
+    assert profile.cover_path.read_bytes() == art.read_bytes()
+    with pytest.raises(Exception, match="not found"):
+        init_project(tmp_path / "other", Starter("X", artwork="missing.jpg"))
+    assert not (tmp_path / "other").exists()
