@@ -220,3 +220,30 @@ def test_init_copies_artwork_into_the_project(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(Exception, match="not found"):
         init_project(tmp_path / "other", Starter("X", artwork="missing.jpg"))
     assert not (tmp_path / "other").exists()
+
+
+def test_the_studio_keeps_the_profile_the_output_folder_was_made_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_synth: FakeSynthesizer
+) -> None:
+    pytest.importorskip("starlette", reason="the studio extra is not installed")
+    from narrate.errors import InputError
+    from narrate.studio.service import Studio, StudioOptions
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLE, articles / "water-bills.md")
+    valley = tmp_path / "valley.toml"
+    valley.write_text('[podcast]\nname = "Valley Audio"\n', encoding="utf-8")
+    batch = ["batch", str(articles), "-o", str(articles / "output"), "-q", "--no-cache", "--jobs", "1"]
+    assert run([*batch, "--profile", str(valley)], capsys, fake_synth)[0] == 0
+    studio = Studio(StudioOptions(articles, use_cache=False), synthesizer_factory=fake_synth.factory)
+    assert studio.profile.podcast.name == "Valley Audio"  # not Byline's, which would rename the channel
+    (tmp_path / "narrate.toml").write_text('profile = "hill.toml"\n', encoding="utf-8")
+    (tmp_path / "hill.toml").write_text('[podcast]\nname = "Hill Post"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="rename the channel 'Valley Audio' to 'Hill Post'"):
+        Studio(StudioOptions(articles, use_cache=False), synthesizer_factory=fake_synth.factory)
+    chosen = Studio(
+        StudioOptions(articles, profile=tmp_path / "hill.toml", use_cache=False),
+        synthesizer_factory=fake_synth.factory,
+    )
+    assert chosen.profile.podcast.name == "Hill Post"

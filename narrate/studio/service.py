@@ -16,6 +16,7 @@ from ..audio.cache import SentenceCache, cache_limit
 from ..audio.clips import ClipSource
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
+from ..batch.memory import settle
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
@@ -102,14 +103,18 @@ class Studio:
         output = options.output_dir or project.output
         self.output = Path(output).resolve() if output else self.root / OUTPUT_NAME
         self.options = options
-        profile = options.profile or project.profile
-        self.voice_name = options.voice or project.voice
-        self.profile_path = Path(profile).resolve() if profile else None
+        # then what the output folder's episodes were made with; another profile must be asked for
+        profile, lexicon = options.profile or project.profile, options.lexicon or project.lexicon
+        settled = settle(
+            self.output, str(profile) if profile else None, str(lexicon) if lexicon else None,
+            options.voice or project.voice, explicit_profile=options.profile is not None,
+        )  # fmt: skip
+        self.voice_name = settled.voice
+        self.profile_path = Path(settled.profile).resolve() if settled.profile else None
         self.profile: Profile = load_profile(self.profile_path).with_voice(
             self.voice_name, options.speed, options.speaker
         )
-        lexicon = options.lexicon or project.lexicon
-        self.lexicon_path = Path(lexicon).resolve() if lexicon else self.root / LEXICON_NAME
+        self.lexicon_path = Path(settled.lexicon).resolve() if settled.lexicon else self.root / LEXICON_NAME
         self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
         limit = cache_limit(options.cache_max, self.profile.cache.max_size)
         self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
