@@ -132,12 +132,22 @@ def test_every_command_finds_narrate_toml_above_the_article(
     code, out, err = run(["script", str(article)], capsys)
     assert code == 0, err
     assert "Published by Valley News on" in out  # the project's profile, not Byline's
-    assert "OFF-wot" in out or "[[" in out  # the project's lexicon
-    assert "Ofwat" not in out.replace("OFF-wot", "")
+    assert "The regulator, [[ ˈɔfwɑːt, ]] approved" in out  # the project's lexicon
+    assert "Ofwat" not in out
     other = tmp_path / "other.toml"
     other.write_text('[podcast]\npublication = "Hill Post"\n', encoding="utf-8")
     code, out, _ = run(["script", str(article), "--profile", str(other)], capsys)
     assert code == 0 and "Published by Hill Post on" in out  # a flag wins
+
+
+def test_say_in_a_project_folder_uses_its_lexicon(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "lexicon.toml").write_text('[lexicon]\nOfwat = "OFF-wot"\n', encoding="utf-8")
+    monkeypatch.chdir(project / "articles")
+    code, out, err = run(["say", "--phonemes", "Ofwat"], capsys)
+    assert code == 0, err
+    assert out.split() == ["[[", "ˈɔfwɑːt", "]]", "ˈɔfwɑːt", "(lexicon)"]
 
 
 def test_narrate_writes_into_the_project_s_output_folder(
