@@ -108,6 +108,36 @@ def say_script(text: str, profile: Profile, lexicon: Lexicon | None = None) -> S
     return script
 
 
+_SPOKEN_TOKEN = re.compile(r"\[\[(.*?)\]\]|[^\s\[\]]+")
+_EDGE_PUNCTUATION = re.compile(r"^[^\w']+|[^\w']+$")
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    """One word as the voice gets it (a word, or a lexicon's "[[ phonemes ]]") and the phonemes it says."""
+
+    spoken: str
+    phonemes: str
+    given: bool  # the phonemes were given (a lexicon entry or stressed respelling), not espeak's reading
+
+
+def spoken_phonemes(script: Script, phonemize: Callable[[str], str]) -> list[SpokenWord]:
+    """Every spoken word of the script with its phonemes: a "[[ ]]" block's own, else the voice's reading.
+
+    `phonemize` is the voice's espeak phonemiser; each word is phonemised alone, as `narrate words` does.
+    """
+    found = []
+    for sentence in script.sentences:
+        for m in _SPOKEN_TOKEN.finditer(sentence.spoken):
+            if m.group(1) is not None:
+                found.append(SpokenWord(m.group(0), " ".join(m.group(1).split()), True))
+                continue
+            word = _EDGE_PUNCTUATION.sub("", m.group(0))
+            if word:
+                found.append(SpokenWord(word, phonemize(word).strip(), False))
+    return found
+
+
 @dataclass(frozen=True)
 class PreviewResult:
     action: Literal["played", "wrote"]

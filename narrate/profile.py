@@ -44,10 +44,40 @@ class PodcastInfo:
 
 @dataclass(frozen=True)
 class Bookend:
-    """The intro or the outro: template lines and the chapter title."""
+    """The intro or the outro: template lines, lines added after them, and the chapter title.
+
+    A profile that sets only `append` keeps narrate's generic lines and adds its own after them.
+    """
 
     lines: tuple[TemplateLine, ...] = ()
     chapter: str = ""
+    append: tuple[TemplateLine, ...] = ()
+
+    @property
+    def all_lines(self) -> tuple[TemplateLine, ...]:
+        return self.lines + self.append
+
+
+# What any publication's episodes open and close with unless its profile says otherwise. Each list is
+# a line's alternatives: the first whose fields the article has is said (no author, no date: shorter).
+GENERIC_INTRO = Bookend(
+    lines=(
+        "{title}.",
+        "By {author}.",
+        ("Published by {publication} on {date}.", "Published by {publication}."),
+    ),
+    chapter="Introduction",
+)
+GENERIC_OUTRO = Bookend(
+    lines=(
+        (
+            "You have been listening to {title}, by {author}, for {publication}.",
+            "You have been listening to {title}, from {publication}.",
+            "You have been listening to {title}.",
+        ),
+    ),
+    chapter="Outro",
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +177,8 @@ class Profile:
 
     name: str
     podcast: PodcastInfo = field(default_factory=PodcastInfo)
-    intro: Bookend = field(default_factory=Bookend)
-    outro: Bookend = field(default_factory=Bookend)
+    intro: Bookend = GENERIC_INTRO
+    outro: Bookend = GENERIC_OUTRO
     pauses: Pauses = field(default_factory=Pauses)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
@@ -158,6 +188,8 @@ class Profile:
     clean: CleanRules = field(default_factory=CleanRules)
     cache: CacheSettings = field(default_factory=CacheSettings)
     source: str = "<defaults>"
+    # "section.key" for every value the profile file gave; the rest are narrate's defaults
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     def with_voice(
         self, voice: str | None = None, speed: float | None = None, speaker: int | str | None = None
@@ -215,11 +247,13 @@ def parse_profile(text: str, source: str) -> Profile:
         raise ProfileError(f"profile {source} is not valid TOML: {exc}") from exc
     name = Path(source).stem
     values: dict[str, Any] = {"name": name, "source": source}
+    given: set[str] = set()
     for key, table in data.items():
         if key == "lexicon":
             if not isinstance(table, Mapping):
                 raise ProfileError(f'profile {source}: [lexicon] must be a table of word = "respelling"')
             values["lexicon"] = lexicon_entries(table, f"profile {source} [lexicon]")
+            given.add("lexicon")
             continue
         cls = _SECTIONS.get(key)
         if cls is None:
@@ -227,8 +261,9 @@ def parse_profile(text: str, source: str) -> Profile:
             raise ProfileError(f"profile {source}: unknown section [{key}]; known sections: {known}")
         if not isinstance(table, Mapping):
             raise ProfileError(f"profile {source}: [{key}] must be a table")
-        values[key] = _build(cls, table, f"{source} [{key}]")
-    profile = Profile(**values)
+        values[key] = _build(cls, table, f"{source} [{key}]", _SECTION_DEFAULTS.get(key))
+        given.update(f"{key}.{name}" for name in table)
+    profile = Profile(**values, given=frozenset(given))
     _validate(profile)
     return profile
 
@@ -271,7 +306,11 @@ def lexicon_entries(data: object, source: str) -> dict[str, str]:
     return entries
 
 
-def _build(cls: type[_T], table: Mapping[str, Any], where: str) -> _T:
+_SECTION_DEFAULTS: dict[str, Any] = {"intro": GENERIC_INTRO, "outro": GENERIC_OUTRO}
+
+
+def _build(cls: type[_T], table: Mapping[str, Any], where: str, base: _T | None = None) -> _T:
+    """A section from its table; the keys it leaves out keep their defaults (`base`, else the class's)."""
     hints = get_type_hints(cls)
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
@@ -279,7 +318,7 @@ def _build(cls: type[_T], table: Mapping[str, Any], where: str) -> _T:
         if key not in names:
             raise ProfileError(f"{where}: unknown key '{key}'; known keys: {', '.join(sorted(names))}")
         kwargs[key] = _coerce(value, hints[key], f"{where} key '{key}'")
-    return cls(**kwargs)
+    return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)  # type: ignore[type-var]
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:

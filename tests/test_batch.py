@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
+import shutil
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -509,13 +511,14 @@ def test_a_moved_and_renamed_input_folder_duplicates_nothing(
 
 
 def test_articles_that_would_share_a_guid_get_their_own(tmp_path: Path, fake: FakeSynthesizer) -> None:
-    # same file name, headline and date in two folders: the GUID recipe gives both the same value
+    # same file name, headline and date in two folders of one input: the GUID recipe gives both the
+    # same value (from two inputs given, the same headline is one episode: see test_the_same_article_twice)
     for folder, body in (("a", "The first body."), ("b", "A different second body.")):
         (tmp_path / "in" / folder).mkdir(parents=True)
         text = f"Title: Same Story\nDate: 2 March 2026\n\n{body}\n"
         (tmp_path / "in" / folder / "story.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    _batch([tmp_path / "in" / "a", tmp_path / "in" / "b"], out, fake)
+    _batch([tmp_path / "in"], out, fake)
     guids = [e.id for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
     assert len(guids) == len(set(guids)) == 2
 
@@ -595,6 +598,9 @@ def _tamper(out: Path, change: Callable[[dict[str, object]], object]) -> None:
         (lambda r: r.update(samples="many"), "wrong samples"),
         (lambda r: r.update(date="2026-13-45"), "bad date"),
         (lambda r: r.update(guid=None), "guid"),
+        (lambda r: r.update(profile="../profile.toml"), "wrong profile"),
+        (lambda r: r.update(lexicon="names\n.toml"), "wrong lexicon"),
+        (lambda r: r.update(profile_sha256="abc"), "profile_sha256"),
     ],
 )
 def test_a_tampered_manifest_is_a_one_line_error_and_writes_nothing_outside(
@@ -626,3 +632,138 @@ def test_a_manifest_that_is_not_json_is_a_one_line_error(
     (out / MANIFEST_NAME).write_text('{"version": 2, "episodes": [', encoding="utf-8")
     code, _, err = run(["batch", str(articles / "water-bills.md"), "-o", str(out), "-q"], capsys, fake)
     assert code == 2 and "not valid JSON" in err and err.count("\n") == 1
+
+
+# --- a producer's day (issue 23): duplicates, unpublishing, a feed left alone when nothing changed ---
+
+
+def test_the_same_article_twice_is_one_episode_with_a_note(
+    tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "in", tmp_path / "in2"
+    for folder in (first, second):
+        folder.mkdir()
+        shutil.copy(EXAMPLES / "water-bills.md", folder / "water-bills.md")
+    # the same headline from another input, edited: still the same article, one episode
+    edited = (EXAMPLES / "library-hours.txt").read_text(encoding="utf-8") + "\nOne late correction.\n"
+    shutil.copy(EXAMPLES / "library-hours.txt", first / "library-hours.txt")
+    (second / "libraries.txt").write_text(edited, encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["batch", str(first), str(second), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE],
+        capsys,
+        fake,
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in out.glob("*.mp3")) == [
+        "town-libraries-cut-opening-hours-as-heating-costs-bite.mp3",
+        "water-bills-rise-again-as-leaks-go-unfixed.mp3",
+    ]
+    assert len(feedparser.parse((out / "feed.xml").read_bytes()).entries) == 2
+    assert len(manifest(out)) == 2
+    assert f"{second / 'water-bills.md'} is the same article as {first / 'water-bills.md'}" in err
+    assert f"{second / 'libraries.txt'} is the same headline as {first / 'library-hours.txt'}" in err
+
+
+def test_an_unchanged_feed_is_not_rewritten(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "out"
+    assert (
+        run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)[
+            0
+        ]
+        == 0
+    )
+    feed = out / "feed.xml"
+    before, stamp = feed.read_bytes(), feed.stat().st_mtime_ns
+    os.utime(feed, ns=(stamp - 5_000_000_000, stamp - 5_000_000_000))  # as if written 5 s ago
+    stamp = feed.stat().st_mtime_ns
+    assert run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q"], capsys, fake)[0] == 0
+    assert run(["feed", str(out)], capsys, fake)[0] == 0
+    assert feed.read_bytes() == before and feed.stat().st_mtime_ns == stamp
+    # a real change rewrites it, with a new build date
+    assert run(["feed", str(out), "--base-url", "https://cdn.example.org/a/"], capsys, fake)[0] == 0
+    after = feedparser.parse(feed.read_bytes())
+    assert after.entries[0].enclosures[0]["href"].startswith("https://cdn.example.org/a/")
+
+
+def test_feed_remove_unpublishes_an_episode(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out = tmp_path / "out"
+    assert (
+        run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)[
+            0
+        ]
+        == 0
+    )
+    slug = "night-buses-return-to-the-harbour-route"
+    assert len(list(out.glob(f"{slug}.*"))) >= 4  # the MP3 and its sidecars
+    code, stdout, err = run(["feed", str(out), "--remove", slug], capsys, fake)
+    assert code == 0, err
+    assert list(out.glob(f"{slug}.*")) == []
+    assert f"removed {out / slug}.mp3" in stdout
+    titles = [e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
+    assert len(titles) == 2 and not any("Night Buses" in t for t in titles)
+    assert {r["slug"] for r in manifest(out).values()} == set(GOOD) - {slug}
+    assert (out / "water-bills-rise-again-as-leaks-go-unfixed.mp3").is_file()
+    code, _, err = run(["feed", str(out), "--remove", "water-bills-rise-again"], capsys, fake)
+    assert code == 2 and "did you mean water-bills-rise-again-as-leaks-go-unfixed?" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def _valley(tmp_path: Path, name: str = "Valley Audio") -> Path:
+    profile = tmp_path / f"{name.split()[0].lower()}.toml"
+    profile.write_text(f'[podcast]\nname = "{name}"\npublication = "Valley News"\n', encoding="utf-8")
+    return profile
+
+
+def test_an_output_folder_remembers_its_profile_and_lexicon(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out, profile = tmp_path / "out", _valley(tmp_path)
+    names = tmp_path / "names.toml"
+    names.write_text('[lexicon]\nOfwat = "off what"\n', encoding="utf-8")
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    assert run([*args, "--profile", str(profile), "--lexicon", str(names)], capsys, fake)[0] == 0
+    for record in manifest(out).values():
+        assert record["profile"] == str(profile.resolve())
+        assert record["profile_sha256"] == hashlib.sha256(profile.read_bytes()).hexdigest()
+        assert record["lexicon"] == str(names.resolve())
+    # a plain `narrate feed` keeps the channel it was published as (issue 23: it became Byline's)
+    (out / "feed.xml").unlink()
+    assert run(["feed", str(out)], capsys, fake)[0] == 0
+    channel = feedparser.parse((out / "feed.xml").read_bytes()).feed
+    assert channel.title == "Valley Audio"
+    # a later batch without flags uses the same profile and lexicon: nothing to re-make
+    fake.calls.clear()
+    code, _, err = run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q"], capsys, fake)
+    assert code == 0, err
+    assert fake.calls == []
+
+
+def test_a_different_profile_needs_to_be_asked_for(
+    articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _good_only(articles)
+    out, valley = tmp_path / "out", _valley(tmp_path)
+    hill = _valley(tmp_path, "Hill Post Audio")
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    assert run([*args, "--profile", str(valley)], capsys, fake)[0] == 0
+    # the project folder now names another profile: a run without --profile is refused, nothing changes
+    (tmp_path / "narrate.toml").write_text(f'profile = "{hill.name}"\n', encoding="utf-8")
+    before = (out / "feed.xml").read_bytes()
+    for command in (args, ["feed", str(out)]):
+        fake.calls.clear()
+        code, _, err = run(command, capsys, fake)
+        assert code == 2 and fake.calls == []
+        assert "rename the channel 'Valley Audio' to 'Hill Post Audio'" in err
+        assert f"pass --profile {hill}" in err and len(err.strip().splitlines()) == 1
+    assert (out / "feed.xml").read_bytes() == before
+    # asked for explicitly: the switch is made
+    assert run([*args, "--profile", str(hill)], capsys, fake)[0] == 0
+    assert feedparser.parse((out / "feed.xml").read_bytes()).feed.title == "Hill Post Audio"

@@ -191,3 +191,57 @@ def test_script_json_explain_adds_rewrites_and_plain_json_is_unchanged(
         del s["rewrites"]
     assert explained_data == plain_data
     assert "rewrites" not in plain
+
+
+# --- small things a producer meets (issue 23) ------------------------------------------------------
+
+
+def test_a_mistyped_command_says_which_one_was_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["bach", str(tmp_path / "in"), "-o", str(tmp_path / "site")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "did you mean `narrate batch`?" in err
+    assert "unrecognized arguments" not in err
+
+
+def test_a_mistyped_option_says_which_one_was_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["script", str(SAMPLE), "--lexicn", "x.toml"])
+    assert stopped.value.code == 2
+    assert "--lexicn (did you mean --lexicon?)" in capsys.readouterr().err
+
+
+def test_an_unchanged_episode_has_no_speed_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer
+) -> None:
+    args = [str(SAMPLE), "--output-dir", str(tmp_path), "--quiet"]
+    assert run(args, capsys, fake_piper)[0] == 0
+    code, out, err = run(args, capsys, fake_piper)
+    assert code == 0, err
+    assert "unchanged" in out and "real time" not in out and "LUFS" not in out
+
+
+def test_one_sentence_is_not_sentences(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_piper: FakeSynthesizer
+) -> None:
+    wav = tmp_path / "line.wav"
+    code, out, err = run(["say", "Hello there.", "-o", str(wav), "--no-cache"], capsys, fake_piper)
+    assert code == 0, err
+    assert "1 sentence synthesised" in err and "sentences" not in err
+
+
+def test_say_phonemes_shows_what_the_voice_will_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "names.toml"
+    names.write_text('[lexicon]\nUshakov = "oo-sha-KOFF"\n', encoding="utf-8")
+    code, out, err = run(["say", "--phonemes", "Ushakov said no.", "--lexicon", str(names)], capsys)
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0][-1] == "(lexicon)" and "ˈ" in rows[0][-2] and "KOFF" not in out
+    assert rows[1] == ["said", "sˈɛd", "(espeak)"]  # a dictionary word: the voice's own reading
+    assert rows[2] == ["no", "nˈoʊ", "(espeak)"]

@@ -199,3 +199,56 @@ def test_lexicon_key_matches_words_as_written_not_spoken() -> None:
 def test_lexicon_inside_brackets_and_quotes() -> None:
     rules = _rules(Witkoff="[[ wˈɪtkɔf ]]")
     assert speak('"Witkoff" (Witkoff)', rules) == "[[ wˈɪtkɔf, ]] [[ wˈɪtkɔf ]]"
+
+
+# --- respellings with capitals for stress (issue 23) -----------------------------------------------
+
+# what espeak says for each syllable alone, written out by hand: the test's phonemiser
+_SYLLABLES = {"oo": "ˈuː", "sha": "ʃˈɑː", "koff": "kˈɒf", "off": "ˈɒf", "wot": "wˈɒt", "ts": "tˌiːˈɛs"}
+
+
+def test_capitals_in_a_respelling_become_espeak_s_stress_mark() -> None:
+    from narrate.text.lexicon import respell
+
+    assert respell("oo-sha-KOFF", _SYLLABLES.__getitem__) == "[[ uːʃɑːkˈɒf ]]"
+    assert respell("OFF-wot", _SYLLABLES.__getitem__) == "[[ ˈɒfwɒt ]]"
+    # no capitals, or no hyphens: a plain respelling the voice reads as it is
+    assert respell("Footsie", _SYLLABLES.__getitem__) == "Footsie"
+    assert respell("oo-sha-koff", _SYLLABLES.__getitem__) == "oo-sha-koff"
+    # all capitals says nothing of stress: read in lower case, never spelt out
+    assert respell("OO-SHA", _SYLLABLES.__getitem__) == "oo-sha"
+
+
+def test_a_stressed_respelling_reaches_the_script_as_phonemes() -> None:
+    from narrate.models import Article, Section
+    from narrate.pipeline import build_script
+    from narrate.profile import load_profile
+
+    profile = load_profile()
+    lexicon = Lexicon({"Abberustwith": "abber-UST-with"})
+    article = Article("Lords", (Section(None, ("Lord Abberustwith spoke.",)),))
+    spoken = " ".join(s.spoken for s in build_script(article, profile, lexicon).sentences)
+    assert "[[" in spoken and "ˈ" in spoken
+    assert "UST" not in spoken and "abber" not in spoken
+
+
+@pytest.mark.voice
+def test_the_voice_says_a_stressed_respelling_with_stress_and_no_letter_names() -> None:
+    """Piper's own phonemiser (independent of narrate) on the spoken text: stress mark, no 'you-ess-tee'."""
+    from piper import PiperVoice
+
+    from narrate.audio.voices import find_voice
+    from narrate.models import Article, Section
+    from narrate.pipeline import build_script
+    from narrate.profile import load_profile
+
+    voice = PiperVoice.load(find_voice("en_US-joe-medium").model)
+    lexicon = Lexicon({"Abberustwith": "abber-UST-with", "Siobhan": "shiv-AWN"})
+    article = Article("Lords", (Section(None, ("Lord Abberustwith and Siobhan spoke.",)),))
+    script = build_script(article, load_profile(), lexicon)
+    spoken = next(s.spoken for s in script.sentences if "spoke" in s.text)
+    said = "".join("".join(s) for s in voice.phonemize(spoken))
+    plain = said.replace("ˌ", "").replace("ˈ", "")
+    assert "juːɛstiː" not in plain  # U-S-T as letter names
+    assert "eɪdʌbəljuːɛn" not in plain  # A-W-N as letter names
+    assert "ˈʌst" in said and "ˈɔːn" in said  # the capitals' syllables carry the primary stress

@@ -275,7 +275,7 @@ def test_wav_written_when_no_player_is_found(
     out, err = capsys.readouterr()
     assert code == 0, err
     path = Path(out.strip())
-    assert path == Path("output") / "preview-water-bills-rise-again-as-leaks-go-unfixed-p3.wav"
+    assert path == Path("previews") / "preview-water-bills-rise-again-as-leaks-go-unfixed-p3.wav"
     assert (tmp_path / path).is_file()
     assert "no audio player found" in err and "not played" in err
     data, rate, _, _ = _wav(tmp_path / path)
@@ -297,7 +297,7 @@ def test_wav_written_with_o_or_without_a_terminal(
     monkeypatch.chdir(tmp_path)
     assert _cli(["say", "Hello there."], fake_piper) == 0  # pytest's stdout is not a terminal
     out, err = capsys.readouterr()
-    assert out.strip() == str(Path("output") / "say-hello-there.wav")
+    assert out.strip() == str(Path("previews") / "say-hello-there.wav")
     assert "not a terminal" in err
     assert not (tmp_path / "bin" / "fed.raw").exists()
 

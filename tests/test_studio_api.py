@@ -376,7 +376,8 @@ def test_saving_an_entry_writes_the_lexicon_file_and_changes_the_script(
         assert tomllib.load(fh) == {"lexicon": {"Ofwat": "OFF-wot"}}
     after = client.get("/api/script", params={"path": ARTICLE}).json()
     sentence = after["chapters"][1]["paragraphs"][1]["sentences"][0]
-    assert sentence["spoken"] == "The regulator, OFF-wot, approved the rise in December."
+    # a stressed respelling reaches the voice as phonemes: "off" ˈɔf, "wot" wɑːt (issue 23)
+    assert sentence["spoken"] == "The regulator, [[ ˈɔfwɑːt, ]] approved the rise in December."
     assert sentence["lexicon"] == [{"written": "Ofwat", "spoken": "OFF-wot"}]
     assert not list(folder.glob(".lexicon.toml*"))  # the atomic write left no partial behind
 
@@ -652,3 +653,14 @@ def test_unknown_routes_and_methods_answer_json_and_the_server_goes_on(client: T
     assert client.patch("/api/lexicon").status_code == 405
     assert client.get("/static/../service.py").status_code == 404
     assert client.get("/api/articles").status_code == 200
+
+
+def test_phonemes_of_a_word_as_the_lexicon_has_it_or_as_typed(client: TestClient, folder: Path) -> None:
+    plain = client.get("/api/phonemes", params={"word": "Ofwat"})
+    trial = client.get("/api/phonemes", params={"word": "Ofwat", "spoken": "OFF-wot"})
+    assert plain.status_code == 200 and trial.status_code == 200
+    assert plain.json()["words"] == [{"spoken": "Ofwat", "phonemes": "ˈɑːfwɑːt", "given": False}]
+    # by hand: espeak (en-us) reads "off" ˈɔf and "wot" wˈɑːt alone; the capitals carry the stress
+    assert trial.json()["phonemes"] == "ˈɔfwɑːt"
+    assert not (folder / "lexicon.toml").exists()  # tried, not saved
+    assert client.get("/api/phonemes", params={"word": ""}).status_code == 400

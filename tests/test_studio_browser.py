@@ -162,22 +162,25 @@ def test_a_lexicon_entry_changes_the_script(page: Any, fake_server: StudioServer
     _open(page, fake_server)
     page.click(".paragraph[data-paragraph='3'] .w:text-is('Ofwat')")
     assert page.is_visible("#editor") and page.input_value("#editor-word") == "Ofwat"
+    page.wait_for_selector("#editor-phonemes:text-is('ˈɑːfwɑːt')")  # espeak's own reading, no entry yet
     page.fill("#editor-spoken", "[[ broken")
     page.click("#editor-save")
     page.wait_for_selector("#editor-error:has-text('must be either a respelling')")
     page.fill("#editor-spoken", "OFF-wot")
+    # the editor shows what the voice will say: each syllable as espeak reads it alone ("off" ˈɔf,
+    # "wot" wˈɑːt in en-us), the capitals' syllable stressed, never the letters O-F-F
+    page.wait_for_selector("#editor-phonemes:text-is('ˈɔfwɑːt')")
     page.click("#editor-hear")  # heard at once, before saving
     page.wait_for_function("document.getElementById('preview-audio').readyState >= 2", timeout=15000)
     assert not (folder / "lexicon.toml").exists()
     page.click("#editor-save")
-    page.wait_for_selector(
-        ".paragraph[data-paragraph='3'] .spoken:has-text('The regulator, OFF-wot, approved')"
-    )
+    # the stressed respelling reaches the script as the voice's phonemes (issue 23)
+    page.wait_for_selector(".paragraph[data-paragraph='3'] .spoken:has-text('The regulator, [[ ˈɔfwɑːt, ]]')")
     assert page.get_attribute(".paragraph[data-paragraph='3'] .w.lex", "title") == "lexicon: OFF-wot"
     with open(folder / "lexicon.toml", "rb") as fh:
         assert tomllib.load(fh) == {"lexicon": {"Ofwat": "OFF-wot"}}
     # paragraph 9 says Ofwat too, and changed with it
-    assert "OFF-wot said the settlement" in page.inner_text(".paragraph[data-paragraph='9']")
+    assert "[[ ˈɔfwɑːt ]] said the settlement" in page.inner_text(".paragraph[data-paragraph='9']")
 
 
 def test_render_shows_progress_to_the_end_then_chapters(

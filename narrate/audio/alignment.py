@@ -8,12 +8,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..atomic import writing
 from ..models import WordTime
+from ..text.phonemes import espeak_phonemizer
 from .voices import VoiceInfo
 
 Patcher = Callable[[Path, Path], None]
@@ -79,24 +78,6 @@ def voice_phonemizer(voice: VoiceInfo) -> Phonemize:
     except (OSError, ValueError, AttributeError):
         language = "en-us"
     return espeak_phonemizer(language)
-
-
-def espeak_phonemizer(espeak_voice: str) -> Phonemize:
-    """Piper's own espeak-ng phonemiser for a voice's language, one word at a time (cached)."""
-
-    @lru_cache(maxsize=4096)
-    def phonemize(text: str) -> str:
-        sentences = _espeak().phonemize(espeak_voice, text) if text.strip() else []
-        return "".join("".join(s) for s in sentences)
-
-    return phonemize
-
-
-@lru_cache(maxsize=1)
-def _espeak() -> Any:
-    from piper.phonemize_espeak import EspeakPhonemizer
-
-    return EspeakPhonemizer()
 
 
 @dataclass(frozen=True)

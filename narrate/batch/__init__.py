@@ -9,6 +9,7 @@ from .run import (
     EpisodeStatus,
     EpisodeSurvey,
     rebuild_feed,
+    remove_episodes,
     run_batch,
     survey,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "EpisodeSurvey",
     "collect_inputs",
     "rebuild_feed",
+    "remove_episodes",
     "run_batch",
     "run_episode",
     "survey",

@@ -12,6 +12,7 @@ from ..audio.cache import DEFAULT_MAX_BYTES
 from ..audio.id3 import Cover, previous_tags
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
+from ..models import Script
 from ..pipeline import Checker
 from ..profile import Profile
 from ..publish.feed import episode_guid
@@ -24,7 +25,7 @@ from ..text.script import build_script
 from ..text.slug import slugify
 from .jobs import EpisodeJob
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ArticleFile:
     path: Path
     name: str  # as the user gave it (for messages)
     source: str  # relative to the input folder it was found in, so a moved folder keeps it
+    origin: int = 0  # which of the inputs given it came from (0: the first)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ class Planned:
     """One article's plan: a job to run, or why not (unchanged, or it cannot be read)."""
 
     file: ArticleFile
-    state: Literal["todo", "unchanged", "failed"]
-    message: str = ""
+    state: Literal["todo", "unchanged", "failed", "duplicate"]
+    message: str = ""  # why it failed; for a duplicate, which article it repeats
     record: EpisodeRecord | None = None
     job: EpisodeJob | None = None
 
@@ -73,7 +75,7 @@ def collect_inputs(inputs: Iterable[str | Path]) -> tuple[list[ArticleFile], lis
     found: list[ArticleFile] = []
     missing: list[str] = []
     seen: set[Path] = set()
-    for raw in inputs:
+    for origin, raw in enumerate(inputs):
         path = Path(raw)
         if path.is_dir():
             candidates = [
@@ -92,17 +94,43 @@ def collect_inputs(inputs: Iterable[str | Path]) -> tuple[list[ArticleFile], lis
             resolved = candidate.resolve()
             if resolved not in seen:
                 seen.add(resolved)
-                found.append(ArticleFile(candidate, str(candidate), source))
+                found.append(ArticleFile(candidate, str(candidate), source, origin))
     return found, missing
 
 
 def plan_batch(files: Iterable[ArticleFile], manifest: Manifest, settings: BatchSettings) -> list[Planned]:
-    """Read every article once: claim each one's record (GUID, slug) and decide what must be made."""
+    """Read every article once: claim each one's record (GUID, slug) and decide what must be made.
+
+    The same article met twice (the same bytes, or the same headline from two of the inputs given)
+    is one episode: the first met is planned, the other is a "duplicate" naming it.
+    """
     claimed: set[str] = set()
-    return [_plan_one(file, manifest, settings, claimed) for file in files]
+    by_content: dict[str, Planned] = {}
+    by_slug: dict[str, Planned] = {}  # the first plan met for each headline's slug
+    plans = []
+    for file in files:
+        read = _read(file, settings)
+        if isinstance(read, Planned):
+            plans.append(read)
+            continue
+        data, script = read
+        content, slug = hashlib.sha256(data).hexdigest(), slugify(script.title)
+        earlier = by_slug.get(slug)
+        from_another_input = earlier is not None and earlier.file.origin != file.origin
+        seen = by_content.get(content) or (earlier if from_another_input else None)
+        if seen is not None:
+            same = "the same article as" if content in by_content else "the same headline as"
+            plans.append(Planned(file, "duplicate", f"{same} {seen.file.name}: one episode", seen.record))
+            continue
+        plan = _plan_one(file, data, script, manifest, settings, claimed)
+        by_content[content] = plan
+        by_slug.setdefault(slug, plan)
+        plans.append(plan)
+    return plans
 
 
-def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, claimed: set[str]) -> Planned:
+def _read(file: ArticleFile, settings: BatchSettings) -> tuple[bytes, Script] | Planned:
+    """The article's bytes and script, or its failed plan."""
     profile = settings.profile
     try:
         data = file.path.read_bytes()
@@ -112,8 +140,20 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         return Planned(file, "failed", str(exc))
     except OSError as exc:
         return Planned(file, "failed", f"{file.name} cannot be read: {exc.strerror or exc}")
+    return data, script
+
+
+def _plan_one(
+    file: ArticleFile,
+    data: bytes,
+    script: Script,
+    manifest: Manifest,
+    settings: BatchSettings,
+    claimed: set[str],
+) -> Planned:
+    profile = settings.profile
     content = hashlib.sha256(data).hexdigest()
-    guid = episode_guid(article.title, article.date, file.path.name, profile.podcast.publication)
+    guid = episode_guid(script.title, script.date, file.path.name, profile.podcast.publication)
     record = manifest.find(file.source, content, guid, claimed)
     if record is None:
         slug = _unique_slug(slugify(script.title), manifest.slugs())

@@ -24,16 +24,18 @@ from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecut
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
+from ..publish.unpublish import take_out
 from ..text.lexicon import Lexicon
 from ..verify.check import hear_episode
 from ..verify.recognise import has_pocketsphinx, require_pocketsphinx
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
+from .memory import MadeWith
 
 if TYPE_CHECKING:
     from ..verify.check import CheckReport
 from .plan import BatchSettings, Planned, collect_inputs, plan_batch
 
-State = Literal["queued", "working", "made", "unchanged", "flagged", "failed"]
+State = Literal["queued", "working", "made", "unchanged", "flagged", "failed", "duplicate"]
 BatchProgress = Callable[[str, State, str], None]
 """Called as (article, state, detail) whenever an article changes state."""
 EpisodeProgress = Callable[[str, str, int, int], None]
@@ -130,7 +132,7 @@ def run_batch(
         _checked_url(base_url)
     files, missing = collect_inputs(inputs)
     if not files and not missing:
-        raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
+        raise InputError("no articles found: pass .txt, .md, .html or .docx files, or folders that hold them")
     workers = max(1, min(jobs or available_cores(), len(files) or 1))
     inline = workers == 1 or episode_progress is not None
     runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
@@ -159,7 +161,10 @@ def run_batch(
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
         try:
-            synthesised = _run(runner, todo, manifest, results, report, episode_progress, publish_flagged)
+            made_with = MadeWith.of(profile, lexicon, voice)
+            synthesised = _run(
+                runner, todo, manifest, results, report, episode_progress, publish_flagged, made_with
+            )
         except (KeyboardInterrupt, Terminated) as stop:
             partial = _finish(folder, loaded, base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
@@ -294,8 +299,8 @@ def _statuses(
             todo.append(plan)
             report(name, "queued", "")
             continue
-        if plan.state == "unchanged" and plan.record is not None:
-            results[name] = _status(name, plan.record, manifest.folder, "unchanged")
+        if plan.state in ("unchanged", "duplicate") and plan.record is not None:
+            results[name] = _status(name, plan.record, manifest.folder, plan.state, plan.message)
         else:
             results[name] = EpisodeStatus(name, "failed", plan.message)
         report(name, results[name].state, results[name].message)
@@ -310,6 +315,7 @@ def _run(
     report: BatchProgress,
     episode_progress: EpisodeProgress | None = None,
     publish_flagged: bool = False,
+    made_with: MadeWith | None = None,
 ) -> int:
     """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
     records = {p.file.name: p.record for p in todo if p.record is not None}
@@ -328,6 +334,8 @@ def _run(
             finished.add(job.name)
             outcome = _as_outcome(job, result)
             results[job.name] = _record(manifest, records[job.name], job, outcome, publish_flagged)
+            if made_with is not None and results[job.name].state in ("made", "flagged"):
+                made_with.stamp(records[job.name])
             manifest.save()
             synthesised += outcome.synthesised
             report(job.name, results[job.name].state, results[job.name].message)
@@ -389,9 +397,9 @@ def _failed(record: EpisodeRecord, job: EpisodeJob, error: str) -> EpisodeStatus
     return EpisodeStatus(job.name, "failed", error)
 
 
-def _status(name: str, record: EpisodeRecord, folder: Path, state: State) -> EpisodeStatus:
+def _status(name: str, record: EpisodeRecord, folder: Path, state: State, note: str = "") -> EpisodeStatus:
     mp3 = record.files.get("mp3")
-    return EpisodeStatus(name, state, "", folder / mp3 if mp3 else None, record.seconds, record.chapters)
+    return EpisodeStatus(name, state, note, folder / mp3 if mp3 else None, record.seconds, record.chapters)
 
 
 def _finish(
@@ -431,6 +439,31 @@ def rebuild_feed(
             manifest.save()
         path = write_feed(folder, loaded, url, manifest)
     return path, url, sum(1 for _ in manifest.published())
+
+
+def remove_episodes(
+    folder: str | Path,
+    slugs: Sequence[str],
+    profile: str | Path | None = None,
+    base_url: str | None = None,
+) -> tuple[list[Path], Path]:
+    """`narrate feed DIR --remove SLUG`: the episodes unpublished; returns the files removed and the feed.
+
+    The manifest and feed drop them first, then their files go: a reader never meets a listed episode
+    whose MP3 is gone. The article, if still in an input folder, is made again by the next batch.
+    """
+    folder = Path(folder)
+    if not (folder / MANIFEST_NAME).is_file():
+        raise InputError(f"{folder} has no {MANIFEST_NAME}: it is not an output folder of `narrate batch`")
+    loaded = load_profile(profile)
+    with folder_lock(folder):
+        manifest = Manifest.load(folder)
+        doomed = take_out(manifest, slugs)
+        manifest.save()
+        feed = write_feed(folder, loaded, _choose_base_url(base_url, loaded, manifest, folder), manifest)
+        for path in doomed:
+            path.unlink(missing_ok=True)
+    return doomed, feed
 
 
 def _choose_base_url(base_url: str | None, profile: Profile, manifest: Manifest, folder: Path) -> str:

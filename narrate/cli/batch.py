@@ -14,13 +14,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from .._version import DISTRIBUTION, pip_install
 from ..errors import InputError
+from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..batch import BatchReport, EpisodeStatus
     from ..publish.executors import Executor
 
 from .check import check_lines, check_summary, healing, require_recogniser
-from .common import article_options, clock, jobs_option, synthesis_options
+from .common import (
+    article_options,
+    clock,
+    jobs_option,
+    remembered_settings,
+    synthesis_options,
+)
 
 _BATCH_EPILOG = f"""examples:
   narrate batch examples/                        # every .txt/.md/.html in examples/ -> output/
@@ -42,7 +49,8 @@ Exit code 0 when every article was made or unchanged, 1 when any failed or was f
 
 _FEED_EPILOG = """examples:
   narrate feed output/
-  narrate feed site/audio --base-url https://example.com/audio/"""
+  narrate feed site/audio --base-url https://example.com/audio/
+  narrate feed site/audio --remove night-buses-return-to-the-harbour-route   # unpublish one episode"""
 
 
 def batch_parser(command: str) -> argparse.ArgumentParser:
@@ -56,6 +64,13 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("folder", metavar="DIR", help="an output folder of `narrate batch`")
         p.add_argument("--profile", metavar="FILE", help="profile for the channel data (default: Byline)")
+        p.add_argument(
+            "--remove",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="unpublish an episode (its MP3, transcripts, chapters and feed item); repeatable",
+        )
     else:
         p = argparse.ArgumentParser(
             prog="narrate batch",
@@ -65,7 +80,9 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
             parents=[article_options(), synthesis_options(jobs=False)],
         )
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
-        p.add_argument("-o", "--output-dir", metavar="DIR", default="output", help="episode folder (output)")
+        p.add_argument(
+            "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
+        )
         p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
         p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
         heard = p.add_mutually_exclusive_group()
@@ -127,6 +144,7 @@ _STATE_LABELS = {
     "made": "[green]made[/]",
     "unchanged": "[green]unchanged[/]",
     "flagged": "[yellow]flagged[/]",
+    "duplicate": "[yellow]duplicate[/]",
     "failed": "[red]failed[/]",
 }
 
@@ -167,7 +185,8 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
         def update(name: str, state: str, detail: str) -> None:
             states[name] = (state, detail)
-            done = sum(s in ("made", "unchanged", "flagged", "failed") for s, _ in states.values())
+            finished = ("made", "unchanged", "flagged", "failed", "duplicate")
+            done = sum(s in finished for s, _ in states.values())
             overall.update(task, total=len(states), completed=done)
             if state == "working" and not ticking.is_set():
                 ticking.set()
@@ -185,6 +204,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
 
     if args.check:
         require_recogniser()  # before minutes of synthesis, not after
+    remembered_settings(args, args.output_dir)
     try:
         with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
@@ -247,7 +267,7 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
         made = e.state != "failed"
         row: tuple[str, ...] = (
             e.source,
-            e.state if made else f"failed: {e.message}",
+            f"{e.state}: {e.message}" if e.message else e.state,
             clock(e.seconds) if made else "",
             str(e.chapters) if made else "",
             e.mp3.name if made and e.mp3 else "",
@@ -266,6 +286,9 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
         for row in rows:
             print("\t".join(row))
     print(f"feed: {report.feed}  ({report.base_url})")
+    for e in report.episodes:
+        if e.state == "duplicate":
+            err.print(f"narrate: note: {e.source} is {e.message}", markup=False)
     if report.local_urls:
         err.print("narrate: note: the feed links to file:// URLs; pass --base-url to publish", markup=False)
     for e in report.episodes:
@@ -274,7 +297,7 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
             for line in check_lines(e.check):
                 print(line)
     if report.failed:
-        failed = f"{len(report.failed)} of {len(report.episodes)} articles failed"
+        failed = f"{len(report.failed)} of {count(len(report.episodes), 'article')} failed"
         err.print(f"narrate: {failed}; see the table, fix them and re-run", markup=False)
         return 1
     if report.flagged:
@@ -300,10 +323,20 @@ def _check_cell(e: EpisodeStatus) -> str:
 
 
 def cmd_feed(args: argparse.Namespace, err: Console) -> int:
-    from ..batch import rebuild_feed
+    from ..batch import rebuild_feed, remove_episodes
 
-    path, url, count = rebuild_feed(args.folder, args.profile, args.base_url)
-    print(f"{path}  {count} episodes  ({url})")
+    remembered_settings(args, args.folder)
+    if args.remove:
+        removed, _ = remove_episodes(args.folder, args.remove, args.profile, args.base_url)
+        for gone in removed:
+            print(f"removed {gone}")
+        err.print(
+            "narrate: note: an article still in an input folder is made again by the next batch: "
+            "move it out too",
+            markup=False,
+        )
+    path, url, episodes = rebuild_feed(args.folder, args.profile, args.base_url)
+    print(f"{path}  {count(episodes, 'episode')}  ({url})")
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..profile import load_profile
+from ..text.wording import count
 
 if TYPE_CHECKING:
     pass
@@ -42,14 +43,16 @@ def cmd_cache(args: argparse.Namespace, err: Console) -> int:
     assert cache is not None
     if args.clear:
         removed = cache.clear()
-        print(f"{cache.directory}: removed {removed} cached sentences")
+        print(f"{cache.directory}: removed {count(removed, 'cached sentence')}")
         return 0
     if args.prune:
         removed, freed = cache.prune()
-        print(f"{cache.directory}: removed {removed} least recently used sentences ({freed / 1e6:.1f} MB)")
+        lru = count(removed, "least recently used sentence")
+        print(f"{cache.directory}: removed {lru} ({freed / 1e6:.1f} MB)")
     entries, size = cache.stats()
     limit = cache.max_bytes / 1e6
-    print(f"{cache.directory}: {entries} cached sentences, {size / 1e6:.1f} MB of its {limit:.0f} MB limit")
+    held = count(entries, "cached sentence")
+    print(f"{cache.directory}: {held}, {size / 1e6:.1f} MB of its {limit:.0f} MB limit")
     return 0
 
 

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from ..models import Script
+from ..text.wording import count
+
 if TYPE_CHECKING:
     from ..pipeline import Checker
     from ..verify.check import CheckReport
@@ -83,7 +86,7 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
             "--mp3", metavar="FILE", help="the episode (default: where `narrate ARTICLE` writes it)"
         )
         p.add_argument(
-            "--output-dir", metavar="DIR", default="output", help="where to look for the default MP3 (output)"
+            "--output-dir", metavar="DIR", help="where the episode is (default: as `narrate ARTICLE`)"
         )
         p.add_argument("--json", action="store_true", help="the report as JSON")
         p.add_argument("--jobs", type=jobs_option, metavar="N", help="recogniser processes (default: cores)")
@@ -102,12 +105,12 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace, err: Console) -> int:
     from ..audio.workers import default_jobs
-    from ..pipeline import load_script, slugify
+    from ..pipeline import load_script
     from ..verify.check import check_episode
 
     profile, lexicon = profile_and_lexicon(args)
     script = load_script(args.article, profile, lexicon)
-    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{slugify(script.title)}.mp3"
+    mp3 = Path(args.mp3) if args.mp3 else episode_path(Path(args.article), script, Path(args.output_dir))
     report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -118,11 +121,26 @@ def cmd_check(args: argparse.Namespace, err: Console) -> int:
     return 0 if report.ok else 1
 
 
+def episode_path(article: Path, script: Script, folder: Path) -> Path:
+    """The article's episode: its record in the batch manifest there, else where `narrate ARTICLE` puts it."""
+    import hashlib
+
+    from ..pipeline import slugify
+    from ..publish.manifest import MANIFEST_NAME, Manifest
+
+    if (folder / MANIFEST_NAME).is_file() and article.is_file():
+        content = hashlib.sha256(article.read_bytes()).hexdigest()
+        for record in Manifest.load(folder).records:
+            if record.content == content and record.files.get("mp3"):
+                return folder / record.files["mp3"]
+    return folder / f"{slugify(script.title)}.mp3"
+
+
 def check_summary(report: CheckReport) -> str:
     """One line: the episode, its length, what was heard and how many flags."""
     flags = "ok" if report.ok else f"{len(report.flags)} flagged"
     return (
-        f"{report.path}  {clock(report.seconds)}  {report.sentences} sentences  "
+        f"{report.path}  {clock(report.seconds)}  {count(report.sentences, 'sentence')}  "
         f"{report.matched_words}/{report.expected_words} words heard  {flags}  ({report.elapsed:.1f} s)"
     )
 

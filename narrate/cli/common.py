@@ -15,6 +15,7 @@ from ..text.lexicon import Lexicon
 
 if TYPE_CHECKING:
     from ..audio.cache import SentenceCache
+    from ..project import Project
 
 
 
@@ -109,6 +110,45 @@ def sentence_cache(args: argparse.Namespace, profile: Profile) -> SentenceCache 
     if getattr(args, "no_cache", False):
         return None
     return SentenceCache(args.cache_dir, cache_limit(args.cache_max, profile.cache.max_size))
+
+
+_PROJECT_OPTIONS = ("profile", "lexicon", "voice", "output_dir", "base_url")
+
+
+def remembered_settings(args: argparse.Namespace, folder: str) -> None:
+    """Options not given (nor in narrate.toml) from what `folder`'s episodes were made with; a switch
+    of profile without --profile is refused (see batch.memory.settle)."""
+    from ..batch.memory import settle
+
+    explicit = "profile" in getattr(args, "explicit", ())
+    settled = settle(folder, args.profile, getattr(args, "lexicon", None), getattr(args, "voice", None),
+                     explicit_profile=explicit)  # fmt: skip
+    args.profile = settled.profile
+    if hasattr(args, "lexicon"):
+        args.lexicon, args.voice = settled.lexicon, settled.voice
+
+
+def apply_project(args: argparse.Namespace, command: str) -> Project | None:
+    """Fill the options not given from the nearest narrate.toml above the article or folder (flags win)."""
+    from ..project import find_project
+
+    args.project, args.explicit = None, frozenset()
+    if not any(hasattr(args, name) for name in _PROJECT_OPTIONS):  # voices, init...: nothing to fill
+        return None
+    inputs = getattr(args, "inputs", None) or [None]
+    places = [getattr(args, name, None) for name in ("article", "folder", "path")] + [inputs[0]]
+    project = find_project(next((p for p in places if p), None))
+    args.project = project
+    args.explicit = frozenset(n for n in _PROJECT_OPTIONS if getattr(args, n, None) is not None)
+    if project is not None:
+        found = {"profile": project.profile, "lexicon": project.lexicon, "voice": project.voice}
+        found.update(output_dir=project.output, base_url=project.base_url)
+        for name, value in found.items():
+            if hasattr(args, name) and getattr(args, name) is None and value:
+                setattr(args, name, str(value))
+    if getattr(args, "output_dir", "") is None and command != "studio":
+        args.output_dir = "output"  # the studio's own default is output/ in its folder
+    return project
 
 
 def profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | None]:

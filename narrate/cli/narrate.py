@@ -14,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .._version import DISTRIBUTION, __version__
 
 if TYPE_CHECKING:
-    pass
+    from ..pipeline import NarrationResult
 
+from ..text.wording import count
 from .check import check_after, episode_checker, require_recogniser
 from .common import (
     article_options,
@@ -60,7 +61,7 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
     parser.add_argument(
-        "--output-dir", metavar="DIR", default="output", help="folder for the MP3 (default: output)"
+        "--output-dir", metavar="DIR", help="folder for the MP3 (default: narrate.toml's output, else output)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     parser.add_argument(
@@ -139,11 +140,8 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
         )
     warn(err, result.script)
-    speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
-    loudness = "unchanged" if result.unchanged else f"{result.loudness_lufs:.1f} LUFS"
     print(
-        f"{result.path}  {clock(result.seconds)}  {len(result.chapters)} chapters  {loudness}  "
-        f"{result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
+        f"{result.path}  {clock(result.seconds)}  {count(len(result.chapters), 'chapter')}  {_made(result)}"
     )
     _write_requested_sidecars(args, result)
     if args.transcript and result.note:
@@ -151,6 +149,14 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     if result.check is not None:
         return check_after(result.check, result.healed)
     return 0
+
+
+def _made(result: NarrationResult) -> str:
+    """How the MP3 came about: unchanged (nothing made, so no speed), or its loudness and speed."""
+    if result.unchanged:
+        return "unchanged"
+    speed = result.seconds / result.wall_seconds if result.wall_seconds > 0 else 0.0
+    return f"{result.loudness_lufs:.1f} LUFS  {result.wall_seconds:.1f} s  ({speed:.1f}x real time)"
 
 
 def _write_requested_sidecars(args: argparse.Namespace, result: object) -> None:

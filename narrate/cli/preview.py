@@ -11,6 +11,7 @@ from rich.console import Console
 
 from ..models import Script
 from ..profile import Profile
+from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..audio.clips import ClipSource
@@ -30,6 +31,7 @@ otherwise (or with -o) writes a 16-bit WAV and prints its path.
 
 _EPILOG_SAY = """examples:
   narrate say "Yuri Ushakov commented on the plan."
+  narrate say --phonemes "Ushakov Ofwat"        # the phonemes the voice will use, lexicon applied
   narrate say "Ushakov" --lexicon names.toml
   echo "Smith & Co. Ltd. paid £1.5bn." | narrate say -o line.wav
 """
@@ -59,7 +61,10 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
         part = p.add_mutually_exclusive_group(required=True)
         for short, name in (("-p", "paragraph"), ("-c", "chapter")):
             part.add_argument(
-                short, f"--{name}", type=_part_number, metavar="N",
+                short,
+                f"--{name}",
+                type=_part_number,
+                metavar="N",
                 help=f"{name} N as `narrate script` numbers it",
             )
         part.add_argument("-f", "--find", metavar="TEXT", help="the first paragraph containing TEXT")
@@ -72,6 +77,11 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
             parents=[article_options(), synthesis_options(jobs=False)],
         )
         p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
+        p.add_argument(
+            "--phonemes",
+            action="store_true",
+            help="print each word's phonemes as the voice will say them (lexicon applied); play nothing",
+        )
     p.add_argument("-o", "--output", metavar="OUT.wav", help="write this WAV instead of playing")
     p.add_argument("--play", action="store_true", help="play even when output is not a terminal")
     return p
@@ -86,7 +96,7 @@ def cmd_preview(args: argparse.Namespace, err: Console) -> int:
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
         script = load_script(args.article, profile, lexicon)
         selection = select_part(script, paragraph=args.paragraph, chapter=args.chapter, find=args.find)
-        default = Path("output") / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
+        default = _previews(args) / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
         return _run_preview(args, err, selection.script, selection.label, default, profile, source)
 
 
@@ -101,10 +111,32 @@ def cmd_say(args: argparse.Namespace, err: Console) -> int:
             raise InputError('nothing to say: give the text in quotes, e.g. narrate say "Ushakov said no"')
         text = sys.stdin.read()
     profile, lexicon = profile_and_lexicon(args)
+    if args.phonemes:
+        return _print_phonemes(say_script(text, profile, lexicon), profile.with_voice(args.voice).voice.name)
     with _clip_source(args, profile) as source:
         script = say_script(text, profile, lexicon)
-        default = Path("output") / f"say-{slugify(script.title, 40)}.wav"
+        default = _previews(args) / f"say-{slugify(script.title, 40)}.wav"
         return _run_preview(args, err, script, "the line", default, profile, source)
+
+
+def _print_phonemes(script: Script, voice: str) -> int:
+    """`say --phonemes`: each spoken word, its phonemes, and whether the lexicon gave them."""
+    from ..audio.alignment import voice_phonemizer
+    from ..audio.voices import find_voice
+    from ..preview import spoken_phonemes
+
+    words = spoken_phonemes(script, voice_phonemizer(find_voice(voice)))
+    width = max(len(w.spoken) for w in words)
+    for word in words:
+        source = "lexicon" if word.given else "espeak"
+        print(f"{word.spoken.ljust(width)}  {word.phonemes}  ({source})")
+    return 0
+
+
+def _previews(args: argparse.Namespace) -> Path:
+    """Where an unplayed preview goes: previews/ in the project (or here), never among the episodes."""
+    project = getattr(args, "project", None)
+    return (project.root if project is not None else Path()) / "previews"
 
 
 def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
@@ -138,13 +170,14 @@ def _run_preview(
         result = preview_audio(script, profile, source, player=player)
         print(
             f"played {label} with {result.player}  {clock(result.seconds)}  "
-            f"({result.sentences} sentences: {result.synthesised} synthesised, {result.cached} from cache)"
+            f"({count(result.sentences, 'sentence')}: {result.synthesised} synthesised, "
+            f"{result.cached} from cache)"
         )
         return 0
     result = preview_audio(script, profile, source, output=Path(args.output) if args.output else default)
     print(result.path)
     err.print(
-        f"narrate: wrote {label} as a WAV ({clock(result.seconds)}; {result.synthesised} sentences "
+        f"narrate: wrote {label} as a WAV ({clock(result.seconds)}; {count(result.synthesised, 'sentence')} "
         f"synthesised, {result.cached} from cache), not played: {reason}",
         markup=False,
     )

@@ -161,7 +161,22 @@ def write_feed(folder: Path, profile: Profile, base_url: str, manifest: Manifest
             )
         )
     xml = build_feed(episodes, profile.podcast, base_url, _artwork(folder, profile, base_url))
-    return write_bytes_atomic(folder / FEED_NAME, xml)
+    target = folder / FEED_NAME
+    if _same_feed(target, xml):  # untouched: podcast apps' and CDNs' caches stay valid
+        return target
+    return write_bytes_atomic(target, xml)
+
+
+_BUILD_DATE = re.compile(rb"\s*<lastBuildDate>[^<]*</lastBuildDate>")
+
+
+def _same_feed(path: Path, xml: bytes) -> bool:
+    """The feed at `path` says exactly `xml`, but for when it was built."""
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return False
+    return _BUILD_DATE.sub(b"", old) == _BUILD_DATE.sub(b"", xml)
 
 
 def _artwork(folder: Path, profile: Profile, base_url: str) -> str | None:

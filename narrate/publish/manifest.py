@@ -48,6 +48,11 @@ class EpisodeRecord:
     made: str = ""  # ISO date and time the episode was last made
     flagged: str = ""  # what hearing the episode found wrong, after its heal ("" when clean or not heard)
     held: bool = False  # flagged, so kept out of the feed (not with --publish-flagged)
+    # what it was made with (absolute paths; "" for the bundled profile, no lexicon, the profile's voice)
+    profile: str = ""
+    profile_sha256: str = ""
+    lexicon: str = ""
+    voice: str = ""
 
     @property
     def seconds(self) -> float:
@@ -167,6 +172,14 @@ def _record(item: Any, number: int, path: Path) -> EpisodeRecord:
     for name in ("guid", "slug", "source"):
         if not isinstance(values.get(name), str) or not values[name] or _CONTROL.search(values[name]):
             raise _broken(path, f"{where} has no valid {name}")
+    for name in ("profile", "lexicon", "voice"):  # paths and names used again by a later run
+        value = values.get(name, "")
+        if not isinstance(value, str) or _CONTROL.search(value):
+            raise _broken(path, f"{where} has a wrong {name}: {value!r:.60}")
+        if value and name != "voice" and not Path(value).is_absolute():
+            raise _broken(path, f"{where} has a wrong {name}: {value!r:.60}")
+    if not re.fullmatch(r"(?:[0-9a-f]{64})?", str(values.get("profile_sha256", ""))):
+        raise _broken(path, f"{where} has a wrong profile_sha256")
     if not _SLUG.fullmatch(values["slug"]) or len(values["slug"]) > 100:
         raise _broken(path, f"{where} has a slug that is not a plain file name: {values['slug'][:60]!r}")
     for name in _FIELDS:

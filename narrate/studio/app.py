@@ -58,6 +58,7 @@ def create_app(studio: Studio, *, token: str, host: str, port: int, max_body: in
         Route("/api/script", api.script),
         Route("/api/preview", api.preview, methods=["GET", "POST"]),
         Route("/api/say", api.say, methods=["GET", "POST"]),
+        Route("/api/phonemes", api.phonemes),
         Route("/api/lexicon", api.lexicon, methods=["GET", "PUT", "DELETE"]),
         Route("/api/render", api.render, methods=["GET", "POST"]),
         Route("/api/events", api.events),
@@ -262,6 +263,12 @@ class _Api:
             self.studio.line, params.get("text"), params.get("word"), params.get("spoken")
         )
         return await self._wav(script)
+
+    @_api
+    async def phonemes(self, request: Request) -> Response:
+        params = request.query_params
+        found = await run_in_threadpool(self.studio.phonemes, params.get("word"), params.get("spoken"))
+        return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
     async def _wav(self, script: Script) -> Response:
         blocks = await run_in_threadpool(self.studio.audio, script)

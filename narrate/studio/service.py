@@ -15,11 +15,13 @@ from ..audio.cache import SentenceCache, cache_limit
 from ..audio.clips import ClipSource
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
+from ..batch.memory import settle
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
-from ..preview import Selection, say_script, select_part, stream_blocks
+from ..preview import Selection, say_script, select_part, spoken_phonemes, stream_blocks
 from ..profile import Profile, VoiceSettings, load_profile
+from ..project import PROJECT_NAME, Project, find_project
 from ..publish.sidecars import read_chapters_json, read_transcript_json, read_vtt, sidecar_paths
 from ..text.lexicon import Lexicon
 from ..text.script import explain_sentences
@@ -94,15 +96,25 @@ class Studio:
             raise InputError(f"{options.path} not found: pass an article or a folder of articles")
         self.single = target if target.is_file() else None
         if self.single is not None and self.single.suffix.lower() not in ARTICLE_SUFFIXES:
-            raise InputError(f"{options.path} is not an article: pass a .txt, .md or .html file, or a folder")
+            raise InputError(f"{options.path} is not an article: pass a .txt, .md, .html, .docx or a folder")
         self.root = target.parent if self.single is not None else target
-        self.output = Path(options.output_dir).resolve() if options.output_dir else self.root / OUTPUT_NAME
+        # what is not given comes from the folder's narrate.toml, as on the command line
+        project = find_project(self.root) or Project(self.root / PROJECT_NAME)
+        output = options.output_dir or project.output
+        self.output = Path(output).resolve() if output else self.root / OUTPUT_NAME
         self.options = options
-        self.profile_path = Path(options.profile).resolve() if options.profile else None
+        # then what the output folder's episodes were made with; another profile must be asked for
+        profile, lexicon = options.profile or project.profile, options.lexicon or project.lexicon
+        settled = settle(
+            self.output, str(profile) if profile else None, str(lexicon) if lexicon else None,
+            options.voice or project.voice, explicit_profile=options.profile is not None,
+        )  # fmt: skip
+        self.voice_name = settled.voice
+        self.profile_path = Path(settled.profile).resolve() if settled.profile else None
         self.profile: Profile = load_profile(self.profile_path).with_voice(
-            options.voice, options.speed, options.speaker
+            self.voice_name, options.speed, options.speaker
         )
-        self.lexicon_path = Path(options.lexicon).resolve() if options.lexicon else self.root / LEXICON_NAME
+        self.lexicon_path = Path(settled.lexicon).resolve() if settled.lexicon else self.root / LEXICON_NAME
         self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
         limit = cache_limit(options.cache_max, self.profile.cache.max_size)
         self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
@@ -180,7 +192,7 @@ class Studio:
             self.output,
             profile=self.profile_path,
             lexicon=lexicon,
-            voice=self.options.voice,
+            voice=self.voice_name,
             speed=self.options.speed,
             speaker=self.options.speaker,
             synthesizer_factory=self.shared_factory,
@@ -278,6 +290,21 @@ class Studio:
             lexicon = lexicon.merged(trial) if lexicon is not None else trial
         return say_script(text, self.profile, lexicon)
 
+    def phonemes(self, word: object, spoken: object = None) -> dict[str, Any]:
+        """The phonemes the voice will use for `word`: as the lexicon has it, or as `spoken` would say it."""
+        from ..audio.alignment import voice_phonemizer
+        from ..audio.voices import find_voice
+
+        trial = isinstance(spoken, str) and spoken.strip()
+        script = self.line(word, word, spoken) if trial else self.line(word)
+        phonemize = voice_phonemizer(find_voice(self.profile.voice.name))
+        words = spoken_phonemes(script, phonemize)
+        return {
+            "word": word,
+            "phonemes": " ".join(w.phonemes for w in words),
+            "words": [{"spoken": w.spoken, "phonemes": w.phonemes, "given": w.given} for w in words],
+        }
+
     def audio(self, script: Script) -> Iterator[np.ndarray]:
         """The part's audio blocks as they are made (the first sentence first); InputError when empty."""
         source = ClipSource(self.voice, self.cache)
@@ -341,7 +368,7 @@ class Studio:
             self.output,
             profile=self.profile_path,
             lexicon=self.lexicon_path if self.lexicon_path.is_file() else None,
-            voice=self.options.voice,
+            voice=self.voice_name,
             speed=self.options.speed,
             speaker=self.options.speaker,
             jobs=1,

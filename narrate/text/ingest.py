@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from ..errors import InputError
+from .docx import docx_html, is_docx
 
 Format = Literal["text", "markdown", "html"]
 
@@ -71,6 +72,10 @@ def source_from_bytes(data: bytes, name: str) -> Source:
     """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB: split it into articles")
+    if is_docx(data):  # a Word document: mammoth makes it HTML, read as a saved page is
+        return Source(text=docx_html(data, name), format="html", name=name)
+    if Path(name).suffix.lower() == ".docx":
+        raise InputError(f"{name} is a damaged Word document: open it in Word and save it again as .docx")
     text = decode(data, name)
     return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name)
 
@@ -86,7 +91,7 @@ def decode(data: bytes, name: str = "input") -> str:
             raise InputError(f"{name} claims to be UTF-16 but is not: save it as UTF-8") from None
     else:
         if _looks_binary(data):
-            raise InputError(f"{name} is a binary file, not text: pass a .txt, .md or .html article")
+            raise InputError(f"{name} is a binary file, not text: pass a .txt, .md, .html or .docx article")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

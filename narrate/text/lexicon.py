@@ -1,11 +1,13 @@
 """Pronunciation lexicon: whole-word, case-aware respellings (or raw espeak IPA) for names.
 
 An entry maps a word or phrase as written to what the voice should read instead: either a
-respelling ("Ooshakov") or espeak-IPA phonemes written "[[ uːʃˈɑːkɒf ]]", which Piper passes
-straight through. Keys with capitals match only that exact case ("NATO" not "nato"); an
-all-lowercase key matches any case. Matches are whole words, and phrases match across single
-spaces; the longest key wins where keys overlap. Lexicons merge with the later one winning
-(built-in < profile < --lexicon file).
+respelling ("Ooshakov", or "oo-sha-KOFF" with the stressed syllable in capitals) or espeak-IPA
+phonemes written "[[ uːʃˈɑːkɒf ]]", which Piper passes straight through. A respelling with
+capitals is turned into phonemes, each syllable read as the English it looks like and the capitals
+becoming espeak's stress mark: never letter names. Keys with capitals match only that exact
+case ("NATO" not "nato"); an all-lowercase key matches any case. Matches are whole words, and
+phrases match across single spaces; the longest key wins where keys overlap. Lexicons merge with
+the later one winning (built-in < profile < --lexicon file).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from types import MappingProxyType
 
 from ..errors import ProfileError
 from ..profile import lexicon_entries
+from .phonemes import Phonemize
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,6 +93,12 @@ class Lexicon:
         """A lexicon with both sets of entries; `other` wins where keys coincide."""
         return Lexicon({**self.entries, **other.entries})
 
+    def respelled(self, phonemize: Phonemize) -> Lexicon:
+        """This lexicon with each stressed respelling ("oo-sha-KOFF") as "[[ phonemes ]]" (see module doc)."""
+        if not any(is_stressed_respelling(v) or _all_capitals(v) for v in self.entries.values()):
+            return self
+        return Lexicon({k: respell(v, phonemize) for k, v in self.entries.items()})
+
     def apply(self, text: str) -> str:
         """Replace every whole-word match, longest phrase first."""
         return self.substitute(text, lambda spoken: spoken)
@@ -114,3 +123,81 @@ class Lexicon:
             return wrap(self._spoken(match.group(0)))
 
         return self._pattern.sub(replace, text)
+
+
+# --------------------------------------------------------------------------- respellings with stress
+
+_SYLLABLES = re.compile(r"[-\u2010\u2011]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_VOWEL_LETTER = re.compile(r"[aeiouy]", re.IGNORECASE)
+_NOT_PHONEME = re.compile(r"[ˈˌ\s.,;:!?'\"()\[\]-]")
+# the first vowel of a syllable's phonemes is where espeak puts its stress mark
+_IPA_VOWEL = re.compile(r"[aeiouyæɑɒɔəɛɜɪʊʌɚɝɐɘɵɤøœɨʉ]")
+
+
+def _syllables(word: str) -> list[str]:
+    return [s for s in _SYLLABLES.split(word) if _LETTER.search(s)]
+
+
+def _stressed(syllable: str) -> bool:
+    letters = "".join(_LETTER.findall(syllable))
+    return letters.isupper()
+
+
+def is_stressed_respelling(spoken: str) -> bool:
+    """'oo-sha-KOFF', 'OFF-wot': hyphenated syllables, some (not all) in capitals: the stressed ones."""
+    if spoken.startswith("[["):
+        return False
+    syllables = [s for word in spoken.split() for s in _syllables(word)]
+    stressed = sum(_stressed(s) for s in syllables)
+    return "-" in spoken and 0 < stressed < len(syllables)
+
+
+def _all_capitals(spoken: str) -> bool:
+    """'NAY-TOE': every syllable capitalised says nothing of stress, and espeak would spell each one."""
+    return not spoken.startswith("[[") and "-" in spoken and spoken.isupper()
+
+
+def respell(spoken: str, phonemize: Phonemize) -> str:
+    """A lexicon value as the voice should have it: a stressed respelling as "[[ phonemes ]]".
+
+    Each syllable is phonemised alone, in lower case (so never read as letter names), its own stress
+    marks dropped; the first capitalised syllable takes the primary stress mark before its vowel,
+    later ones secondary stress. A syllable without a vowel letter ("ts") joins the next one.
+    An all-capitals respelling is read in lower case; anything else is returned as it is.
+    """
+    if _all_capitals(spoken):
+        return spoken.lower()
+    if not is_stressed_respelling(spoken):
+        return spoken
+    words, mark = [], "ˈ"
+    for word in spoken.split():
+        phones = ""
+        for syllable, stressed in _joined(_syllables(word)):
+            said = _NOT_PHONEME.sub("", phonemize(syllable.lower()))
+            if stressed:
+                vowel = _IPA_VOWEL.search(said)
+                at = vowel.start() if vowel else 0
+                said, mark = said[:at] + mark + said[at:], "ˌ"
+            phones += said
+        if phones:
+            words.append(phones)
+    return f"[[ {' '.join(words)} ]]" if words else spoken.lower()
+
+
+def _joined(syllables: list[str]) -> list[tuple[str, bool]]:
+    """Syllables with their stress, each vowel-less one joined to the next (the last: to the previous)."""
+    out: list[tuple[str, bool]] = []
+    carry, carry_stress = "", False
+    for syllable in syllables:
+        carry, carry_stress = carry + syllable, carry_stress or _stressed(syllable)
+        if _VOWEL_LETTER.search(syllable):
+            out.append((carry, carry_stress))
+            carry, carry_stress = "", False
+    if carry:
+        if out:
+            last, stress = out.pop()
+            out.append((last + carry, stress or carry_stress))
+        else:
+            out.append((carry, carry_stress))
+    return out

@@ -12,6 +12,7 @@ from ..models import Article, Chapter, Paragraph, Script, Sentence
 from ..profile import Bookend, Profile, TemplateLine
 from .dates import written_date
 from .lexicon import Lexicon
+from .phonemes import espeak_phonemizer, voice_language
 from .sentences import split_paragraph
 from .speech import Rewrite, SpeechRules, explain, speak
 
@@ -77,7 +78,9 @@ def speech_rules(profile: Profile, lexicon: Lexicon | None = None) -> SpeechRule
     merged = Lexicon(profile.lexicon)
     if lexicon is not None:
         merged = merged.merged(lexicon)
-    return SpeechRules.from_settings(profile.speech, merged)
+    # stressed respellings ("oo-sha-KOFF") become phonemes in the voice's own espeak language
+    language = voice_language(profile.voice.name, profile.speech.locale)
+    return SpeechRules.from_settings(profile.speech, merged.respelled(espeak_phonemizer(language)))
 
 
 def explain_sentences(
@@ -177,7 +180,7 @@ def _bookend(
     fields: dict[str, str | None],
     paragraph: Callable[[str], Paragraph],
 ) -> Chapter | None:
-    lines = [text for text in (fill_line(line, fields) for line in bookend.lines) if text]
+    lines = [text for text in (fill_line(line, fields) for line in bookend.all_lines) if text]
     if not lines:
         return None
     sentences = tuple(s for text in lines for s in paragraph(text).sentences)

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from ..models import Script
+from ..text.wording import count
 from .recognise import RATE, HeardWord, Hearing, decode_audio, known_words, recognise, words_of
 
 FlagKind = Literal[
@@ -251,11 +252,12 @@ def _sentence_flag(
     if not serious and not (lost >= 2 and lost / len(hits) > _SHARE):
         return None
     start, run, _ = max(runs, key=lambda r: r[1])
+    words = "word is" if run == 1 else f"{run} words are"
     if start + run == len(hits):
-        return flag("cut short", *span, f"its last {run} words are not heard")
+        return flag("cut short", *span, f"its last {words} not heard")
     if start == 0:
-        return flag("cut short", *span, f"its first {run} words are not heard")
-    return flag("garbled", *span, f"{lost} of {len(hits)} words not heard")
+        return flag("cut short", *span, f"its first {words} not heard")
+    return flag("garbled", *span, f"{lost} of {count(len(hits), 'word')} not heard")
 
 
 def _slot(spans: list[tuple[int, int] | None], i: int, hearing: Hearing) -> tuple[int, int]:

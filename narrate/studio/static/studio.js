@@ -282,6 +282,7 @@ function openEditor(event, word, sentence) {
   $("editor-word").value = phrase;
   $("editor-spoken").value = knownSpoken(phrase) || "";
   updateEditorNote();
+  showPhonemes();
   $("editor-error").textContent = "";
   $("editor").hidden = false;
   $("editor-spoken").focus();
@@ -294,6 +295,20 @@ function updateEditorNote() {
   $("editor-remove").disabled = !inFile;
   $("editor-note").textContent = inFile ? `in ${lexicon.file}`
     : (word in lexicon.profile ? "from the profile; saving overrides it in the lexicon file" : `saving adds it to ${lexicon.file}`);
+}
+
+// the phonemes the voice will use for the word as typed in "Say it as" (or as the lexicon has it)
+async function showPhonemes() {
+  const word = $("editor-word").value.trim(), spoken = $("editor-spoken").value.trim();
+  const asked = `${word}\n${spoken}`;
+  state.phonemesFor = asked;
+  if (!word) { $("editor-phonemes").textContent = ""; return; }
+  try {
+    const found = await api("GET", `/api/phonemes?${query({ word, spoken: spoken || undefined })}`);
+    if (state.phonemesFor === asked) $("editor-phonemes").textContent = found.phonemes;
+  } catch (error) {
+    if (state.phonemesFor === asked) $("editor-phonemes").textContent = `(${error.message})`;
+  }
 }
 
 async function saveEntry(event) {
@@ -372,7 +387,7 @@ function showProgress(job) {
   box.hidden = job.state === "idle";
   $("render").disabled = $("render-changed").disabled = job.state === "running";
   const articles = job.articles || [];
-  const finishedCount = articles.filter((a) => ["made", "unchanged", "failed"].includes(a.state)).length;
+  const finishedCount = articles.filter((a) => ["made", "unchanged", "failed", "duplicate"].includes(a.state)).length;
   if (job.state !== "running") {
     bar.max = 1;
     bar.value = job.state === "done" ? 1 : bar.value;
@@ -521,6 +536,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("editor-hear").addEventListener("click", hearEntry);
   $("editor-close").addEventListener("click", () => { $("editor").hidden = true; });
   $("editor-word").addEventListener("input", updateEditorNote);
+  let typing = null;  // phonemes follow the typing, asked for once it pauses
+  for (const id of ["editor-word", "editor-spoken"]) {
+    $(id).addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(showPhonemes, 250); });
+  }
   $("preview-audio").addEventListener("error", previewError);
   $("preview-audio").addEventListener("ended", () => {
     document.querySelectorAll(".paragraph.playing").forEach((p) => p.classList.remove("playing"));
