@@ -12,6 +12,7 @@ from .run import (
     run_batch,
     survey,
 )
+from .web import WebOptions
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -23,6 +24,7 @@ __all__ = [
     "EpisodeProgress",
     "EpisodeStatus",
     "EpisodeSurvey",
+    "WebOptions",
     "collect_inputs",
     "rebuild_feed",
     "run_batch",

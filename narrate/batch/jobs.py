@@ -48,6 +48,7 @@ class EpisodeJob:
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
     # the voice identity the batch was planned with: a worker whose voice differs refuses the job
     voice_identity: str = ""
+    source_url: str | None = None  # a web article's page address: its site's [sites] rules apply
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def run_episode(
 def _narrate(
     job: EpisodeJob, progress: ProgressCallback | None, should_stop: Callable[[], bool] | None
 ) -> EpisodeOutcome:
-    article = article_from_source(source_from_bytes(job.article, job.source_name), job.profile)
+    source = source_from_bytes(job.article, job.source_name, job.source_url)
+    article = article_from_source(source, job.profile)
     script = build_script(article, job.profile, Lexicon(job.lexicon) if job.lexicon else None)
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
     if job.voice_identity and synth.identity() != job.voice_identity:

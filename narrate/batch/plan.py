@@ -28,11 +28,20 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 @dataclass(frozen=True)
 class ArticleFile:
-    """An input article: where it is, how the user named it, and its name within the folder given."""
+    """An input article: where it is, how the user named it, and its name within the folder given.
+
+    A web article has its page's bytes in `data` (path: its file name, which hints at the format), the
+    page's final URL, and the GUID and slug its identity and link give it.
+    """
 
     path: Path
     name: str  # as the user gave it (for messages)
     source: str  # relative to the input folder it was found in, so a moved folder keeps it
+    data: bytes | None = field(default=None, repr=False)
+    url: str | None = None  # a web page's address after redirects
+    guid: str | None = None
+    slug: str | None = None
+    link: str = ""  # a web article's link as its feed or list gave it
 
 
 @dataclass(frozen=True)
@@ -103,22 +112,19 @@ def plan_batch(files: Iterable[ArticleFile], manifest: Manifest, settings: Batch
 def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, claimed: set[str]) -> Planned:
     profile = settings.profile
     try:
-        data = file.path.read_bytes()
-        article = article_from_source(source_from_bytes(data, file.path.name), profile)
+        data = file.data if file.data is not None else file.path.read_bytes()
+        article = article_from_source(source_from_bytes(data, file.path.name, file.url), profile)
         script = build_script(article, profile, Lexicon(settings.lexicon) if settings.lexicon else None)
     except NarrateError as exc:
+        if file.guid:  # a web article's failure is remembered with its URL
+            note_failure(manifest, file, str(exc), claimed)
         return Planned(file, "failed", str(exc))
     except OSError as exc:
         return Planned(file, "failed", f"{file.name} cannot be read: {exc.strerror or exc}")
     content = hashlib.sha256(data).hexdigest()
-    guid = episode_guid(article.title, article.date, file.path.name, profile.podcast.publication)
-    record = manifest.find(file.source, content, guid, claimed)
-    if record is None:
-        slug = _unique_slug(slugify(script.title), manifest.slugs())
-        record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)
-        manifest.records.append(record)
-    claimed.add(record.guid)
-    record.source, record.content = file.source, content
+    guid = file.guid or episode_guid(article.title, article.date, file.path.name, profile.podcast.publication)
+    record = _claim(manifest, file, content, guid, file.slug or slugify(script.title), claimed)
+    record.source, record.content, record.url = file.source, content, file.link
     recipe = episode_recipe(script, profile, settings.voice_identity, settings.cover)
     mp3 = manifest.folder / f"{record.slug}.mp3"
     previous = {} if settings.force else previous_tags(mp3)
@@ -141,8 +147,32 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
         cache_max=settings.cache_max,
         synthesizer_factory=settings.synthesizer_factory,
         voice_identity=settings.voice_identity,
+        source_url=file.url,
     )
     return Planned(file, "todo", record=record, job=job)
+
+
+def _claim(
+    manifest: Manifest, file: ArticleFile, content: str, guid: str, slug: str, claimed: set[str]
+) -> EpisodeRecord:
+    """The article's record (found, or new with a unique GUID and slug), claimed for this batch."""
+    record = manifest.find(file.source, content, guid, claimed)
+    if record is None:
+        slug = _unique_slug(slug, manifest.slugs())
+        record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)
+        manifest.records.append(record)
+    claimed.add(record.guid)
+    return record
+
+
+def note_failure(manifest: Manifest, file: ArticleFile, error: str, claimed: set[str]) -> EpisodeRecord:
+    """A web article that could not be fetched or read: its record holds the error (and its URL); an
+    episode made from it earlier stays published."""
+    record = _claim(manifest, file, "", file.guid or "", file.slug or "episode", claimed)
+    record.source, record.url, record.error = file.source, file.link, error
+    if record.status != "done":
+        record.status = "failed"
+    return record
 
 
 def _unique_slug(base: str, taken: set[str]) -> str:

@@ -22,8 +22,10 @@ from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
 from ..text.lexicon import Lexicon
+from ..web.fetch import Fetcher
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .plan import BatchSettings, Planned, collect_inputs, plan_batch
+from .web import WebOptions, fetch_sources, split_inputs
 
 State = Literal["queued", "working", "made", "unchanged", "failed"]
 BatchProgress = Callable[[str, State, str], None]
@@ -94,9 +96,13 @@ def run_batch(
     progress: BatchProgress | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     episode_progress: EpisodeProgress | None = None,
+    web: WebOptions | None = None,
+    fetcher: Fetcher | None = None,
 ) -> BatchReport:
     """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
 
+    inputs: article files, folders, feed URLs and URL lists (see `batch.web`); web items are chosen by
+    `web` and fetched with `fetcher` (default: one built from the profile's [web] settings).
     episode_progress: sentence-level progress inside each episode; the episodes then run one after
     another in this process (an executor given too must run them in this process).
     """
@@ -105,10 +111,11 @@ def run_batch(
     loaded = load_profile(profile)
     if base_url:
         _checked_url(base_url)
-    files, missing = collect_inputs(inputs)
-    if not files and not missing:
+    sources, local = split_inputs(inputs)
+    files, missing = collect_inputs(local)
+    if not files and not missing and not sources:
         raise InputError("no articles found: pass .txt, .md or .html files, or folders that hold them")
-    workers = max(1, min(jobs or available_cores(), len(files) or 1))
+    workers = max(1, min(jobs or available_cores(), len(files) or (available_cores() if sources else 1)))
     inline = workers == 1 or episode_progress is not None
     runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
     settings = _settings(
@@ -130,6 +137,10 @@ def run_batch(
         report(status.source, "failed", status.message)
     with folder_lock(folder):
         manifest = Manifest.load(folder)
+        if sources:
+            gathered = fetch_sources(sources, manifest, web or WebOptions(), loaded.web, report, fetcher)
+            files = [*files, *gathered.files]
+            results.update({name: EpisodeStatus(name, "failed", why) for name, why in gathered.failed})
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..verify.check import CheckReport
 
 from .common import article_options, clock, jobs_option, profile_and_lexicon
+from .web import page_fetcher
 
 
 def require_recogniser() -> None:
@@ -89,12 +90,15 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace, err: Console) -> int:
     from ..audio.workers import default_jobs
-    from ..pipeline import load_script, slugify
+    from ..pipeline import load_script
     from ..verify.check import check_episode
+    from ..web.page import output_stem
 
     profile, lexicon = profile_and_lexicon(args)
-    script = load_script(args.article, profile, lexicon)
-    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{slugify(script.title)}.mp3"
+    with page_fetcher(args, profile) as fetcher:
+        script = load_script(args.article, profile, lexicon, fetcher=fetcher)
+    stem = output_stem(args.article, script.title)  # where `narrate ARTICLE` put it
+    mp3 = Path(args.mp3) if args.mp3 else Path(args.output_dir) / f"{stem}.mp3"
     report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -134,12 +138,14 @@ def _clock_ms(seconds: float) -> str:
 def cmd_words(args: argparse.Namespace, err: Console) -> int:
     from ..audio.alignment import voice_phonemizer
     from ..audio.voices import find_voice
-    from ..text.article import load_article
+    from ..text.article import article_from_source
     from ..verify.recognise import dictionary_words
     from ..verify.words import guess_words, lexicon_skeleton
+    from ..web.page import read_input
 
     profile, lexicon = profile_and_lexicon(args)
-    article = load_article(args.article, profile)
+    with page_fetcher(args, profile) as fetcher:
+        article = article_from_source(read_input(args.article, profile, fetcher=fetcher), profile)
     phonemize = voice_phonemizer(find_voice(profile.voice.at(args.voice, None).name))
     words = guess_words(article, profile, lexicon, dictionary=dictionary_words(), phonemize=phonemize)
     if args.toml:

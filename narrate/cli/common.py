@@ -61,6 +61,11 @@ def article_options(voice: bool = True) -> argparse.ArgumentParser:
     parent.add_argument(
         "--lexicon", metavar="FILE", help="pronunciation lexicon TOML; its entries win over the profile's"
     )
+    parent.add_argument(
+        "--ignore-robots",
+        action="store_true",
+        help="fetch web pages even where robots.txt asks crawlers not to (for your own site)",
+    )
     if voice:
         parent.add_argument(
             "--voice", metavar="NAME|PATH", help="a voice name from `narrate voices`, or an .onnx file"

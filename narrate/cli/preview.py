@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..audio.clips import ClipSource
 
 from .common import article_options, clock, profile_and_lexicon, sentence_cache, synthesis_options
+from .web import page_fetcher
 
 _EPILOG_PREVIEW = """examples:
   narrate script article.txt                  # shows the chapter and paragraph numbers
@@ -84,7 +85,8 @@ def cmd_preview(args: argparse.Namespace, err: Console) -> int:
 
     profile, lexicon = profile_and_lexicon(args)
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
-        script = load_script(args.article, profile, lexicon)
+        with page_fetcher(args, profile) as fetcher:
+            script = load_script(args.article, profile, lexicon, fetcher=fetcher)
         selection = select_part(script, paragraph=args.paragraph, chapter=args.chapter, find=args.find)
         default = Path("output") / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
         return _run_preview(args, err, selection.script, selection.label, default, profile, source)

@@ -15,13 +15,15 @@ if TYPE_CHECKING:
     pass
 
 from .common import article_options, profile_and_lexicon, warn
+from .web import page_fetcher
 
 
 def cmd_script(args: argparse.Namespace, err: Console) -> int:
     from ..pipeline import load_script
 
     profile, lexicon = profile_and_lexicon(args)
-    script = load_script(args.article, profile, lexicon)
+    with page_fetcher(args, profile) as fetcher:
+        script = load_script(args.article, profile, lexicon, fetcher=fetcher)
     warn(err, script)
     if args.json:
         print(json.dumps(script.to_dict(), ensure_ascii=False, indent=2))
@@ -48,14 +50,16 @@ def script_text(script: Script) -> str:
 
 
 def cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from ..text.article import load_article
+    from ..text.article import article_from_source
     from ..text.clean import clean_html, clean_text
-    from ..text.ingest import read_source
+    from ..text.sites import apply_rules, rules_for
+    from ..web.page import read_input
 
     profile, _ = profile_and_lexicon(args)
-    source = read_source(args.article)
+    with page_fetcher(args, profile) as fetcher:
+        source = read_input(args.article, profile, fetcher=fetcher)
     if source.format == "markdown":
-        article = load_article(args.article, profile)
+        article = article_from_source(source, profile)
         header = [f"Title: {article.title}"]
         if article.author:
             header.append(f"Author: {article.author}")
@@ -64,8 +68,10 @@ def cmd_clean(args: argparse.Namespace, err: Console) -> int:
         blocks = [b for s in article.sections for b in ((s.heading,) if s.heading else ()) + s.paragraphs]
         print("\n".join(header) + "\n\n" + "\n\n".join(blocks))
         return 0
+    rules = rules_for(source.url, profile.sites)
+    page = apply_rules(source.text, rules, source.url or source.name) if rules else source.text
     cleaned = (
-        clean_html(source.text, profile.clean)
+        clean_html(page, profile.clean)
         if source.format == "html"
         else clean_text(source.text, profile.clean)
     )
@@ -85,7 +91,8 @@ def text_parser(command: str) -> argparse.ArgumentParser:
             prog="narrate script",
             description="Print the exact script the voice will speak, without synthesising anything.",
             epilog=(
-                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json"
+                "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json\n"
+                "  narrate script https://news.example.com/2026/12/water-bills/"
             ),
             formatter_class=fmt,
             parents=[article_options(voice=False)],
@@ -97,7 +104,8 @@ def text_parser(command: str) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="narrate clean",
             description="Print the cleaned article (header lines, then paragraphs) to check or save.",
-            epilog="example:\n  narrate clean scraped-page.txt > article.txt",
+            epilog="examples:\n  narrate clean scraped-page.txt > article.txt\n"
+            "  narrate clean https://news.example.com/2026/12/water-bills/ > water-bills.txt",
             formatter_class=fmt,
             parents=[article_options(voice=False)],
         )

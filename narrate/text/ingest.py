@@ -45,6 +45,7 @@ class Source:
     text: str
     format: Format
     name: str
+    url: str | None = None  # the page's address (after redirects) when it came from the web
 
 
 def read_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
@@ -67,12 +68,13 @@ def read_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     return source_from_bytes(data, str(p))
 
 
-def source_from_bytes(data: bytes, name: str) -> Source:
-    """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format)."""
+def source_from_bytes(data: bytes, name: str, url: str | None = None) -> Source:
+    """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format;
+    `url` the page's address when it came from the web)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB: split it into articles")
     text = decode(data, name)
-    return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name)
+    return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name, url=url)
 
 
 def decode(data: bytes, name: str = "input") -> str:
