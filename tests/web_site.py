@@ -143,9 +143,9 @@ class Story:
     paragraphs: tuple[str, ...]
 
 
-def page(story: Story, site_name: str = "The Civic Record") -> bytes:
+def page(story: Story, site_name: str = "The Civic Record", inside: str = "") -> bytes:
     """An article page with the chrome a CMS adds: nav, cookie banner, share row, related box, newsletter,
-    JSON-LD NewsArticle metadata."""
+    JSON-LD NewsArticle metadata; `inside`: more HTML at the end of the <article>."""
     body = "\n".join(f"      <p>{html.escape(p)}</p>" for p in story.paragraphs)
     title = html.escape(story.title)
     return f"""<!DOCTYPE html>
@@ -173,6 +173,7 @@ def page(story: Story, site_name: str = "The Civic Record") -> bytes:
 {body}
       <div class="related-box"><h3>Read more</h3><p>Bus Fares Frozen Until Spring, Says Mayor In Budget</p>
       <p>Museum Reopens After Roof Repairs Take Longer Than Expected By Nine Months</p></div>
+      {inside}
     </article>
   </main>
   <footer>

@@ -219,16 +219,15 @@ class Fetcher:
     def _request(
         self, url: str, headers: Mapping[str, str], limit: int, truncate: bool = False
     ) -> tuple[int, dict[str, str], bytes]:
-        """One URL, retried on 429 and 5xx (Retry-After honoured, bounded); returns status, headers, body."""
+        """One URL, retried on 429 and 5xx (Retry-After honoured, bounded); returns status, headers, body
+        (the last answer when every try failed)."""
         host = self._host(url)
         for attempt in range(self.policy.retries + 1):
             with self._turn(host):
                 status, found, body = self._once(url, headers, limit, truncate)
-            if status not in _RETRY_STATUSES:
-                return status, found, body
-            wait = _retry_after(found.get("retry-after"), self.policy.backoff * 2**attempt)
-            if attempt == self.policy.retries:
+            if status not in _RETRY_STATUSES or attempt == self.policy.retries:
                 break
+            wait = _retry_after(found.get("retry-after"), self.policy.backoff * 2**attempt)
             if wait > self.policy.max_wait:
                 raise FetchError(
                     url,
@@ -236,9 +235,7 @@ class Fetcher:
                 )
             with host.lock:  # the whole host waits, not only this request
                 host.next_at = max(host.next_at, self._clock() + wait)
-        raise FetchError(
-            url, f"HTTP {status} after {self.policy.retries + 1} tries: the site is failing; re-run later"
-        )
+        return status, found, body
 
     @contextmanager
     def _turn(self, host: _Host) -> Iterator[None]:
@@ -299,7 +296,11 @@ def _fetched(url: str, final: str, status: int, headers: dict[str, str], body: b
         validators = Validators(headers.get("etag"), headers.get("last-modified"))
         return Fetched(url, final, status, body, headers.get("content-type", ""), validators)
     where = url if final == url else f"{url} (redirected to {final})"
-    reason = _REASONS.get(status) or f"HTTP {status}: the site refused the request"
+    reason = _REASONS.get(status) or (
+        f"HTTP {status} after every try: the site is failing; re-run later"
+        if status in _RETRY_STATUSES
+        else f"HTTP {status}: the site refused the request"
+    )
     raise FetchError(where, reason)
 
 
