@@ -1,4 +1,4 @@
-"""Articles from a website: `narrate URL` and `narrate batch FEED_URL` against a real HTTP server on loopback."""
+"""Articles from a website: `narrate URL` and `narrate batch FEED_URL` against a real server on loopback."""
 
 from __future__ import annotations
 
@@ -274,8 +274,8 @@ def test_a_feed_url_that_is_a_page_names_the_feed_it_advertises(
     tmp_path: Path, profile: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Site() as s:
-        s.routes["/"] = Route(b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head>'
-                              b"<body><h1>Home</h1></body></html>")  # fmt: skip
+        s.routes["/"] = Route(b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed/">'
+                              b"</head><body><h1>Home</h1></body></html>")  # fmt: skip
         code = cli.main(
             ["batch", s.url("/"), "-o", str(tmp_path / "out"), "--profile", str(profile)],
             synthesizer_factory=fake.factory,
