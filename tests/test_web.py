@@ -420,3 +420,40 @@ def test_ignore_robots_fetches_a_barred_page_without_asking_robots_txt(
     site.log.clear()
     assert cli.main(["script", url, "--profile", str(profile), "--ignore-robots"]) == 0
     assert [r.path for r in site.log] == ["/private/secret/"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[sites."civic.example"]\ndrop = ["div[[broken"]\n', "is not a CSS selector"),
+        ('[sites."civic.example"]\nbody = ["//div[@class="]\n', "is not valid XPath"),
+        ('[sites."https://civic.example/"]\ndrop = [".x"]\n', "is not a host name"),
+        ('[sites."civic.example"]\nremove = [".x"]\n', "unknown key 'remove'"),
+        ('[sites."civic.example"]\ndrop = ".x"\n', "must be a list"),
+        ("[web]\nper_host = 0\n", "per_host' must be between 1 and 16"),
+        ("[web]\ndelay = true\n", "must be a number"),
+        ('[web]\ncontact = "a b"\n', "contact' holds a space"),
+    ],
+)
+def test_web_and_site_settings_are_checked_when_the_profile_loads(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    from narrate.errors import ProfileError
+    from narrate.profile import load_profile
+
+    path = tmp_path / "p.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as caught:
+        load_profile(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_sites_entry_covers_its_subdomains() -> None:
+    from narrate.profile import SiteRules
+    from narrate.text.sites import rules_for
+
+    rules = {"civic.example": SiteRules(drop=(".a",)), "news.civic.example": SiteRules(drop=(".b",))}
+    assert rules_for("https://www.civic.example/x", rules) == rules["civic.example"]
+    assert rules_for("https://news.civic.example/x", rules) == rules["news.civic.example"]
+    assert rules_for("https://civic.example.org/x", rules) is None
+    assert rules_for(None, rules) is None
