@@ -29,14 +29,30 @@ def png(width: int, height: int) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg(tmp_path: Path, width: int, height: int) -> Path:
     """A JPEG written by ffmpeg, not by us."""
     path = tmp_path / f"cover-{width}x{height}.jpg"
     subprocess.run(
-        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", f"color=c=red:s={width}x{height}", "-frames:v", "1", str(path)],
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=red:s={width}x{height}",
+            "-frames:v",
+            "1",
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -71,7 +87,19 @@ def edition(tmp_path: Path) -> tuple[Path, Path]:
     out = tmp_path / "edition"
     articles = [str(ROOT / "examples" / n) for n in ("water-bills.md", "library-hours.txt")]
     fake = FakeSynthesizer(per_char=0.002, base=0.05)
-    args = ["batch", *articles, "-o", str(out), "--profile", str(profile), "--base-url", BASE, "-q", "--jobs", "1"]
+    args = [
+        "batch",
+        *articles,
+        "-o",
+        str(out),
+        "--profile",
+        str(profile),
+        "--base-url",
+        BASE,
+        "-q",
+        "--jobs",
+        "1",
+    ]
     assert cli.main(args, synthesizer_factory=fake.factory) == 0
     return out, profile
 
@@ -133,7 +161,10 @@ def test_the_default_profile_without_a_base_url_is_not_ready_to_publish(
     out = tmp_path / "edition"
     fake = FakeSynthesizer(per_char=0.002, base=0.05)
     article = str(ROOT / "examples" / "water-bills.md")
-    assert cli.main(["batch", article, "-o", str(out), "-q", "--jobs", "1"], synthesizer_factory=fake.factory) == 0
+    assert (
+        cli.main(["batch", article, "-o", str(out), "-q", "--jobs", "1"], synthesizer_factory=fake.factory)
+        == 0
+    )
     err = capsys.readouterr().err
     assert "narrate: note: feed: " in err  # batch prints the problems as notes, and still exits 0
     assert cli.main(["feed", str(out), "--validate"]) == 1
@@ -143,8 +174,12 @@ def test_the_default_profile_without_a_base_url_is_not_ready_to_publish(
     assert any("no artwork" in p for p in problems)
 
 
-@pytest.mark.parametrize(("width", "height", "ok"), [(1600, 1400, False), (1000, 1000, False), (3000, 3000, True)])
-def test_artwork_must_be_square_and_1400_to_3000_px(tmp_path: Path, width: int, height: int, ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("width", "height", "ok"), [(1600, 1400, False), (1000, 1000, False), (3000, 3000, True)]
+)
+def test_artwork_must_be_square_and_1400_to_3000_px(
+    tmp_path: Path, width: int, height: int, ok: bool
+) -> None:
     cover = jpeg(tmp_path, width, height)
     assert image_size(cover.read_bytes()) == (width, height)
     profile = complete_profile(tmp_path, cover.name)
