@@ -42,8 +42,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> tuple[WebItem, 
         raise FetchError(url, f"is not an RSS or Atom feed ({hint}; list article URLs in a .urls file)")
     items = []
     for entry in parsed.entries:
-        link = str(entry.get("link") or "").strip()
-        identity = str(entry.get("id") or link).strip()
+        link = "".join(str(entry.get("link") or "").split())  # a URL has no whitespace
+        identity = " ".join(str(entry.get("id") or link).split())[:2000]  # one line: the manifest keeps it
         if not identity:
             continue  # an item with neither guid nor link cannot be told apart or fetched
         items.append(WebItem(identity, link, str(entry.get("title") or "").strip(), _published(entry), url))
