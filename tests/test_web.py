@@ -457,3 +457,40 @@ def test_a_sites_entry_covers_its_subdomains() -> None:
     assert rules_for("https://news.civic.example/x", rules) == rules["news.civic.example"]
     assert rules_for("https://civic.example.org/x", rules) is None
     assert rules_for(None, rules) is None
+
+
+@pytest.mark.voice
+def test_the_real_voice_says_the_pages_article_and_none_of_its_chrome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`narrate URL` with the bundled voice, heard back by pocketsphinx: the article, not the chrome."""
+    from audio_tools import heard_words, said_words, word_error_rate
+
+    profile = tmp_path / "short.toml"  # no intro or outro; a short article is not a teaser here
+    profile.write_text("[web]\nmin_words = 20\ndelay = 0\n", encoding="utf-8")
+
+    paragraphs = (
+        "The council will open the central library on Sundays from January, after a year of petitions.",
+        "Volunteers will help staff the reading rooms, and the children's floor will stay open until four.",
+    )
+    with Site() as s:
+        s.routes["/news/library-sundays/"] = Route(
+            page(
+                Story(
+                    "library-sundays",
+                    "Library Opens On Sundays",
+                    "Rosalind Achterberg",
+                    "2026-12-01",
+                    paragraphs,
+                )
+            )
+        )
+        url = s.url("/news/library-sundays/")
+        code = cli.main([url, "--output-dir", str(tmp_path), "--profile", str(profile), "-q", "--no-cache"])
+    assert code == 0, capsys.readouterr().err
+    heard = heard_words(tmp_path / "library-sundays.mp3")
+    said = said_words(["Library Opens On Sundays.", *paragraphs])
+    print(f"word error rate {word_error_rate(said, heard):.2f}: {' '.join(heard)}")
+    assert word_error_rate(said, heard) < 0.45, " ".join(heard)
+    for chrome in ("newsletter", "cookies", "facebook", "subscribe", "museum"):
+        assert chrome not in heard
