@@ -494,3 +494,32 @@ def test_the_real_voice_says_the_pages_article_and_none_of_its_chrome(
     assert word_error_rate(said, heard) < 0.45, " ".join(heard)
     for chrome in ("newsletter", "cookies", "facebook", "subscribe", "museum"):
         assert chrome not in heard
+
+
+def test_batch_check_hears_web_episodes_from_the_kept_pages(
+    tmp_path: Path, profile: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pocketsphinx")
+    with Site() as s:
+        s.routes["/feed/"] = Route(
+            rss([("civic-1", s.url("/news/bills/"), "Bills", http_date(2026, 12, 1))]),
+            content_type="application/rss+xml",
+        )
+        s.routes["/news/bills/"] = Route(page(story("bills", "Water Bills Rise Again")))
+        args = [
+            "batch",
+            s.url("/feed/"),
+            "-o",
+            str(tmp_path / "out"),
+            "--profile",
+            str(profile),
+            "-q",
+            "--check",
+        ]
+        code = cli.main(args, synthesizer_factory=fake.factory)
+        asked = [r.path for r in s.log]
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1  # the fake voice's tones say nothing: every sentence is flagged
+    assert out[0].split("\t")[-1] == "check"
+    assert out[1].split("\t")[0] == s.url("/news/bills/") and out[1].split("\t")[-1].endswith("flagged")
+    assert asked.count("/news/bills/") == 1  # heard against the kept page, not fetched again

@@ -14,6 +14,7 @@ from ..atomic import ensure_folder, write_bytes_atomic
 from ..errors import FetchError, InputError
 from ..profile import WebSettings
 from ..publish.manifest import WEB_BODIES, HttpState, Manifest
+from ..text.ingest import Source
 from ..web.feeds import WebItem, choose, is_url_list, parse_feed, read_url_list, unique
 from ..web.fetch import Fetched, Fetcher, Validators, is_url, policy_for
 from ..web.page import canonical_url, item_guid, page_source, url_slug
@@ -181,13 +182,7 @@ class _Store:
         return fetched
 
     def _kept(self, state: HttpState | None) -> bytes | None:
-        if state is None or not state.body:
-            return None
-        try:
-            data = (self.folder / state.body).read_bytes()
-        except OSError:
-            return None
-        return data if hashlib.sha256(data).hexdigest() == state.body else None
+        return _kept_body(self.folder, state)
 
     def prune(self, manifest: Manifest) -> None:
         """Forget URLs neither asked now nor behind an episode; delete bodies no URL names."""
@@ -198,6 +193,29 @@ class _Store:
             for path in self.folder.iterdir():
                 if path.name not in named and not path.name.startswith("."):
                     path.unlink(missing_ok=True)
+
+
+def kept_page(folder: Path, url: str) -> Source | None:
+    """The page a batch kept for `url` (its last body, as a Source), or None when DIR holds none."""
+    manifest = Manifest.load(folder)
+    state = manifest.http.get(url)
+    if state is None or not state.body:
+        return None
+    kept = _kept_body(folder / WEB_BODIES, state)
+    if kept is None:
+        return None
+    return page_source(Fetched(url, state.final_url or url, 200, kept, state.content_type))
+
+
+def _kept_body(bodies: Path, state: HttpState | None) -> bytes | None:
+    """A URL's kept body, if it is there and still what the manifest says (its SHA-256)."""
+    if state is None or not state.body:
+        return None
+    try:
+        data = (bodies / state.body).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == state.body else None
 
 
 def _one_line(value: str | None) -> str:

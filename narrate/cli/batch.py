@@ -268,7 +268,10 @@ def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) ->
     """`batch --check`: each made or unchanged episode heard and compared with its article's script."""
     from ..audio.workers import default_jobs
     from ..batch import collect_inputs
+    from ..batch.web import kept_page
     from ..pipeline import load_script
+    from ..text.article import article_from_source
+    from ..text.script import build_script
     from ..verify.check import check_episode
 
     profile, lexicon = profile_and_lexicon(args)
@@ -276,10 +279,16 @@ def _check_batch(report: BatchReport, args: argparse.Namespace, err: Console) ->
     paths = {f.name: f.path for f in collect_inputs(args.inputs)[0]}
     checks: dict[str, CheckReport | str] = {}
     for e in report.episodes:
-        if e.state == "failed" or e.mp3 is None or e.source not in paths:
+        if e.state == "failed" or e.mp3 is None:
             continue
         try:
-            script = load_script(paths[e.source], profile, lexicon)
+            if e.source in paths:
+                script = load_script(paths[e.source], profile, lexicon)
+            else:  # a web article: the page the batch fetched and kept, not fetched again
+                page = kept_page(Path(args.output_dir), e.source)
+                if page is None:
+                    continue
+                script = build_script(article_from_source(page, profile), profile, lexicon)
             checks[e.source] = check_episode(script, e.mp3, jobs=default_jobs())
         except NarrateError as exc:
             checks[e.source] = f"not checked: {exc}"
