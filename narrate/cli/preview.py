@@ -70,7 +70,7 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
             description="Narrate a typed line with the episode's speech rules, lexicon, voice and loudness.",
             epilog=_EPILOG_SAY,
             formatter_class=fmt,
-            parents=[article_options(), synthesis_options(jobs=False)],
+            parents=[article_options(web=False), synthesis_options(jobs=False)],
         )
         p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
     p.add_argument("-o", "--output", metavar="OUT.wav", help="write this WAV instead of playing")

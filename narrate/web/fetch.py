@@ -133,7 +133,7 @@ class Fetcher:
             timeout=timeout,
             follow_redirects=False,  # by hand: each hop's host is asked its robots.txt and kept polite
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            trust_env=False,
+            trust_env=True,  # HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE, as a newsroom's network needs
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
