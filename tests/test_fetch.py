@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable
 
@@ -224,3 +225,21 @@ def test_the_same_article_linked_twice_is_the_same_guid() -> None:
     assert item_guid(a) == item_guid(b)
     assert item_guid(b) != item_guid("https://news.example.com/news/story/?id=8")
     assert item_guid("tag:civic,2026:1") == item_guid(" tag:civic,2026:1 ")
+
+
+def test_robots_txt_is_read_once_per_host_when_pages_are_fetched_side_by_side() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    asked: list[str] = []
+    lock = threading.Lock()
+    pages = {"/robots.txt": ROBOTS_OK, **{f"/p{i}": httpx2.Response(200, text=str(i)) for i in range(8)}}
+    handle = site(pages, asked)
+
+    def locked(request: httpx2.Request) -> httpx2.Response:
+        with lock:
+            return handle(request)
+
+    with fetcher(locked, Clock(), per_host=4) as f, ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda i: f.get(f"https://x.example/p{i}").body, range(8)))
+    assert bodies == [str(i).encode() for i in range(8)]
+    assert asked.count("x.example/robots.txt") == 1

@@ -104,6 +104,7 @@ class Fetched:
 class _Host:
     slots: threading.BoundedSemaphore
     lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
     delay: float = 0.0
     robots: urllib.robotparser.RobotFileParser | None = None
@@ -169,11 +170,12 @@ class Fetcher:
         if not self.policy.obey_robots:
             return
         host = self._host(url)
-        if host.robots is None and not host.robots_problem:
-            try:
-                self._read_robots(url, host)
-            except FetchError as exc:  # the page's address, not robots.txt's, is what the user asked for
-                raise FetchError(url, exc.reason) from None
+        with host.robots_lock:  # one thread reads a host's robots.txt; the others wait for its answer
+            if host.robots is None and not host.robots_problem:
+                try:
+                    self._read_robots(url, host)
+                except FetchError as exc:  # the page's address, not robots.txt's, is what was asked for
+                    raise FetchError(url, exc.reason) from None
         if host.robots_problem:
             raise FetchError(url, host.robots_problem)
         assert host.robots is not None
