@@ -50,9 +50,7 @@ def script_text(script: Script) -> str:
 
 
 def cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from ..text.article import article_from_source
-    from ..text.clean import clean_html, clean_text
-    from ..text.sites import apply_rules, rules_for
+    from ..text.article import article_from_source, clean_source
     from ..web.page import read_input
 
     profile, _ = profile_and_lexicon(args)
@@ -68,17 +66,10 @@ def cmd_clean(args: argparse.Namespace, err: Console) -> int:
         blocks = [b for s in article.sections for b in ((s.heading,) if s.heading else ()) + s.paragraphs]
         print("\n".join(header) + "\n\n" + "\n\n".join(blocks))
         return 0
-    rules = rules_for(source.url, profile.sites)
-    page = apply_rules(source.text, rules, source.url or source.name) if rules else source.text
-    cleaned = (
-        clean_html(page, profile.clean)
-        if source.format == "html"
-        else clean_text(source.text, profile.clean)
-    )
+    cleaned = clean_source(source, profile)
     if not cleaned.blocks:
-        raise NarrateError(
-            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
-        )
+        name = source.url or source.name
+        raise NarrateError(f"{name} has nothing to read once page clutter is removed: check it is an article")
     print(cleaned.to_text().rstrip("\n"))
     return 0
 

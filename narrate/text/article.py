@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..models import Article
+from ..models import Article, CleanedArticle
 from ..profile import Profile, load_profile
 from .clean import clean_html, clean_text
 from .ingest import Source, read_source
@@ -21,19 +21,19 @@ def article_from_source(source: Source, profile: Profile) -> Article:
         raise InputError(f"{name} has nothing to read: it is empty or whitespace")
     if source.format == "markdown":
         return _long_enough(parse_markdown(source.text, source.name), source, profile)
-    cleaned = (
-        clean_html(_site_tweaked(source, profile), profile.clean)
-        if source.format == "html"
-        else clean_text(source.text, profile.clean)
-    )
+    cleaned = clean_source(source, profile)
     if not cleaned.blocks and not cleaned.title:
         raise InputError(f"{name} has nothing to read once page clutter is removed: check it is an article")
     return _long_enough(from_cleaned(cleaned, source.name), source, profile)
 
 
-def _site_tweaked(source: Source, profile: Profile) -> str:
+def clean_source(source: Source, profile: Profile) -> CleanedArticle:
+    """A saved or fetched page (its site's [sites] rules first) or scraped text, its clutter removed."""
+    if source.format != "html":
+        return clean_text(source.text, profile.clean)
     rules = rules_for(source.url, profile.sites)
-    return apply_rules(source.text, rules, source.url or source.name) if rules else source.text
+    page = apply_rules(source.text, rules, source.url or source.name) if rules else source.text
+    return clean_html(page, profile.clean)
 
 
 def _long_enough(article: Article, source: Source, profile: Profile) -> Article:
