@@ -523,3 +523,35 @@ def test_batch_check_hears_web_episodes_from_the_kept_pages(
     assert out[0].split("\t")[-1] == "check"
     assert out[1].split("\t")[0] == s.url("/news/bills/") and out[1].split("\t")[-1].endswith("flagged")
     assert asked.count("/news/bills/") == 1  # heard against the kept page, not fetched again
+
+
+def test_a_page_gone_after_its_episode_was_made_is_reported_and_the_episode_stays_published(
+    site: Site, tmp_path: Path, profile: Path, fake: FakeSynthesizer
+) -> None:
+    out = tmp_path / "edition"
+    batch(site, out, profile, fake, FakeClock())
+    site.routes["/news/water-bills/"] = Route(status=410)
+    states = batch(site, out, profile, fake, FakeClock())
+    state, message = states[site.url("/news/water-bills/")]
+    assert state == "failed" and "gone (410)" in message
+    titles = [e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
+    assert "Water Bills Rise Again" in titles and (out / "water-bills.mp3").is_file()
+    [record] = [
+        r
+        for r in json.loads((out / MANIFEST_NAME).read_text("utf-8"))["episodes"]
+        if r["url"] == site.url("/news/water-bills/")
+    ]
+    assert record["status"] == "done" and "410" in record["error"]
+
+
+def test_relative_links_in_a_feed_are_resolved_against_the_feeds_address() -> None:
+    from narrate.web.feeds import parse_feed
+
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>A</title><link>/news/a/</link></item>
+    <item><title>B</title><link>b/</link><guid>civic-b</guid></item></channel></rss>"""
+    items = parse_feed(feed, "https://civic.example/section/feed/", "application/rss+xml")
+    assert [(i.identity, i.link) for i in items] == [
+        ("https://civic.example/news/a/", "https://civic.example/news/a/"),
+        ("civic-b", "https://civic.example/section/feed/b/"),
+    ]

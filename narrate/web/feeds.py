@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from ..errors import FetchError, InputError
 from .fetch import check_url, is_url
@@ -33,7 +34,9 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> tuple[WebItem, 
     an error naming the feed it advertises, if any."""
     import feedparser  # a second to import: only batches from the web need it
 
-    parsed = feedparser.parse(data, response_headers={"content-location": url, "content-type": content_type})
+    # parsed without the feed's address, so a guid such as "civic-123" stays as written (not resolved into a
+    # URL that would change with the feed's address); links are resolved against it below
+    parsed = feedparser.parse(data, response_headers={"content-type": content_type} if content_type else None)
     if not parsed.get("version"):
         advertised = _advertised_feed(data, url)
         hint = (
@@ -42,7 +45,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> tuple[WebItem, 
         raise FetchError(url, f"is not an RSS or Atom feed ({hint}; list article URLs in a .urls file)")
     items = []
     for entry in parsed.entries:
-        link = "".join(str(entry.get("link") or "").split())  # a URL has no whitespace
+        written = "".join(str(entry.get("link") or "").split())  # a URL has no whitespace
+        link = urljoin(url, written) if written else ""
         identity = " ".join(str(entry.get("id") or link).split())[:2000]  # one line: the manifest keeps it
         if not identity:
             continue  # an item with neither guid nor link cannot be told apart or fetched
@@ -59,8 +63,6 @@ def _published(entry: object) -> dt.datetime | None:
 
 
 def _advertised_feed(data: bytes, url: str) -> str | None:
-    from urllib.parse import urljoin
-
     tag = _FEED_LINK.search(data[:200_000].decode("utf-8", errors="replace"))
     href = _HREF.search(tag.group(0)) if tag else None
     return urljoin(url, href.group(1)) if href else None
