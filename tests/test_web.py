@@ -553,5 +553,34 @@ def test_relative_links_in_a_feed_are_resolved_against_the_feeds_address() -> No
     items = parse_feed(feed, "https://civic.example/section/feed/", "application/rss+xml")
     assert [(i.identity, i.link) for i in items] == [
         ("https://civic.example/news/a/", "https://civic.example/news/a/"),
-        ("civic-b", "https://civic.example/section/feed/b/"),
+        ("civic.example/civic-b", "https://civic.example/section/feed/b/"),  # a post id: the site's own
     ]
+
+
+def test_the_same_post_number_on_two_sites_is_two_episodes_and_a_story_moved_to_a_list_is_one(
+    tmp_path: Path, profile: Path, fake: FakeSynthesizer
+) -> None:
+    out = tmp_path / "edition"
+    with Site() as one, Site() as two:
+        for s, name in ((one, "Harbour"), (two, "Library")):
+            s.routes["/feed/"] = Route(
+                rss([("123", s.url(f"/news/{name.lower()}/"), name, http_date(2026, 12, 1))]),
+                content_type="application/rss+xml",
+            )
+            s.routes[f"/news/{name.lower()}/"] = Route(page(story(name.lower(), f"{name} News Today")))
+        # 127.0.0.1 and localhost: two hosts, each numbering its posts from 1
+        feeds = [one.url("/feed/"), two.url("/feed/").replace("127.0.0.1", "localhost")]
+        assert cli.main(["batch", *feeds, "-o", str(out), "--profile", str(profile), "-q"],
+                        synthesizer_factory=fake.factory) == 0  # fmt: skip
+        titles = sorted(e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries)
+        assert titles == ["Harbour News Today", "Library News Today"]
+        # the next night the harbour story comes from a URL list instead of the feed, its page re-rendered
+        one.routes["/news/harbour/"] = Route(
+            page(story("harbour", "Harbour News Today"), inside="<p>Updated.</p>")
+        )
+        picks = tmp_path / "picks.urls"
+        picks.write_text(one.url("/news/harbour/") + "\n", encoding="utf-8")
+        assert cli.main(["batch", str(picks), "-o", str(out), "--profile", str(profile), "-q"],
+                        synthesizer_factory=fake.factory) == 0  # fmt: skip
+    entries = feedparser.parse((out / "feed.xml").read_bytes()).entries
+    assert sorted(e.title for e in entries) == titles  # still two: the harbour story is not duplicated

@@ -155,8 +155,17 @@ def _plan_one(file: ArticleFile, manifest: Manifest, settings: BatchSettings, cl
 def _claim(
     manifest: Manifest, file: ArticleFile, content: str, guid: str, slug: str, claimed: set[str]
 ) -> EpisodeRecord:
-    """The article's record (found, or new with a unique GUID and slug), claimed for this batch."""
-    record = manifest.find(file.source, content, guid, claimed)
+    """The article's record (found, or new with a unique GUID and slug), claimed for this batch.
+
+    A web article is its item's identity first, then its link: the same story reached from a feed one
+    night and from a URL list the next (or re-published under a new guid) is one episode.
+    """
+    record = None
+    if file.link:
+        free = [r for r in manifest.records if r.guid not in claimed]
+        record = next((r for r in free if r.source == file.source), None)
+        record = record or next((r for r in free if r.url == file.link), None)
+    record = record or manifest.find(file.source, content, guid, claimed)
     if record is None:
         slug = _unique_slug(slug, manifest.slugs())
         record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import FetchError, InputError
 from .fetch import check_url, is_url
@@ -48,6 +48,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> tuple[WebItem, 
         written = "".join(str(entry.get("link") or "").split())  # a URL has no whitespace
         link = urljoin(url, written) if written else ""
         identity = " ".join(str(entry.get("id") or link).split())[:2000]  # one line: the manifest keeps it
+        if identity and not is_url(identity) and ":" not in identity:  # a CMS's post number: the site's own
+            identity = f"{urlsplit(url).hostname}/{identity}"
         if not identity:
             continue  # an item with neither guid nor link cannot be told apart or fetched
         items.append(WebItem(identity, link, str(entry.get("title") or "").strip(), _published(entry), url))
