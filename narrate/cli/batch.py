@@ -72,7 +72,7 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
     else:
         p = argparse.ArgumentParser(
             prog="narrate batch",
-            description="Narrate folders of articles, or a website's feed, into episodes, transcripts and a feed.",
+            description="Narrate articles, folders of them or a website's feed into episodes and a feed.",
             epilog=_BATCH_EPILOG,
             formatter_class=fmt,
             parents=[article_options(), synthesis_options(jobs=False)],
