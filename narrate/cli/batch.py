@@ -241,7 +241,8 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
     code = _batch_summary(report, args.output_dir, err, checks)
     if report.feed is not None:
         for problem in _feed_problems(report.feed.parent, report.base_url):
-            err.print(f"narrate: note: feed: {problem}", markup=False)
+            if not (report.local_urls and "file://" in problem):  # the summary said so already
+                err.print(f"narrate: note: feed: {problem}", markup=False)
     return code
 
 
