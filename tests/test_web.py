@@ -262,12 +262,14 @@ def test_an_atom_feed_and_a_url_list(tmp_path: Path, profile: Path, fake: FakeSy
         article = tmp_path / "note.txt"
         article.write_text("Title: A Note\n\nSee https://example.com for more.\n", encoding="utf-8")
         code = cli.main(
-            ["batch", s.url("/atom.xml"), str(urls), "-o", str(tmp_path / "out"), "--profile", str(profile)],
+            ["batch", s.url("/atom.xml"), str(urls), str(article), "-o", str(tmp_path / "out"), "--profile",
+             str(profile)],  # fmt: skip
             synthesizer_factory=fake.factory,
         )
     assert code == 0
     names = sorted(p.name for p in (tmp_path / "out").glob("*.mp3"))
-    assert names == ["one.mp3", "two.mp3"]  # the story in both the feed and the list: once
+    # the story in both the feed and the list: once; a .txt article that mentions a URL: an article
+    assert names == ["a-note.mp3", "one.mp3", "two.mp3"]
 
 
 def test_a_feed_url_that_is_a_page_names_the_feed_it_advertises(
