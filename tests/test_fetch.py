@@ -242,3 +242,12 @@ def test_robots_txt_is_read_once_per_host_when_pages_are_fetched_side_by_side() 
         bodies = list(pool.map(lambda i: f.get(f"https://x.example/p{i}").body, range(8)))
     assert bodies == [str(i).encode() for i in range(8)]
     assert asked.count("x.example/robots.txt") == 1
+
+
+def test_an_answer_cut_off_or_undecodable_is_a_one_line_error() -> None:
+    def broken(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")
+
+    with fetcher(broken, Clock(), obey_robots=False) as f:
+        with pytest.raises(FetchError, match=r"^https://x.example/a: the answer could not be read"):
+            f.get("https://x.example/a")

@@ -266,10 +266,12 @@ class Fetcher:
             raise FetchError(
                 url, f"timed out {kind} ({seconds:g} s): the site is slow or down; re-run later"
             ) from None
-        except httpx2.TransportError as exc:
+        except (httpx2.ConnectError, httpx2.UnsupportedProtocol, httpx2.ProxyError) as exc:
             raise FetchError(
                 url, f"cannot connect ({_why(exc)}): check the address and the network"
             ) from None
+        except httpx2.HTTPError as exc:  # cut off mid-answer, a broken gzip body, a protocol error
+            raise FetchError(url, f"the answer could not be read ({_why(exc)}): re-run later") from None
 
 
 def _read_capped(url: str, response: httpx2.Response, limit: int, truncate: bool) -> bytes:
