@@ -262,8 +262,16 @@ def test_an_atom_feed_and_a_url_list(tmp_path: Path, profile: Path, fake: FakeSy
         article = tmp_path / "note.txt"
         article.write_text("Title: A Note\n\nSee https://example.com for more.\n", encoding="utf-8")
         code = cli.main(
-            ["batch", s.url("/atom.xml"), str(urls), str(article), "-o", str(tmp_path / "out"), "--profile",
-             str(profile)],  # fmt: skip
+            [
+                "batch",
+                s.url("/atom.xml"),
+                str(urls),
+                str(article),
+                "-o",
+                str(tmp_path / "out"),
+                "--profile",
+                str(profile),
+            ],  # fmt: skip
             synthesizer_factory=fake.factory,
         )
     assert code == 0
@@ -587,3 +595,36 @@ def test_the_same_post_number_on_two_sites_is_two_episodes_and_a_story_moved_to_
                         synthesizer_factory=fake.factory) == 0  # fmt: skip
     entries = feedparser.parse((out / "feed.xml").read_bytes()).entries
     assert sorted(e.title for e in entries) == titles  # still two: the harbour story is not duplicated
+
+
+def test_preview_words_and_check_take_a_url_too(
+    tmp_path: Path, profile: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pocketsphinx")
+    paragraph = (
+        "Zbigniewska met Ushakov in Geneva on Monday, the council said, and the talks will resume next week "
+        "with both delegations in the same room for the first time this year."
+    )
+    days = ("Monday", "Tuesday", "Friday")
+    names = Story(
+        "talks", "Talks Resume", "Ruth Okafor", "2026-12-01", tuple(f"On {d}, {paragraph}" for d in days)
+    )
+    with Site() as s:
+        s.routes["/news/talks-resume/"] = Route(page(names))
+        url = s.url("/news/talks-resume/")
+        common = ["--profile", str(profile)]
+        wav = tmp_path / "p2.wav"
+        assert (
+            cli.main(["preview", url, "-p", "2", "-o", str(wav), *common], synthesizer_factory=fake.factory)
+            == 0
+        )
+        assert cli.main(["words", url, *common]) == 0
+        words = capsys.readouterr().out
+        made = [url, "--output-dir", str(tmp_path), "-q", "--jobs", "1", *common]
+        assert cli.main(made, synthesizer_factory=fake.factory) == 0
+        capsys.readouterr()
+        code = cli.main(["check", url, "--output-dir", str(tmp_path), "--jobs", "1", *common])
+        checked = capsys.readouterr().out
+    assert wav.stat().st_size > 1000
+    assert "Zbigniewska" in words and "Ushakov" in words
+    assert code == 1 and checked.startswith(str(tmp_path / "talks-resume.mp3"))  # tones: all flagged
