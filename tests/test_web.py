@@ -301,13 +301,14 @@ def test_narrate_url_names_the_episode_from_the_url_and_says_the_article(
     with Site() as s:
         s.routes["/news/2026/12/water-bills/"] = Route(page(story("water-bills", "Water Bills Rise Again")))
         url = s.url("/news/2026/12/water-bills/")
-        code = cli.main(
-            [url, "--output-dir", str(tmp_path), "--profile", str(profile), "-q", "--jobs", "1"],
-            synthesizer_factory=fake.factory,
-        )
+        made = [url, "--output-dir", str(tmp_path), "--profile", str(profile), "-q", "--jobs", "1"]
+        code = cli.main(made, synthesizer_factory=fake.factory)
         assert code == 0
         assert [r.path for r in s.log] == ["/robots.txt", "/news/2026/12/water-bills/"]
         capsys.readouterr()
+        again = [url + "?utm_source=newsletter", *made[1:]]  # the same article, linked from elsewhere
+        assert cli.main(again, synthesizer_factory=fake.factory) == 0
+        assert "unchanged" in capsys.readouterr().out  # the same file, not made twice
         assert cli.main(["script", url, "--profile", str(profile)]) == 0
         script = capsys.readouterr().out
     mp3 = tmp_path / "water-bills.mp3"

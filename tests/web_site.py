@@ -72,9 +72,10 @@ class Site:
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         with self._lock:
-            route = self.routes.get(handler.path)
+            key = handler.path if handler.path in self.routes else handler.path.split("?")[0]
+            route = self.routes.get(key)  # like a CMS, a query it does not know changes nothing
             if route is not None and route.then:
-                self.routes[handler.path] = route.then.pop(0)
+                self.routes[key] = route.then.pop(0)
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
