@@ -2,6 +2,7 @@
 
 NarrateError                 base: a one-line message that says what to do
 ├── InputError               the article cannot be read or has nothing to narrate (exit 2)
+│   └── FetchError           a web page or feed cannot be fetched: unreachable, refused, too large (exit 2)
 ├── ProfileError             a profile or lexicon has a wrong key or value (exit 2)
 ├── VoiceError               an unknown, missing or corrupt voice (exit 2)
 ├── SynthesisError           Piper failed on a sentence (exit 3)
@@ -25,6 +26,15 @@ class NarrateError(Exception):
 
 class InputError(NarrateError):
     exit_code = 2
+
+
+class FetchError(InputError):
+    """A URL that cannot be fetched; `url` is the address asked for, `reason` the one-line why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
 
 
 class ProfileError(NarrateError):

@@ -33,10 +33,11 @@ from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
 from .recipe import Recipe, episode_recipe
-from .text.article import load_article
+from .text.article import article_from_source
 from .text.lexicon import Lexicon
 from .text.script import build_script
-from .text.slug import slugify
+from .web.fetch import Fetcher
+from .web.page import output_stem, read_input
 
 if TYPE_CHECKING:
     from .verify.check import CheckReport
@@ -85,10 +86,14 @@ def load_script(
     profile: Profile | None = None,
     lexicon: Lexicon | None = None,
     stdin: BinaryIO | None = None,
+    *,
+    fetcher: Fetcher | None = None,
 ) -> Script:
-    """Read, clean and structure an article file ('-' for stdin), then apply the speech rules."""
+    """Read, clean and structure an article file ('-' for stdin) or web page (an http(s) URL, fetched with
+    `fetcher`, default: the profile's [web] settings), then apply the speech rules."""
     profile = profile or load_profile()
-    return build_script(load_article(path, profile, stdin), profile, lexicon)
+    source = read_input(path, profile, stdin=stdin, fetcher=fetcher)
+    return build_script(article_from_source(source, profile), profile, lexicon)
 
 
 def narrate_article(
@@ -112,8 +117,10 @@ def narrate_article(
     free_space: Callable[[Path], int] = free_bytes,
     check: Checker | None = None,
     timings: bool = True,
+    fetcher: Fetcher | None = None,
 ) -> NarrationResult:
-    """Narrate one article file into an MP3 with chapters; returns where it went and its timings.
+    """Narrate one article file or web page (see `load_script`) into an MP3 with chapters; returns where
+    it went and its timings.
 
     synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
     with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
@@ -131,8 +138,9 @@ def narrate_article(
     limit = cache_limit(cache_max, profile.cache.max_size)
     cache = SentenceCache(cache_dir, limit) if use_cache else None
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
-        script = load_script(path, profile, lexicon, stdin)  # while the voice file is hashed
-        target = Path(output) if output else Path(output_dir) / f"{slugify(script.title)}.mp3"
+        script = load_script(path, profile, lexicon, stdin, fetcher=fetcher)  # while the voice is hashed
+        stem = output_stem(path, script.title)
+        target = Path(output) if output else Path(output_dir) / f"{stem}.mp3"
         previous = {} if force else previous_tags(target)
         result = narrate_script(
             script, target, profile, clips, progress, started,

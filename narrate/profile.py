@@ -38,6 +38,9 @@ class PodcastInfo:
     website: str = ""
     cover: str = ""
     owner_email: str = ""  # itunes:owner in the feed (Apple's contact; not shown to listeners)
+    owner_name: str = ""  # itunes:owner's name (default: author)
+    txt: str = ""  # podcast:txt, e.g. a directory's ownership-verification token
+    txt_purpose: str = ""  # its purpose attribute, e.g. "verify" or "applepodcastsverify"
     base_url: str = ""  # where the episodes will be published; `narrate batch --base-url` wins
     artwork_url: str = ""  # feed artwork URL; else `cover` is copied beside the episodes
 
@@ -172,6 +175,27 @@ class CacheSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """Fetching articles and feeds from a website: who we say we are and how politely we ask."""
+
+    contact: str = ""  # a URL or e-mail for the site's operators, named in the User-Agent
+    min_words: int = 80  # a page whose article has fewer words is a paywall stub or teaser, not an episode
+    per_host: int = 2  # requests at once to one host
+    delay: float = 1.0  # seconds between the starts of two requests to one host
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """One site's extraction tweaks: CSS selectors (or XPath, starting with '/') to drop, or to take as
+    the body, before the page is cleaned."""
+
+    drop: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything publication-specific, as read from a profile TOML file."""
 
@@ -187,6 +211,8 @@ class Profile:
     lexicon: Mapping[str, str] = field(default_factory=dict)  # checked entries; text.lexicon compiles them
     clean: CleanRules = field(default_factory=CleanRules)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    sites: Mapping[str, SiteRules] = field(default_factory=dict)  # host -> its rules (subdomains too)
     source: str = "<defaults>"
     # "section.key" for every value the profile file gave; the rest are narrate's defaults
     given: frozenset[str] = field(default=frozenset(), compare=False)
@@ -218,6 +244,7 @@ _SECTIONS: dict[str, type] = {
     "speech": SpeechSettings,
     "clean": CleanRules,
     "cache": CacheSettings,
+    "web": WebSettings,
 }
 
 _T = TypeVar("_T")
@@ -255,9 +282,12 @@ def parse_profile(text: str, source: str) -> Profile:
             values["lexicon"] = lexicon_entries(table, f"profile {source} [lexicon]")
             given.add("lexicon")
             continue
+        if key == "sites":
+            values["sites"] = _sites(table, source)
+            continue
         cls = _SECTIONS.get(key)
         if cls is None:
-            known = ", ".join(sorted([*_SECTIONS, "lexicon"]))
+            known = ", ".join(sorted([*_SECTIONS, "lexicon", "sites"]))
             raise ProfileError(f"profile {source}: unknown section [{key}]; known sections: {known}")
         if not isinstance(table, Mapping):
             raise ProfileError(f"profile {source}: [{key}] must be a table")
@@ -266,6 +296,53 @@ def parse_profile(text: str, source: str) -> Profile:
     profile = Profile(**values, given=frozenset(given))
     _validate(profile)
     return profile
+
+
+_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _sites(table: object, source: str) -> dict[str, SiteRules]:
+    """[sites."example.com"] tables: a host name each, drop/body selectors that compile."""
+    if not isinstance(table, Mapping):
+        raise ProfileError(f'profile {source}: [sites] must hold tables such as [sites."example.com"]')
+    sites: dict[str, SiteRules] = {}
+    for host, rules in table.items():
+        where = f'{source} [sites."{host}"]'
+        if not _HOST.match(host):
+            raise ProfileError(f"{where}: {host!r} is not a host name such as example.com (no scheme, path)")
+        if not isinstance(rules, Mapping):
+            raise ProfileError(f"{where} must be a table of drop = [...] and body = [...]")
+        built = _build(SiteRules, rules, where)
+        for selector in (*built.drop, *built.body):
+            problem = selector_problem(selector)
+            if problem:
+                raise ProfileError(f"{where}: selector {selector!r} {problem}")
+        sites[host] = built
+    return sites
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why a CSS selector (or an XPath expression, starting with '/' or '(') cannot be used; None if fine."""
+    from lxml import etree
+
+    text = selector.strip()
+    if not text:
+        return "is empty"
+    if text.startswith(("/", "(")):
+        try:
+            etree.XPath(text)
+        except etree.XPathSyntaxError as exc:
+            return f"is not valid XPath ({exc})"
+        return None
+    try:
+        from cssselect import GenericTranslator, SelectorError
+    except ImportError:  # pragma: no cover (a base dependency)
+        return "needs the cssselect package: pip install cssselect"
+    try:
+        GenericTranslator().css_to_xpath(text)
+    except SelectorError as exc:
+        return f"is not a CSS selector narrate can use ({exc})"
+    return None
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
@@ -378,6 +455,20 @@ def _validate_podcast(podcast: PodcastInfo, src: str) -> None:
             raise ProfileError(f"{where} holds {kind} (U+{ord(bad[0]):04X}): remove it")
 
 
+def _validate_web(web: WebSettings, src: str) -> None:
+    if _NOT_IN_URL.search(web.contact):
+        raise ProfileError(f"{src} [web] key 'contact' holds a space or control character: remove it")
+    if not 1 <= web.per_host <= 16:
+        raise ProfileError(f"{src} [web] key 'per_host' must be between 1 and 16 requests at once")
+    if not 0 <= web.delay <= 60:
+        raise ProfileError(f"{src} [web] key 'delay' must be between 0 and 60 seconds")
+    if not 0 <= web.min_words <= 5000:
+        raise ProfileError(f"{src} [web] key 'min_words' must be between 0 and 5000")
+    for name in ("connect_timeout", "read_timeout"):
+        if not 0.1 <= getattr(web, name) <= 600:
+            raise ProfileError(f"{src} [web] key '{name}' must be between 0.1 and 600 seconds")
+
+
 def _validate(profile: Profile) -> None:
     src = profile.source
     _validate_podcast(profile.podcast, src)
@@ -405,5 +496,6 @@ def _validate(profile: Profile) -> None:
             parse_size(profile.cache.max_size)
         except ValueError as exc:
             raise ProfileError(f"{src} [cache] key 'max_size': {exc}") from None
+    _validate_web(profile.web, src)
     if not -40 <= profile.loudness.integrated_lufs <= -5:
         raise ProfileError(f"{src} [loudness] key 'integrated_lufs' must be between -40 and -5")

@@ -18,6 +18,7 @@ LAYERS = {
     "narrate.atomic": 0,
     "narrate.text": 1,
     "narrate.audio": 2,
+    "narrate.web": 2,  # fetching pages and feeds: beside the audio layer, neither leaning on the other
     "narrate.publish": 3,
     "narrate.verify": 3,
     "narrate.recipe": 4,
@@ -33,6 +34,8 @@ LAYERS = {
 SEPARATE = {
     ("narrate.publish", "narrate.verify"),
     ("narrate.verify", "narrate.publish"),
+    ("narrate.web", "narrate.audio"),
+    ("narrate.audio", "narrate.web"),
     ("narrate.studio", "narrate.cli"),  # the command line starts the studio, never the other way round
 }
 MAX_FUNCTION_LINES = 80

@@ -13,6 +13,7 @@ from .run import (
     run_batch,
     survey,
 )
+from .web import WebOptions
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -24,6 +25,7 @@ __all__ = [
     "EpisodeProgress",
     "EpisodeStatus",
     "EpisodeSurvey",
+    "WebOptions",
     "collect_inputs",
     "rebuild_feed",
     "remove_episodes",

@@ -30,12 +30,21 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 
 @dataclass(frozen=True)
 class ArticleFile:
-    """An input article: where it is, how the user named it, and its name within the folder given."""
+    """An input article: where it is, how the user named it, and its name within the folder given.
+
+    A web article has its page's bytes in `data` (path: its file name, which hints at the format), the
+    page's final URL, and the GUID and slug its identity and link give it.
+    """
 
     path: Path
     name: str  # as the user gave it (for messages)
     source: str  # relative to the input folder it was found in, so a moved folder keeps it
     origin: int = 0  # which of the inputs given it came from (0: the first)
+    data: bytes | None = field(default=None, repr=False)
+    url: str | None = None  # a web page's address after redirects
+    guid: str | None = None
+    slug: str | None = None
+    link: str = ""  # a web article's link as its feed or list gave it
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,12 @@ def plan_batch(files: Iterable[ArticleFile], manifest: Manifest, settings: Batch
     by_slug: dict[str, Planned] = {}  # the first plan met for each headline's slug
     plans = []
     for file in files:
-        read = _read(file, settings)
+        read = _read(file, manifest, settings, claimed)
         if isinstance(read, Planned):
             plans.append(read)
             continue
         data, script = read
-        content, slug = hashlib.sha256(data).hexdigest(), slugify(script.title)
+        content, slug = hashlib.sha256(data).hexdigest(), file.slug or slugify(script.title)
         earlier = by_slug.get(slug)
         from_another_input = earlier is not None and earlier.file.origin != file.origin
         seen = by_content.get(content) or (earlier if from_another_input else None)
@@ -129,14 +138,18 @@ def plan_batch(files: Iterable[ArticleFile], manifest: Manifest, settings: Batch
     return plans
 
 
-def _read(file: ArticleFile, settings: BatchSettings) -> tuple[bytes, Script] | Planned:
+def _read(
+    file: ArticleFile, manifest: Manifest, settings: BatchSettings, claimed: set[str]
+) -> tuple[bytes, Script] | Planned:
     """The article's bytes and script, or its failed plan."""
     profile = settings.profile
     try:
-        data = file.path.read_bytes()
-        article = article_from_source(source_from_bytes(data, file.path.name), profile)
+        data = file.data if file.data is not None else file.path.read_bytes()
+        article = article_from_source(source_from_bytes(data, file.path.name, file.url), profile)
         script = build_script(article, profile, Lexicon(settings.lexicon) if settings.lexicon else None)
     except NarrateError as exc:
+        if file.guid:  # a web article's failure is remembered with its URL
+            note_failure(manifest, file, str(exc), claimed)
         return Planned(file, "failed", str(exc))
     except OSError as exc:
         return Planned(file, "failed", f"{file.name} cannot be read: {exc.strerror or exc}")
@@ -153,14 +166,9 @@ def _plan_one(
 ) -> Planned:
     profile = settings.profile
     content = hashlib.sha256(data).hexdigest()
-    guid = episode_guid(script.title, script.date, file.path.name, profile.podcast.publication)
-    record = manifest.find(file.source, content, guid, claimed)
-    if record is None:
-        slug = _unique_slug(slugify(script.title), manifest.slugs())
-        record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)
-        manifest.records.append(record)
-    claimed.add(record.guid)
-    record.source, record.content = file.source, content
+    guid = file.guid or episode_guid(script.title, script.date, file.path.name, profile.podcast.publication)
+    record = _claim(manifest, file, content, guid, file.slug or slugify(script.title), claimed)
+    record.source, record.content, record.url = file.source, content, file.link
     recipe = episode_recipe(script, profile, settings.voice_identity, settings.cover)
     mp3 = manifest.folder / f"{record.slug}.mp3"
     previous = {} if settings.force else previous_tags(mp3)
@@ -185,6 +193,38 @@ def _plan_one(
         checker=settings.checker,
     )
     return Planned(file, "todo", record=record, job=job)
+
+
+def _claim(
+    manifest: Manifest, file: ArticleFile, content: str, guid: str, slug: str, claimed: set[str]
+) -> EpisodeRecord:
+    """The article's record (found, or new with a unique GUID and slug), claimed for this batch.
+
+    A web article is its item's identity first, then its link: the same story reached from a feed one
+    night and from a URL list the next (or re-published under a new guid) is one episode.
+    """
+    record = None
+    if file.link:
+        free = [r for r in manifest.records if r.guid not in claimed]
+        record = next((r for r in free if r.source == file.source), None)
+        record = record or next((r for r in free if r.url == file.link), None)
+    record = record or manifest.find(file.source, content, guid, claimed)
+    if record is None:
+        slug = _unique_slug(slug, manifest.slugs())
+        record = EpisodeRecord(_unique(guid, manifest.guids()), slug, file.source)
+        manifest.records.append(record)
+    claimed.add(record.guid)
+    return record
+
+
+def note_failure(manifest: Manifest, file: ArticleFile, error: str, claimed: set[str]) -> EpisodeRecord:
+    """A web article that could not be fetched or read: its record holds the error (and its URL); an
+    episode made from it earlier stays published."""
+    record = _claim(manifest, file, "", file.guid or "", file.slug or "episode", claimed)
+    record.source, record.url, record.error = file.source, file.link, error
+    if record.status != "done":
+        record.status = "failed"
+    return record
 
 
 def _unique_slug(base: str, taken: set[str]) -> str:

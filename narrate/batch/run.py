@@ -28,12 +28,14 @@ from ..publish.unpublish import take_out
 from ..text.lexicon import Lexicon
 from ..verify.check import hear_episode
 from ..verify.recognise import has_pocketsphinx, require_pocketsphinx
+from ..web.fetch import Fetcher
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .memory import MadeWith
 
 if TYPE_CHECKING:
     from ..verify.check import CheckReport
-from .plan import BatchSettings, Planned, collect_inputs, plan_batch
+from .plan import ArticleFile, BatchSettings, Planned, collect_inputs, plan_batch
+from .web import WebOptions, fetch_sources, split_inputs
 
 State = Literal["queued", "working", "made", "unchanged", "flagged", "failed", "duplicate"]
 BatchProgress = Callable[[str, State, str], None]
@@ -115,25 +117,26 @@ def run_batch(
     check: bool | None = None,
     publish_flagged: bool = False,
     checker: Checker = hear_episode,
+    web: WebOptions | None = None,
+    fetcher: Fetcher | None = None,
 ) -> BatchReport:
     """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
 
+    inputs: article files, folders, feed URLs and URL lists (see `batch.web`); web items are chosen by
+    `web` and fetched with `fetcher` (default: one built from the profile's [web] settings).
     episode_progress: sentence-level progress inside each episode; the episodes then run one after
     another in this process (an executor given too must run them in this process).
-    check: hear every episode made with `checker` and heal it (`pipeline.verify_and_heal`); an episode
-    still flagged stays in the folder but out of the feed unless publish_flagged. None: when the check
-    extra is installed and the voice speaks (the report says why not otherwise); True: the extra is
-    required; False: never.
+    check: hear every episode made with `checker` and heal it (`pipeline.verify_and_heal`); one still
+    flagged stays out of the feed unless publish_flagged. None: when the check extra is installed and the
+    voice speaks (the report says why not otherwise); True: the extra is required; False: never.
     """
     report = progress or _ignore
     folder = Path(output_dir)
     loaded = load_profile(profile)
     if base_url:
         _checked_url(base_url)
-    files, missing = collect_inputs(inputs)
-    if not files and not missing:
-        raise InputError("no articles found: pass .txt, .md, .html or .docx files, or folders that hold them")
-    workers = max(1, min(jobs or available_cores(), len(files) or 1))
+    sources, files, missing = _gather(inputs)
+    workers = max(1, min(jobs or available_cores(), len(files) or (available_cores() if sources else 1)))
     inline = workers == 1 or episode_progress is not None
     runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
     settings = _settings(
@@ -148,15 +151,13 @@ def run_batch(
     )
     hearer, unverified = _verifier(check, checker, synthesizer_factory(settings.profile.voice))
     settings = dataclasses.replace(settings, checker=hearer)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
-    results = {name: EpisodeStatus(name, "failed", f"{name} not found: check the path") for name in missing}
-    for status in results.values():
-        report(status.source, "failed", status.message)
+    results = _prepare(folder, missing, report)
     with folder_lock(folder):
         manifest = Manifest.load(folder)
+        if sources:
+            gathered = fetch_sources(sources, manifest, web or WebOptions(), loaded.web, report, fetcher)
+            files = [*files, *gathered.files]
+            results.update({name: EpisodeStatus(name, "failed", why) for name, why in gathered.failed})
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
@@ -172,6 +173,29 @@ def run_batch(
         return dataclasses.replace(
             _finish(folder, loaded, base_url, manifest, results, synthesised), unverified=unverified
         )
+
+
+def _gather(inputs: Sequence[str | Path]) -> tuple[list[str], list[ArticleFile], list[str]]:
+    """The web sources (feed URLs, URL lists), the article files, and the named paths that do not exist."""
+    sources, local = split_inputs(inputs)
+    files, missing = collect_inputs(local)
+    if not files and not missing and not sources:
+        raise InputError(
+            "no articles found: pass .txt, .md, .html or .docx files, feed URLs, or folders that hold them"
+        )
+    return sources, files, missing
+
+
+def _prepare(folder: Path, missing: list[str], report: BatchProgress) -> dict[str, EpisodeStatus]:
+    """Make the output folder; the named paths that do not exist, each a failed article (reported)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    results = {name: EpisodeStatus(name, "failed", f"{name} not found: check the path") for name in missing}
+    for status in results.values():
+        report(status.source, "failed", status.message)
+    return results
 
 
 def _verifier(check: bool | None, checker: Checker, voice: Synthesizer) -> tuple[Checker | None, str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -35,6 +37,8 @@ _BATCH_EPILOG = f"""examples:
   narrate batch a.md b.txt --jobs 1 --force      # one at a time, remake even unchanged episodes
   narrate batch archive/ -o site/audio --scheduler tcp://10.0.0.5:8786 --no-cache   # on a Dask cluster
   narrate batch archive/ --scheduler local:8     # a Dask cluster of 8 worker processes on this machine
+  narrate batch https://news.example.com/feed/ -o edition/ --base-url https://cdn.example.com/edition/
+  narrate batch today.urls -o edition/ --since 2026-12-01 --limit 10   # one article URL a line
 
 Each article becomes DIR/<slug>.mp3 with <slug>.vtt, <slug>.srt and <slug>.chapters.json
 beside it; DIR/feed.xml lists every episode in DIR. Unchanged articles are skipped (DIR holds a
@@ -44,76 +48,25 @@ need narrate and the voice but no shared folder (their files come back to this m
 Every episode made is heard (pocketsphinx, the `check` extra; --no-check to skip): sentences heard
 wrong are evicted from the sentence cache and synthesised again, once; an episode still heard wrong
 stays in DIR but out of the feed (flagged in the summary and the manifest) unless --publish-flagged.
+An http(s) INPUT is an RSS or Atom feed: each item's page is fetched and narrated, its GUID from the
+item's own guid. A .urls file (or a .txt file whose every line is a URL) lists article pages. Pages and
+feeds are asked for only if changed since the last run (ETag, Last-Modified), robots.txt is obeyed,
+at most [web] per_host requests at once go to one site, [web] delay seconds apart.
 Exit code 0 when every article was made or unchanged, 1 when any failed or was flagged."""
 
 
 _FEED_EPILOG = """examples:
   narrate feed output/
   narrate feed site/audio --base-url https://example.com/audio/
-  narrate feed site/audio --remove night-buses-return-to-the-harbour-route   # unpublish one episode"""
+  narrate feed site/audio --remove night-buses-return-to-the-harbour-route   # unpublish one episode
+  narrate feed edition/ --validate     # list what Apple Podcasts, Spotify or Podcasting 2.0 would reject
+
+With --validate, each problem is one line and the exit code is 1 when there is any."""
 
 
 def batch_parser(command: str) -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    if command == "feed":
-        p = argparse.ArgumentParser(
-            prog="narrate feed",
-            description="Rebuild DIR/feed.xml from the episodes in DIR, without synthesising anything.",
-            epilog=_FEED_EPILOG,
-            formatter_class=fmt,
-        )
-        p.add_argument("folder", metavar="DIR", help="an output folder of `narrate batch`")
-        p.add_argument("--profile", metavar="FILE", help="profile for the channel data (default: Byline)")
-        p.add_argument(
-            "--remove",
-            action="append",
-            default=[],
-            metavar="SLUG",
-            help="unpublish an episode (its MP3, transcripts, chapters and feed item); repeatable",
-        )
-    else:
-        p = argparse.ArgumentParser(
-            prog="narrate batch",
-            description="Narrate a folder of articles into podcast episodes, transcripts and a feed.",
-            epilog=_BATCH_EPILOG,
-            formatter_class=fmt,
-            parents=[article_options(), synthesis_options(jobs=False)],
-        )
-        p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files, folders of them")
-        p.add_argument(
-            "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
-        )
-        p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
-        p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
-        heard = p.add_mutually_exclusive_group()
-        heard.add_argument(
-            "--check",
-            action="store_true",
-            default=None,
-            help=f"hear every episode made, and fail if the check extra is missing (default: hear them "
-            f"when {DISTRIBUTION}[check] is installed)",
-        )
-        heard.add_argument(
-            "--no-check", dest="check", action="store_false", help="do not hear the episodes made"
-        )
-        p.add_argument(
-            "--publish-flagged",
-            action="store_true",
-            help="put episodes still heard wrong after their heal in the feed too (exit code 0)",
-        )
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-        p.add_argument(
-            "--scheduler",
-            type=_scheduler,
-            metavar="ADDRESS",
-            help="run the episodes on a Dask cluster: tcp://HOST:PORT, a scheduler file (.json), or "
-            f"local[:N] for N single-threaded worker processes here (needs {DISTRIBUTION}[dask])",
-        )
-        p.add_argument(
-            "--shared-output",
-            action="store_true",
-            help="with --scheduler: every worker mounts DIR at the same path, so workers write in place",
-        )
+    p = _feed_parser(fmt) if command == "feed" else _batch_only_parser(fmt)
     p.add_argument(
         "--base-url",
         metavar="URL",
@@ -121,6 +74,96 @@ def batch_parser(command: str) -> argparse.ArgumentParser:
         "one used, else DIR as a file:// URL)",
     )
     return p
+
+
+def _feed_parser(fmt: type[argparse.HelpFormatter]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate feed",
+        description="Rebuild DIR/feed.xml from the episodes in DIR, without synthesising anything.",
+        epilog=_FEED_EPILOG,
+        formatter_class=fmt,
+    )
+    p.add_argument("folder", metavar="DIR", help="an output folder of `narrate batch`")
+    p.add_argument("--profile", metavar="FILE", help="profile for the channel data (default: Byline)")
+    p.add_argument(
+        "--remove",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="unpublish an episode (its MP3, transcripts, chapters and feed item); repeatable",
+    )
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="then check the feed against what the podcast directories require; exit 1 on a problem",
+    )
+    return p
+
+
+def _batch_only_parser(fmt: type[argparse.HelpFormatter]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate batch",
+        description="Narrate articles, folders of them or a website's feed into episodes and a feed.",
+        epilog=_BATCH_EPILOG,
+        formatter_class=fmt,
+        parents=[article_options(), synthesis_options(jobs=False)],
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="article files, folders of them, RSS/Atom feed URLs, .urls files (one article URL a line)",
+    )
+    p.add_argument(
+        "--since", type=_date, metavar="DATE", help="web items published on or after DATE (2026-12-01)"
+    )
+    p.add_argument("--limit", type=_limit, metavar="N", help="the newest N items of each feed or URL list")
+    p.add_argument(
+        "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
+    )
+    p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
+    p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
+    heard = p.add_mutually_exclusive_group()
+    heard.add_argument(
+        "--check",
+        action="store_true",
+        default=None,
+        help=f"hear every episode made, and fail if the check extra is missing (default: hear them "
+        f"when {DISTRIBUTION}[check] is installed)",
+    )
+    heard.add_argument("--no-check", dest="check", action="store_false", help="do not hear the episodes made")
+    p.add_argument(
+        "--publish-flagged",
+        action="store_true",
+        help="put episodes still heard wrong after their heal in the feed too (exit code 0)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--scheduler",
+        type=_scheduler,
+        metavar="ADDRESS",
+        help="run the episodes on a Dask cluster: tcp://HOST:PORT, a scheduler file (.json), or "
+        f"local[:N] for N single-threaded worker processes here (needs {DISTRIBUTION}[dask])",
+    )
+    p.add_argument(
+        "--shared-output",
+        action="store_true",
+        help="with --scheduler: every worker mounts DIR at the same path, so workers write in place",
+    )
+    return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a date such as 2026-12-01, not {text!r}") from None
+
+
+def _limit(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(f"takes a whole number of items from 1 to 10000, not {text!r}")
+    return int(text)
 
 
 def _scheduler(text: str) -> str:
@@ -200,8 +243,9 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
 
 def cmd_batch(args: argparse.Namespace, err: Console) -> int:
-    from ..batch import BatchInterrupted, run_batch
+    from ..batch import BatchInterrupted, WebOptions, run_batch
 
+    web = WebOptions(since=args.since, limit=args.limit, obey_robots=not args.ignore_robots)
     if args.check:
         require_recogniser()  # before minutes of synthesis, not after
     remembered_settings(args, args.output_dir)
@@ -226,6 +270,7 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
                 synthesizer_factory=args.synthesizer_factory,
                 check=args.check,
                 publish_flagged=args.publish_flagged,
+                web=web,
             )
     except BatchInterrupted as stopped:
         _batch_summary(stopped.report, args.output_dir, err)
@@ -233,7 +278,12 @@ def cmd_batch(args: argparse.Namespace, err: Console) -> int:
         return stopped.exit_code
     if report.unverified:
         err.print(f"narrate: note: {report.unverified}", markup=False)
-    return _batch_summary(report, args.output_dir, err)
+    code = _batch_summary(report, args.output_dir, err)
+    if report.feed is not None:
+        for problem in _feed_problems(report.feed.parent, report.base_url):
+            if not (report.local_urls and "file://" in problem):  # the summary said so already
+                err.print(f"narrate: note: feed: {problem}", markup=False)
+    return code
 
 
 @contextmanager
@@ -337,7 +387,23 @@ def cmd_feed(args: argparse.Namespace, err: Console) -> int:
         )
     path, url, episodes = rebuild_feed(args.folder, args.profile, args.base_url)
     print(f"{path}  {count(episodes, 'episode')}  ({url})")
+    if not args.validate:
+        return 0
+    problems = _feed_problems(path.parent, url)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        err.print(f"narrate: {len(problems)} feed problem{'s' if len(problems) != 1 else ''}", markup=False)
+        return 1
+    print("feed: valid for Apple Podcasts, Spotify and Podcasting 2.0 (as far as narrate can tell here)")
     return 0
+
+
+def _feed_problems(folder: Path, base_url: str) -> list[str]:
+    """What the directories would reject in DIR/feed.xml, one line each (see publish.validate)."""
+    from ..publish.validate import validate_feed
+
+    return validate_feed(folder, base_url)
 
 
 PARSERS = {"batch": lambda: batch_parser("batch"), "feed": lambda: batch_parser("feed")}

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..verify.check import CheckReport
 
 from .common import article_options, clock, jobs_option, profile_and_lexicon
+from .web import page_fetcher
 
 
 def require_recogniser() -> None:
@@ -109,8 +110,9 @@ def cmd_check(args: argparse.Namespace, err: Console) -> int:
     from ..verify.check import check_episode
 
     profile, lexicon = profile_and_lexicon(args)
-    script = load_script(args.article, profile, lexicon)
-    mp3 = Path(args.mp3) if args.mp3 else episode_path(Path(args.article), script, Path(args.output_dir))
+    with page_fetcher(args, profile) as fetcher:
+        script = load_script(args.article, profile, lexicon, fetcher=fetcher)
+    mp3 = Path(args.mp3) if args.mp3 else episode_path(args.article, script, Path(args.output_dir))
     report = check_episode(script, mp3, jobs=args.jobs or default_jobs())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -121,19 +123,21 @@ def cmd_check(args: argparse.Namespace, err: Console) -> int:
     return 0 if report.ok else 1
 
 
-def episode_path(article: Path, script: Script, folder: Path) -> Path:
-    """The article's episode: its record in the batch manifest there, else where `narrate ARTICLE` puts it."""
+def episode_path(article: str | Path, script: Script, folder: Path) -> Path:
+    """The article's episode: its record in the batch manifest there, else where `narrate ARTICLE` puts it
+    (a web article's file is named from its URL)."""
     import hashlib
 
-    from ..pipeline import slugify
     from ..publish.manifest import MANIFEST_NAME, Manifest
+    from ..web.fetch import is_url
+    from ..web.page import output_stem
 
-    if (folder / MANIFEST_NAME).is_file() and article.is_file():
-        content = hashlib.sha256(article.read_bytes()).hexdigest()
+    if (folder / MANIFEST_NAME).is_file() and not is_url(str(article)) and Path(article).is_file():
+        content = hashlib.sha256(Path(article).read_bytes()).hexdigest()
         for record in Manifest.load(folder).records:
             if record.content == content and record.files.get("mp3"):
                 return folder / record.files["mp3"]
-    return folder / f"{slugify(script.title)}.mp3"
+    return folder / f"{output_stem(article, script.title)}.mp3"
 
 
 def check_summary(report: CheckReport) -> str:
@@ -165,12 +169,14 @@ def _clock_ms(seconds: float) -> str:
 def cmd_words(args: argparse.Namespace, err: Console) -> int:
     from ..audio.alignment import voice_phonemizer
     from ..audio.voices import find_voice
-    from ..text.article import load_article
+    from ..text.article import article_from_source
     from ..verify.recognise import dictionary_words
     from ..verify.words import guess_words, lexicon_skeleton
+    from ..web.page import read_input
 
     profile, lexicon = profile_and_lexicon(args)
-    article = load_article(args.article, profile)
+    with page_fetcher(args, profile) as fetcher:
+        article = article_from_source(read_input(args.article, profile, fetcher=fetcher), profile)
     phonemize = voice_phonemizer(find_voice(profile.voice.at(args.voice, None).name))
     words = guess_words(article, profile, lexicon, dictionary=dictionary_words(), phonemize=phonemize)
     if args.toml:

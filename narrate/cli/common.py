@@ -53,8 +53,8 @@ def _speaker(text: str) -> str:
     return text.strip()
 
 
-def article_options(voice: bool = True) -> argparse.ArgumentParser:
-    """Options shared by the commands that read an article; defined once."""
+def article_options(voice: bool = True, web: bool = True) -> argparse.ArgumentParser:
+    """Options shared by the commands that read an article (web: from a URL too); defined once."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--profile", metavar="FILE", help="publication profile TOML (default: the bundled Byline profile)"
@@ -62,6 +62,12 @@ def article_options(voice: bool = True) -> argparse.ArgumentParser:
     parent.add_argument(
         "--lexicon", metavar="FILE", help="pronunciation lexicon TOML; its entries win over the profile's"
     )
+    if web:
+        parent.add_argument(
+            "--ignore-robots",
+            action="store_true",
+            help="fetch web pages even where robots.txt asks crawlers not to (for your own site)",
+        )
     if voice:
         parent.add_argument(
             "--voice", metavar="NAME|PATH", help="a voice name from `narrate voices`, or an .onnx file"

@@ -25,12 +25,14 @@ from .common import (
     synthesis_options,
     warn,
 )
+from .web import page_fetcher
 
 _EPILOG_MAIN = """examples:
   narrate article.txt                      # -> output/<headline-slug>.mp3
   narrate article.md -o episode.mp3 --speed 1.1
   narrate page.html --voice en_GB-alan-medium --profile myprofile.toml
   cat article.txt | narrate -
+  narrate https://news.example.com/2026/12/water-bills/    # -> output/water-bills.mp3
 
 other commands (narrate COMMAND -h for each):
   narrate script ARTICLE [--json]   the exact script the voice will speak
@@ -40,7 +42,8 @@ other commands (narrate COMMAND -h for each):
   narrate preview ARTICLE -p N      hear paragraph N (or -c N, --find TEXT) in seconds
   narrate say "TEXT"                hear a typed line, e.g. after a lexicon change
   narrate batch FOLDER -o DIR       every article an episode, with transcripts and DIR/feed.xml
-  narrate feed DIR                  rebuild DIR/feed.xml from the episodes already there
+  narrate batch FEED_URL -o DIR     every item of a site's RSS or Atom feed an episode, politely
+  narrate feed DIR [--validate]     rebuild DIR/feed.xml (and check it against the directories' rules)
   narrate cache [--clear]           the sentence audio cache: size and entries, or empty it
   narrate check ARTICLE             hear the episode and list sentences it does not say cleanly
   narrate words ARTICLE [--toml]    the names and rare words the voice will guess at
@@ -52,13 +55,14 @@ def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="narrate",
         description=(
-            "Narrate an article (.txt, .md, .html, or - for stdin) into a podcast-ready MP3 with chapters."
+            "Narrate an article (.txt, .md, .html, an http(s) URL, or - for stdin) into a podcast-ready MP3 "
+            "with chapters."
         ),
         epilog=_EPILOG_MAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[article_options(), synthesis_options()],
     )
-    parser.add_argument("article", metavar="ARTICLE", help="the article file, or - to read stdin")
+    parser.add_argument("article", metavar="ARTICLE", help="the article file, a web page's URL, or -")
     parser.add_argument("-o", "--output", metavar="OUT", help="MP3 path (default: output/<slug>.mp3)")
     parser.add_argument(
         "--output-dir", metavar="DIR", help="folder for the MP3 (default: narrate.toml's output, else output)"
@@ -120,7 +124,7 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
     profile, lexicon = profile_and_lexicon(args)
     if args.check:
         require_recogniser()  # before minutes of synthesis, not after
-    with _progress(err, args.quiet) as progress:
+    with page_fetcher(args, profile) as fetcher, _progress(err, args.quiet) as progress:
         result = narrate_article(
             args.article,
             output=args.output,
@@ -138,6 +142,7 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             force=args.force,
             check=episode_checker(args.jobs) if args.check else None,
             timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
+            fetcher=fetcher,
         )
     warn(err, result.script)
     print(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..audio.clips import ClipSource
 
 from .common import article_options, clock, profile_and_lexicon, sentence_cache, synthesis_options
+from .web import page_fetcher
 
 _EPILOG_PREVIEW = """examples:
   narrate script article.txt                  # shows the chapter and paragraph numbers
@@ -74,7 +75,7 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
             description="Narrate a typed line with the episode's speech rules, lexicon, voice and loudness.",
             epilog=_EPILOG_SAY,
             formatter_class=fmt,
-            parents=[article_options(), synthesis_options(jobs=False)],
+            parents=[article_options(web=False), synthesis_options(jobs=False)],
         )
         p.add_argument("text", nargs="?", metavar="TEXT", help="the words to say (default, or -: read stdin)")
         p.add_argument(
@@ -94,7 +95,8 @@ def cmd_preview(args: argparse.Namespace, err: Console) -> int:
 
     profile, lexicon = profile_and_lexicon(args)
     with _clip_source(args, profile) as source:  # the voice loads while the article is read
-        script = load_script(args.article, profile, lexicon)
+        with page_fetcher(args, profile) as fetcher:
+            script = load_script(args.article, profile, lexicon, fetcher=fetcher)
         selection = select_part(script, paragraph=args.paragraph, chapter=args.chapter, find=args.find)
         default = _previews(args) / f"preview-{slugify(script.title, 60)}-{selection.stem}.wav"
         return _run_preview(args, err, selection.script, selection.label, default, profile, source)

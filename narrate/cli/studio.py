@@ -43,7 +43,7 @@ def studio_parser() -> argparse.ArgumentParser:
         description="A local page to read the script, hear any paragraph, fix pronunciations and render.",
         epilog=_STUDIO_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[article_options(), synthesis_options(jobs=False)],
+        parents=[article_options(web=False), synthesis_options(jobs=False)],
     )
     p.add_argument("path", nargs="?", default=".", metavar="PATH",
                    help="an article or a folder of articles (default: this folder)")

@@ -16,13 +16,16 @@ from .common import article_options, profile_and_lexicon, warn
 if TYPE_CHECKING:
     from ..text.speech import Rewrite
 
+from .web import page_fetcher
+
 
 def cmd_script(args: argparse.Namespace, err: Console) -> int:
     from ..pipeline import load_script
     from ..text.script import explain_sentences
 
     profile, lexicon = profile_and_lexicon(args)
-    script = load_script(args.article, profile, lexicon)
+    with page_fetcher(args, profile) as fetcher:
+        script = load_script(args.article, profile, lexicon, fetcher=fetcher)
     warn(err, script)
     rewrites = explain_sentences(script, profile, lexicon) if args.explain else None
     if args.json:
@@ -73,14 +76,14 @@ def script_text(script: Script, rewrites: Sequence[Sequence[Rewrite]] | None = N
 
 
 def cmd_clean(args: argparse.Namespace, err: Console) -> int:
-    from ..text.article import load_article
-    from ..text.clean import clean_html, clean_text
-    from ..text.ingest import read_source
+    from ..text.article import article_from_source, clean_source
+    from ..web.page import read_input
 
     profile, _ = profile_and_lexicon(args)
-    source = read_source(args.article)
+    with page_fetcher(args, profile) as fetcher:
+        source = read_input(args.article, profile, fetcher=fetcher)
     if source.format == "markdown":
-        article = load_article(args.article, profile)
+        article = article_from_source(source, profile)
         header = [f"Title: {article.title}"]
         if article.author:
             header.append(f"Author: {article.author}")
@@ -89,15 +92,10 @@ def cmd_clean(args: argparse.Namespace, err: Console) -> int:
         blocks = [b for s in article.sections for b in ((s.heading,) if s.heading else ()) + s.paragraphs]
         print("\n".join(header) + "\n\n" + "\n\n".join(blocks))
         return 0
-    cleaned = (
-        clean_html(source.text, profile.clean)
-        if source.format == "html"
-        else clean_text(source.text, profile.clean)
-    )
+    cleaned = clean_source(source, profile)
     if not cleaned.blocks:
-        raise NarrateError(
-            f"{source.name} has nothing to read once page clutter is removed: check it is an article"
-        )
+        name = source.url or source.name
+        raise NarrateError(f"{name} has nothing to read once page clutter is removed: check it is an article")
     print(cleaned.to_text().rstrip("\n"))
     return 0
 
@@ -111,7 +109,8 @@ def text_parser(command: str) -> argparse.ArgumentParser:
             description="Print the exact script the voice will speak, without synthesising anything.",
             epilog=(
                 "examples:\n  narrate script article.txt\n  narrate script article.txt --json > script.json\n"
-                "  narrate script article.txt --explain   # every rewrite: the rule, what it replaced"
+                "  narrate script article.txt --explain   # every rewrite: the rule, what it replaced\n"
+                "  narrate script https://news.example.com/2026/12/water-bills/"
             ),
             formatter_class=fmt,
             parents=[article_options(voice=False)],
@@ -129,7 +128,8 @@ def text_parser(command: str) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="narrate clean",
             description="Print the cleaned article (header lines, then paragraphs) to check or save.",
-            epilog="example:\n  narrate clean scraped-page.txt > article.txt",
+            epilog="examples:\n  narrate clean scraped-page.txt > article.txt\n"
+            "  narrate clean https://news.example.com/2026/12/water-bills/ > water-bills.txt",
             formatter_class=fmt,
             parents=[article_options(voice=False)],
         )

@@ -92,8 +92,9 @@ def build_feed(
     if podcast.author:
         fg.author({"name": _text(podcast.author)})
         fg.podcast.itunes_author(_text(podcast.author))
-    if podcast.author and podcast.owner_email:
-        fg.podcast.itunes_owner(name=_text(podcast.author), email=podcast.owner_email)
+    owner = _text(podcast.owner_name or podcast.author)
+    if owner and podcast.owner_email:
+        fg.podcast.itunes_owner(name=owner, email=podcast.owner_email)
     if artwork_url:
         fg.image(url=artwork_url, title=title, link=podcast.website or base_url)
         fg.podcast.itunes_image(artwork_url)
@@ -107,6 +108,7 @@ def build_feed(
         fg.podcast.itunes_category(category)
     fg.podcast.itunes_type("episodic")
     fg.podcastindex.explicit = podcast.explicit
+    fg.podcastindex.txt = (_text(podcast.txt), _text(podcast.txt_purpose))
     fg.podcastindex.guid = str(
         uuid.uuid5(_PODCAST_GUID_NS, re.sub(r"^[a-z][a-z0-9+.-]*://", "", feed_url).rstrip("/"))
     )
@@ -120,6 +122,7 @@ def build_feed(
         if episode.author:
             # RSS <author> must be an e-mail address; itunes:author takes a name
             fe.podcast.itunes_author(_text(episode.author))
+            fe.podcastindex.person = _text(episode.author)
         fe.pubDate(episode.published)
         fe.enclosure(file_url(base_url, episode.mp3), str(episode.length), "audio/mpeg")
         fe.podcast.itunes_duration(str(max(0, episode.seconds)))
@@ -215,6 +218,7 @@ class _PodcastFeed(BaseExtension):
     def __init__(self) -> None:
         self.guid: str | None = None
         self.explicit = False
+        self.txt: tuple[str, str] = ("", "")  # podcast:txt and its purpose
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
@@ -225,13 +229,18 @@ class _PodcastFeed(BaseExtension):
         explicit.text = "true" if self.explicit else "false"
         if self.guid:
             etree.SubElement(channel, f"{{{PODCAST_NS}}}guid").text = self.guid
+        text, purpose = self.txt
+        if text:
+            attrs = {"purpose": purpose} if purpose else {}
+            etree.SubElement(channel, f"{{{PODCAST_NS}}}txt", **attrs).text = text
         return rss_feed
 
 
 class _PodcastEntry(BaseExtension):
-    """Item tags of the podcast namespace: podcast:chapters and podcast:transcript."""
+    """Item tags of the podcast namespace: podcast:chapters, podcast:transcript, podcast:person."""
 
     def __init__(self) -> None:
+        self.person: str | None = None  # the article's author, as the episode's writer
         self.chapters: str | None = None
         self.transcripts: list[tuple[str, str]] = []
         self.language = "en"
@@ -249,4 +258,7 @@ class _PodcastEntry(BaseExtension):
             if mime == "text/vtt":
                 attrs["rel"] = "captions"
             etree.SubElement(item, f"{{{PODCAST_NS}}}transcript", **attrs)
+        if self.person:
+            person = etree.SubElement(item, f"{{{PODCAST_NS}}}person", role="author", group="writing")
+            person.text = self.person
         return item

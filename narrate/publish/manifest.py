@@ -53,6 +53,7 @@ class EpisodeRecord:
     profile_sha256: str = ""
     lexicon: str = ""
     voice: str = ""
+    url: str = ""  # a web article's link, as the feed or list gave it ("" for a file)
 
     @property
     def seconds(self) -> float:
@@ -64,12 +65,28 @@ class EpisodeRecord:
 
 
 @dataclass
+class HttpState:
+    """What a server said about a URL last time (for a conditional GET), and where its body is kept."""
+
+    etag: str = ""
+    last_modified: str = ""
+    final_url: str = ""  # after redirects
+    content_type: str = ""
+    body: str = ""  # SHA-256 of the body, kept as WEB_BODIES/<body> so a 304 can be read again
+    fetched: str = ""  # ISO date and time of the last answer
+
+
+WEB_BODIES = ".narrate-web"  # folder in DIR holding the last body of each feed and page
+
+
+@dataclass
 class Manifest:
     """DIR's episodes, matched to articles by what they are (content, name), never by absolute path."""
 
     folder: Path
     records: list[EpisodeRecord] = field(default_factory=list)
     base_url: str = ""
+    http: dict[str, HttpState] = field(default_factory=dict)  # URL asked -> its validators and body
 
     @property
     def path(self) -> Path:
@@ -89,7 +106,8 @@ class Manifest:
             data = json.loads(text)
         except ValueError as exc:
             raise _broken(path, f"not valid JSON ({exc})") from None
-        return cls(folder, *_parse(data, path))
+        records, base_url = _parse(data, path)
+        return cls(folder, records, base_url, _parse_http(data.get("http", {}), path))
 
     def save(self) -> None:
         data = {
@@ -97,6 +115,7 @@ class Manifest:
             "narrate": __version__,
             "base_url": self.base_url,
             "episodes": [dataclasses.asdict(r) for r in self.records],
+            "http": {url: dataclasses.asdict(state) for url, state in sorted(self.http.items())},
         }
         write_text_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
@@ -191,6 +210,8 @@ def _record(item: Any, number: int, path: Path) -> EpisodeRecord:
     if not isinstance(files, Mapping) or not all(_file_ok(k, v, values["slug"]) for k, v in files.items()):
         raise _broken(path, f"{where} names a file outside {path.parent} or not its own")
     values["files"] = dict(files)
+    if values.get("url") and not _WEB_URL.match(values["url"]):
+        raise _broken(path, f"{where} has a url that is not an http(s) URL")
     try:
         if values.get("date"):
             dt.date.fromisoformat(values["date"])
@@ -199,6 +220,30 @@ def _record(item: Any, number: int, path: Path) -> EpisodeRecord:
     except ValueError:
         raise _broken(path, f"{where} has a bad date") from None
     return EpisodeRecord(**values)
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_WEB_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{1,2000}$")
+
+
+def _parse_http(table: Any, path: Path) -> dict[str, HttpState]:
+    """The conditional-GET table: URLs, validators without control characters, bodies named by hash."""
+    if not isinstance(table, dict):
+        raise _broken(path, "damaged: http must be a table")
+    found = {}
+    names = {f.name for f in dataclasses.fields(HttpState)}
+    for url, item in table.items():
+        if not _WEB_URL.match(url) or not isinstance(item, dict):
+            raise _broken(path, f"damaged: http has an entry that is not an http(s) URL: {url[:60]!r}")
+        values = {k: v for k, v in item.items() if k in names}
+        if not all(isinstance(v, str) and len(v) <= 2000 and not _CONTROL.search(v) for v in values.values()):
+            raise _broken(path, f"damaged: http entry {url[:60]!r} has a value that is not a line of text")
+        state = HttpState(**values)
+        bad_body = state.body and not _HEX64.match(state.body)
+        if bad_body or state.final_url and not _WEB_URL.match(state.final_url):
+            raise _broken(path, f"damaged: http entry {url[:60]!r} names a body or final URL it cannot have")
+        found[url] = state
+    return found
 
 
 def _type_ok(value: Any, name: str) -> bool:

@@ -46,6 +46,7 @@ class Source:
     text: str
     format: Format
     name: str
+    url: str | None = None  # the page's address (after redirects) when it came from the web
 
 
 def read_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
@@ -68,8 +69,9 @@ def read_source(path: str | Path, stdin: BinaryIO | None = None) -> Source:
     return source_from_bytes(data, str(p))
 
 
-def source_from_bytes(data: bytes, name: str) -> Source:
-    """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format)."""
+def source_from_bytes(data: bytes, name: str, url: str | None = None) -> Source:
+    """An article's bytes as a Source (`name` is its file's name, whose suffix hints at the format;
+    `url` the page's address when it came from the web)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB: split it into articles")
     if is_docx(data):  # a Word document: mammoth makes it HTML, read as a saved page is
@@ -77,7 +79,7 @@ def source_from_bytes(data: bytes, name: str) -> Source:
     if Path(name).suffix.lower() == ".docx":
         raise InputError(f"{name} is a damaged Word document: open it in Word and save it again as .docx")
     text = decode(data, name)
-    return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name)
+    return Source(text=text, format=detect_format(text, Path(name).suffix.lower()), name=name, url=url)
 
 
 def decode(data: bytes, name: str = "input") -> str:

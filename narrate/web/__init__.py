@@ -1,0 +1,1 @@
+"""The web: fetching article pages and feeds politely, and naming what comes from a URL."""
