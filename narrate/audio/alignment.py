@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..atomic import writing
+from ..errors import VoiceError
 from ..models import WordTime
 from .voices import VoiceInfo
 
@@ -72,31 +74,68 @@ def aligned_model(voice: VoiceInfo, folder: Path, patcher: Patcher = onnx_patche
 
 
 def voice_phonemizer(voice: VoiceInfo) -> Phonemize:
-    """The phonemiser of a voice's own espeak language (from its .onnx.json)."""
+    """Words to the phonemes the voice would say for them alone, without loading the voice's model:
+    through Piper's own phonemiser (one espeak instance, used under Piper's lock)."""
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
     try:
-        config = json.loads(voice.config.read_text(encoding="utf-8"))
-        language = str(config.get("espeak", {}).get("voice") or "en-us")
-    except (OSError, ValueError, AttributeError):
-        language = "en-us"
-    return espeak_phonemizer(language)
+        config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VoiceError(
+            f"voice {voice.name}'s config {voice.config} cannot be read ({exc}): replace it"
+        ) from exc
+    # Only the phonemiser is used: PiperVoice.phonemize reads the config, never the (absent) session.
+    return piper_phonemizer(
+        PiperVoice(session=cast(Any, None), config=config, espeak_data_dir=ESPEAK_DATA_DIR)
+    )
 
 
-def espeak_phonemizer(espeak_voice: str) -> Phonemize:
-    """Piper's own espeak-ng phonemiser for a voice's language, one word at a time (cached)."""
+def piper_phonemizer(piper: Any) -> Phonemize:
+    """A loaded PiperVoice's own phonemiser, one word at a time (cached).
+
+    Piper keeps one espeak-ng instance for the process and uses it under its lock; a second instance
+    would initialise espeak's global state again under a running synthesis. The data is checked first:
+    espeak ends the whole process when its data is missing.
+    """
+    folder = Path(piper.espeak_data_dir)
+    language = str(getattr(piper.config, "espeak_voice", "") or "en-us")
 
     @lru_cache(maxsize=4096)
     def phonemize(text: str) -> str:
-        sentences = _espeak().phonemize(espeak_voice, text) if text.strip() else []
-        return "".join("".join(s) for s in sentences)
+        if not text.strip():
+            return ""
+        problem = espeak_data_problem(folder, language)
+        if problem is not None:
+            raise VoiceError(problem)
+        return "".join("".join(s) for s in piper.phonemize(text))
 
     return phonemize
 
 
-@lru_cache(maxsize=1)
-def _espeak() -> Any:
-    from piper.phonemize_espeak import EspeakPhonemizer
+_ESPEAK_FILES = ("phontab", "phonindex", "phondata", "intonations")
 
-    return EspeakPhonemizer()
+
+def espeak_data_problem(folder: Path, language: str) -> str | None:
+    """What is wrong with espeak-ng's data folder for `language` (as a message saying the fix), or None.
+
+    A handful of stats: cheap enough before every sentence. espeak itself says nothing useful when its
+    data goes (it prints to the C stderr, then aborts or returns noise).
+    """
+    needed = [*_ESPEAK_FILES, f"{language.split('-')[0]}_dict"]
+    for name in needed:
+        path = Path(folder) / name
+        try:
+            ok = path.is_file() and path.stat().st_size > 0 and os.access(path, os.R_OK)
+        except OSError:
+            ok = False
+        if not ok:
+            return (
+                f"the voice's espeak-ng data is missing or unreadable ({path}): "
+                "reinstall piper-tts (pip install --force-reinstall piper-tts)"
+            )
+    return None
 
 
 @dataclass(frozen=True)
