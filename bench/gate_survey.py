@@ -107,6 +107,12 @@ def _report(rows: list[dict[str, object]], rejected: list[tuple[str, str]], wall
             else (limit / p[4] if p[4] else float("inf"))
         )
         print(f"{key:<22}" + "".join(f"{x:>9.4f}" for x in p) + f"  {side} {limit}, {margin:.1f}x")
+    spelled = min(
+        (LIMITS.max_sounds_per_letter * float(r["letters"]) + LIMITS.sounds_slack) / float(r["sounds"])  # type: ignore[arg-type]
+        for r in said
+        if r["sounds"]
+    )
+    print(f"{'phonemes vs max':<22} max {LIMITS.max_sounds_per_letter}/letter + {LIMITS.sounds_slack}, {spelled:.1f}x")
     # the upper length bound: seconds against high * units + slack, the closest sentence's headroom
     headroom = min(
         (LIMITS.max_seconds_per_sound * float(r["sounds"]) + LIMITS.slack_seconds) / float(r["seconds"])  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import re
+import struct
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -115,27 +116,39 @@ def piper_phonemizer(piper: Any) -> Phonemize:
 
 
 _ESPEAK_FILES = ("phontab", "phonindex", "phondata", "intonations")
+_DICT_HASHES = 1024  # espeak's N_HASH_DICT: the first word of every *_dict file
 
 
 def espeak_data_problem(folder: Path, language: str) -> str | None:
     """What is wrong with espeak-ng's data folder for `language` (as a message saying the fix), or None.
 
-    A handful of stats: cheap enough before every sentence. espeak itself says nothing useful when its
-    data goes (it prints to the C stderr, then aborts or returns noise).
+    A few stats and one 8-byte read: cheap enough before every sentence. espeak itself only prints to the
+    C stderr when its data goes, then aborts the process or returns noise. The language's dictionary gets
+    espeak's own sanity check (its header: the hash count, then the rules' offset inside the file), as a
+    replaced or half-written dictionary makes espeak give one wrong word for every sentence.
     """
-    needed = [*_ESPEAK_FILES, f"{language.split('-')[0]}_dict"]
-    for name in needed:
-        path = Path(folder) / name
+    dictionary = Path(folder) / f"{language.split('-')[0]}_dict"
+    for path in [*(Path(folder) / name for name in _ESPEAK_FILES), dictionary]:
         try:
-            ok = path.is_file() and path.stat().st_size > 0 and os.access(path, os.R_OK)
+            with path.open("rb") as f:
+                head = f.read(8)
+                size = os.fstat(f.fileno()).st_size
         except OSError:
-            ok = False
-        if not ok:
-            return (
-                f"the voice's espeak-ng data is missing or unreadable ({path}): "
-                "reinstall piper-tts (pip install --force-reinstall piper-tts)"
-            )
+            return _espeak_message(path)
+        if size == 0:
+            return _espeak_message(path)
+        if path == dictionary:
+            hashes, rules = struct.unpack("<ii", head) if len(head) == 8 else (0, 0)
+            if hashes != _DICT_HASHES or not 0 < rules < size:
+                return _espeak_message(path)
     return None
+
+
+def _espeak_message(path: Path) -> str:
+    return (
+        f"the voice's espeak-ng data is missing or unreadable ({path}): "
+        "reinstall piper-tts (pip install --force-reinstall piper-tts)"
+    )
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,9 @@ class Limits:
     """Where plausible ends. Set from bench/gate_survey.py over every sentence of the examples, fixtures and
     bench articles with the bundled voice (see docs/drafts/trust-synth.md for the measured margins)."""
 
-    min_sounds_per_letter: float = 0.30
+    min_sounds_per_letter: float = 0.30  # espeak without its data gives punctuation alone
+    max_sounds_per_letter: float = 2.5  # ... or, its dictionary damaged, spells every letter out
+    sounds_slack: int = 10  # a lone spelled letter ("W": seven phonemes) is not a fault
     min_seconds_per_sound: float = 0.030
     max_seconds_per_sound: float = 0.250
     min_seconds_per_letter: float = 0.025  # voices that give no phonemes
@@ -115,6 +117,12 @@ def verdict(samples: np.ndarray, said: Said | None, limits: Limits = LIMITS) -> 
     if said is None or not m.letters:
         return None  # nothing to be said (punctuation alone): any length, even none, is right
     if m.sounds is not None and (m.sounds_per_letter or 0.0) < limits.min_sounds_per_letter:
+        return Rejection(
+            f"espeak gave {m.sounds} phonemes for {m.letters} letters",
+            "the voice's espeak-ng data is missing or damaged: reinstall piper-tts",
+            phonemiser=True,
+        )
+    if m.sounds is not None and m.sounds > limits.max_sounds_per_letter * m.letters + limits.sounds_slack:
         return Rejection(
             f"espeak gave {m.sounds} phonemes for {m.letters} letters",
             "the voice's espeak-ng data is missing or damaged: reinstall piper-tts",
