@@ -232,7 +232,7 @@ def test_a_run_whose_voice_returns_blips_fails_and_writes_nothing(
 
 
 class _SentencesOnly:
-    """A wrapper that forwards only synthesize(), as the studio's shared voice did: its clips have no words."""
+    """A wrapper forwarding only synthesize(), as the studio's shared voice did: its clips have no words."""
 
     def __init__(self, inner: FakeSynthesizer) -> None:
         self.inner = inner

@@ -24,7 +24,8 @@ def cache_parser() -> argparse.ArgumentParser:
             "every entry back and removes the damaged and implausible ones."
         ),
         epilog=(
-            "examples:\n  narrate cache\n  narrate cache --prune --cache-max 500M\n  narrate cache --clear\n  narrate cache --verify\n"
+            "examples:\n  narrate cache\n  narrate cache --prune --cache-max 500M\n  narrate cache --clear\n"
+            "  narrate cache --verify\n"
             "  narrate cache --cache-dir /tmp/nc"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
