@@ -287,3 +287,31 @@ def test_the_studio_renders_with_word_timings(tmp_path: Path) -> None:
     transcript = next((folder / "output").glob("*.transcript.json"))
     segments = json.loads(transcript.read_text(encoding="utf-8"))["segments"]
     assert len(segments) > 100  # one a word; the article's 21 sentences alone made 21 before
+
+
+# --- one phonemiser, one lock ---------------------------------------------------------------------
+
+
+def test_words_are_phonemised_by_pipers_own_espeak_under_its_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every espeak call narrate makes happens inside Piper's lock, and espeak is never initialised twice."""
+    import piper.voice
+    from piper import espeakbridge
+
+    from narrate.audio.alignment import voice_phonemizer
+    from narrate.audio.voices import find_voice
+
+    calls: list[bool] = []
+    initialised: list[str] = []
+    real_get, real_init = espeakbridge.get_phonemes, espeakbridge.initialize
+    monkeypatch.setattr(
+        espeakbridge,
+        "get_phonemes",
+        lambda text: calls.append(piper.voice._ESPEAK_PHONEMIZER_LOCK.locked()) or real_get(text),
+    )
+    monkeypatch.setattr(
+        espeakbridge, "initialize", lambda folder: initialised.append(folder) or real_init(folder)
+    )
+    phonemize = voice_phonemizer(find_voice(None))
+    assert phonemize("Reykjavik") and phonemize("Aberystwyth")
+    assert calls and all(calls), "espeak was used outside Piper's lock"
+    assert len(initialised) <= 1 and (piper.voice._ESPEAK_PHONEMIZER is not None)
