@@ -58,9 +58,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences")
     parser.add_argument("--json", type=Path, help="write every sentence's measures here")
+    parser.add_argument("--speed", type=float, help="the pace, as narrate's --speed (0.5-2.0)")
     args = parser.parse_args()
     texts = sentences()[: args.limit or None]
-    synth = piper_synthesizer(load_profile().voice)
+    synth = piper_synthesizer(load_profile().with_voice(None, args.speed, None).voice)
     rows = []
     rejected = []
     started = time.monotonic()

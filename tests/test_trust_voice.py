@@ -1,4 +1,4 @@
-"""The real voice with its phonemiser data damaged (in a copy of piper), studio word timings, espeak shared."""
+"""The real voice with its phonemiser data damaged in a copy of piper; studio word timings; espeak shared."""
 
 from __future__ import annotations
 
@@ -192,8 +192,8 @@ def test_a_studio_render_then_the_cli_on_its_cache_both_keep_word_timings(tmp_pa
             pass
     studio_json = next((folder / "output").glob("*.transcript.json"))
     out = tmp_path / "cli"
-    cli = _run([str(folder / ARTICLE.name), "--transcript", "--force", "--output-dir", str(out), "--cache-dir",
-                str(cache), "--quiet"], None, code=_PLAIN)  # fmt: skip
+    args = [str(folder / ARTICLE.name), "--transcript", "--force", "--output-dir", str(out)]
+    cli = _run([*args, "--cache-dir", str(cache), "--quiet"], None, code=_PLAIN)
     assert cli.returncode == 0, cli.stderr
     cli_json = next(out.glob("*.transcript.json"))
     for transcript, mp3 in (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import OutputError, SynthesisError
+from ..errors import ImplausibleClip, OutputError
 from ..models import WordTime
 from ..profile import parse_size
 from .gate import Said, verdict
@@ -139,13 +139,13 @@ class SentenceCache:
     ) -> None:
         """Store a clip (its words' sample ranges, and what it was asked to say) atomically.
 
-        A clip the plausibility gate rejects is refused (SynthesisError): it must never be played again.
+        A clip the plausibility gate rejects is refused (ImplausibleClip): it must never be played again.
         An unwritable cache is an error that says what to do.
         """
         rejection = verdict(samples, said)
         if rejection is not None:
             what = f" for {said.text[:60]!r}" if said is not None else ""
-            raise SynthesisError(f"refused to cache an implausible clip{what}: {rejection.reason}")
+            raise ImplausibleClip(f"refused to cache an implausible clip{what}: {rejection.reason}")
         path = self.path(key)
         audio = np.ascontiguousarray(samples, dtype="<f4").ravel().tobytes()
         meta = {

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import NarrateError, SynthesisError, VoiceError
+from ..errors import ImplausibleClip, NarrateError, SynthesisError, VoiceError
 from ..models import WordTime
 from ..profile import VoiceSettings
 from .alignment import (
@@ -107,7 +107,7 @@ def _rejected(synth: Synthesizer, rejection: Rejection) -> NarrateError:
     problem = check() if callable(check) else None
     if problem is not None:
         return VoiceError(problem)
-    return SynthesisError(
+    return ImplausibleClip(
         f"the voice's clip failed the plausibility check twice ({rejection.reason}): {rejection.cause}"
     )
 

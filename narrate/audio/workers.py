@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from ..errors import NarrateError, SynthesisError
+from ..errors import ImplausibleClip, NarrateError, SynthesisError
 from .cache import SentenceCache
 from .synth import PiperSynthesizer, Synthesizer, Voiced, cache_identity, voice_sentence
 
@@ -235,6 +235,9 @@ def _failure(text: str, number: int, total: int, exc: Exception, cached: bool) -
         return exc  # a voice that will not load is not about this sentence
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     kept = ": finished sentences are cached" if cached else ""
+    if isinstance(exc, ImplausibleClip):  # its message already says the likely cause and its fix
+        kept = "; finished sentences are cached, re-run once it is fixed" if cached else ""
+        return ImplausibleClip(f"sentence {number} of {total} ({text[:60]!r}): {str(exc)[:300]}{kept}")
     return SynthesisError(
         f"sentence {number} of {total} ({text[:60]!r}) could not be synthesised: {detail}; "
         f"rephrase it (see `narrate script`) and re-run{kept}"

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from ..audio.cache import SentenceCache
 
 
-
 def _bounded(
     cast: Callable[[str], float], option: str, low: float, high: float, example: str
 ) -> Callable[[str], float]:
