@@ -116,10 +116,12 @@ def _report(rows: list[dict[str, object]], rejected: list[tuple[str, str]], wall
     print(f"{'phonemes vs max':<22} max {LIMITS.max_sounds_per_letter}/letter + {LIMITS.sounds_slack}, {spelled:.1f}x")
     # the upper length bound: seconds against high * units + slack, the closest sentence's headroom
     headroom = min(
-        (LIMITS.max_seconds_per_sound * float(r["sounds"]) + LIMITS.slack_seconds) / float(r["seconds"])  # type: ignore[arg-type]
+        (LIMITS.max_seconds_per_sound * float(r["sounds"]) * float(r["pace"])  # type: ignore[arg-type]
+         + LIMITS.slack_seconds * max(1.0, float(r["pace"])))  # type: ignore[arg-type]
+        / float(r["seconds"])  # type: ignore[arg-type]
         for r in said
         if r["sounds"] is not None and float(r["seconds"]) > 0  # type: ignore[arg-type]
-    )
+    )  # fmt: skip
     print(f"{'longest vs max':<22} max {LIMITS.max_seconds_per_sound} s/phoneme + {LIMITS.slack_seconds} s, "
           f"{headroom:.1f}x")  # fmt: skip
 
