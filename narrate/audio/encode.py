@@ -187,3 +187,5 @@ def _widen_pipe(stdin: IO[bytes]) -> None:
         return
     with contextlib.suppress(OSError):
         fcntl.fcntl(stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+
+

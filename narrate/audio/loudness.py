@@ -20,13 +20,7 @@ from .dsp import Biquad, lfilter_one_pole, maximum_filter1d, minimum_filter1d, u
 # second to import (a fifth of the re-run after an edit).
 
 __all__ = [
-    "Dynamics",
-    "LoudnessMeter",
-    "LoudnessTarget",
-    "corrected",
-    "dynamics_at",
-    "metered",
-    "plan_dynamics",
+    "Dynamics", "LoudnessMeter", "LoudnessTarget", "corrected", "dynamics_at", "metered", "plan_dynamics",
     "true_peak_dbtp",
 ]
 
@@ -61,11 +55,8 @@ def _k_weighting_sos(rate: int) -> np.ndarray:
         w0 = 2.0 * np.pi * 1500.0 / rate
         alpha = np.sin(w0) / (2.0 * (1 / np.sqrt(2)))
         c, s = np.cos(w0), 2 * np.sqrt(a_) * alpha
-        b = [
-            a_ * ((a_ + 1) + (a_ - 1) * c + s),
-            -2 * a_ * ((a_ - 1) + (a_ + 1) * c),
-            a_ * ((a_ + 1) + (a_ - 1) * c - s),
-        ]
+        b = [a_ * ((a_ + 1) + (a_ - 1) * c + s), -2 * a_ * ((a_ - 1) + (a_ + 1) * c),
+             a_ * ((a_ + 1) + (a_ - 1) * c - s)]
         a = [(a_ + 1) - (a_ - 1) * c + s, 2 * ((a_ - 1) - (a_ + 1) * c), (a_ + 1) - (a_ - 1) * c - s]
         return np.array(b) / a[0], np.array(a) / a[0]
 
@@ -318,13 +309,8 @@ class Dynamics:
 
     def _reach(self) -> int:
         """Samples beyond which a sound cannot influence the gain, rounded up to whole frames."""
-        frames = (
-            self._frames(self._RMS_MS)
-            + 2 * self._frames(self._ATTACK_MS)
-            + 2
-            + 2 * self._frames(self._LIM_ATTACK_MS)
-            + 4
-        )
+        frames = (self._frames(self._RMS_MS) + 2 * self._frames(self._ATTACK_MS) + 2
+                  + 2 * self._frames(self._LIM_ATTACK_MS) + 4)
         return (frames + 2) * self._frame() + 2 * _OS_HALF
 
     def process(self, clip: np.ndarray) -> np.ndarray:
@@ -398,12 +384,8 @@ class Dynamics:
         gr = np.where(over <= -k / 2, 0.0, np.where(over >= k / 2, slope * over, knee))
         g = 10.0 ** (gr / 20.0)
         att = self._frames(self._ATTACK_MS)
-        g = uniform_filter1d(
-            minimum_filter1d(g, 2 * att + 1, mode="constant", cval=1.0),
-            2 * att + 1,
-            mode="constant",
-            cval=1.0,
-        )
+        g = uniform_filter1d(minimum_filter1d(g, 2 * att + 1, mode="constant", cval=1.0), 2 * att + 1,
+                             mode="constant", cval=1.0)
         return _slow_release(g, self._frames(self._RELEASE_MS))
 
     def _limiter_gain(self, peak: np.ndarray, ceiling: float) -> np.ndarray:
@@ -443,9 +425,8 @@ def _frame_true_peaks(fr: np.ndarray, f: int, hot: Callable[[np.ndarray], np.nda
     for a, b in zip(starts, ends, strict=True):
         lo, hi = a * f - _OS_HALF, b * f + _OS_HALF
         seg = x[max(lo, 0) : min(hi, x.size)]
-        seg = np.concatenate(
-            [np.zeros(max(0, -lo), np.float32), seg, np.zeros(max(0, hi - x.size), np.float32)]
-        )
+        seg = np.concatenate([np.zeros(max(0, -lo), np.float32), seg,
+                              np.zeros(max(0, hi - x.size), np.float32)])
         out[a:b] = _sample_true_peaks(seg)[_OS_HALF : _OS_HALF + (b - a) * f].reshape(-1, f).max(axis=1)
     return out
 

@@ -35,21 +35,8 @@ class Player:
     def command(self, rate: int, wav: Path | None = None) -> list[str]:
         """The argument list: raw s16le mono on stdin, or the WAV file for players that need one."""
         if self.name == "ffplay":
-            return [
-                self.executable,
-                "-nodisp",
-                "-autoexit",
-                "-loglevel",
-                "error",
-                "-f",
-                "s16le",
-                "-ar",
-                str(rate),
-                "-ac",
-                "1",
-                "-i",
-                "-",
-            ]
+            return [self.executable, "-nodisp", "-autoexit", "-loglevel", "error",
+                    "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"]
         if self.name == "aplay":
             return [self.executable, "-q", "-t", "raw", "-f", "S16_LE", "-r", str(rate), "-c", "1", "-"]
         if self.name == "paplay":

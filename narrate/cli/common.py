@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..audio.cache import SentenceCache
 
 
+
 def _bounded(
     cast: Callable[[str], float], option: str, low: float, high: float, example: str
 ) -> Callable[[str], float]:

@@ -59,10 +59,7 @@ def preview_parser(command: str) -> argparse.ArgumentParser:
         part = p.add_mutually_exclusive_group(required=True)
         for short, name in (("-p", "paragraph"), ("-c", "chapter")):
             part.add_argument(
-                short,
-                f"--{name}",
-                type=_part_number,
-                metavar="N",
+                short, f"--{name}", type=_part_number, metavar="N",
                 help=f"{name} N as `narrate script` numbers it",
             )
         part.add_argument("-f", "--find", metavar="TEXT", help="the first paragraph containing TEXT")

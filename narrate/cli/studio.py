@@ -44,13 +44,8 @@ def studio_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[article_options(), synthesis_options(jobs=False)],
     )
-    p.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        metavar="PATH",
-        help="an article or a folder of articles (default: this folder)",
-    )
+    p.add_argument("path", nargs="?", default=".", metavar="PATH",
+                   help="an article or a folder of articles (default: this folder)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8765, help="port to listen on (default: 8765; 0: any free)")
     p.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")

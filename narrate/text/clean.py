@@ -34,8 +34,6 @@ _SOCIAL_WORDS = frozenset(
     threads mastodon telegram messenger copy link copied instagram youtube tiktok flipboard pocket tweet on
     this article story via sms comment comments like likes save saved bookmark gift url""".split()
 )
-
-
 def _alternatives(*alts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alts), re.IGNORECASE)
 
@@ -256,10 +254,10 @@ def _site_prefix(line: str, sites: tuple[str, ...]) -> str | None:
     rest = line
     glued = _GLUED_DISCOVER.match(rest)
     if glued:
-        rest = rest[glued.end() :]
+        rest = rest[glued.end():]
     for site in sites:
         if rest.casefold().startswith(site.casefold()):
-            return rest[len(site) :].strip(" |·:-–—")
+            return rest[len(site):].strip(" |·:-–—")
     return rest if glued else None
 
 
@@ -402,7 +400,7 @@ def _is_title_echo(line: str, title_key: str, compiled: _Compiled) -> bool:
             return True
     for site in compiled.sites:
         site_key = _key(site)
-        if key.startswith(title_key) and _key(key[len(title_key) :]) == site_key:
+        if key.startswith(title_key) and _key(key[len(title_key):]) == site_key:
             return True
     return False
 

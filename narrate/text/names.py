@@ -10,7 +10,9 @@ from .dates import find_date
 _BY = re.compile(r"^(?:written\s+)?by[\s:]+(?P<rest>.+)$", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*|\s*;\s*)")
 _BY_TAIL_SPLIT = re.compile(r"\s*(?:\||·|•|—|–|\s-\s|,)\s*")
-_NAME_PARTICLES = frozenset("de da di del della van von der den le la du bin al el ter dos das y zu".split())
+_NAME_PARTICLES = frozenset(
+    "de da di del della van von der den le la du bin al el ter dos das y zu".split()
+)
 # Capitalised words that appear in chrome and headings but not in personal names.
 _NOT_NAME_WORDS = frozenset(
     """the a an of in on at to for and or with from by our your my this that it is are was be minutes minute
@@ -91,5 +93,5 @@ def byline(line: str) -> tuple[str, dt.date | None] | None:
             best = (candidate, n)
     if best is None:
         return None
-    tail = " ".join(pieces[best[1] :])
+    tail = " ".join(pieces[best[1]:])
     return best[0], find_date(tail) if tail else None

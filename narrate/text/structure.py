@@ -20,7 +20,6 @@ _BY_LINE = re.compile(r"^by\s+(\S.*)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.,;:…]['\"’”)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 
-
 def from_cleaned(cleaned: CleanedArticle, name: str = "input") -> Article:
     """A cleaned page as an Article: its metadata as found, headings told from paragraphs, sections made."""
     meta = _Meta(cleaned.title or None, cleaned.author or None, cleaned.date)

@@ -19,7 +19,6 @@ def month_of(name: str) -> int:
         return MONTHS.index(name) + 1
     return MONTH_ABBR[name]
 
-
 MONTH_DOT_RE = re.compile(r"\b(" + "|".join(MONTH_ABBR) + r")\." + r"(?![\s\"')\]]*$)?")
 
 
@@ -100,6 +99,7 @@ def dates_rule(text: str, state: State) -> str:
     )
     # "Jan." on its own, no number beside it.
     return MONTH_DOT_RE.sub(lambda m: MONTHS[month_of(m.group(1)) - 1], text)
+
 
 
 # --------------------------------------------------------------------------- 6. times

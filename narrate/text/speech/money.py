@@ -87,6 +87,7 @@ def money_rule(text: str, state: State) -> str:
     return _PENCE.sub(pence, text)
 
 
+
 # --------------------------------------------------------------------------- 8. per cent, units
 
 _PERCENT = re.compile(rf"(?<![\w.]){_MINUS}(?P<n>{NUM}) ?(?:%|pc\b|per ?cent\b|percent\b)")

@@ -143,6 +143,7 @@ def years_rule(text: str, state: State) -> str:
     return _ORDINAL.sub(ordinal, text)
 
 
+
 # --------------------------------------------------------------------------- 10. fractions, plain numbers
 
 _FRACTION = re.compile(r"(?<![\w/.])(?P<a>\d+)/(?P<b>\d+)(?![\w/]|\.\d)")
@@ -190,6 +191,7 @@ def numbers_rule(text: str, state: State) -> str:
 
     text = _RANGE_DASH.sub(joined, text)
     return _BY.sub(r"\1 by ", text)
+
 
 
 # --------------------------------------------------------------------------- 11. regnal numbers

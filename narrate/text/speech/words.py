@@ -77,6 +77,7 @@ def clean_rule(text: str, state: State) -> str:
     return text
 
 
+
 # --------------------------------------------------------------------------- 2. lexicon
 
 
@@ -100,6 +101,7 @@ def lexicon_rule(text: str, state: State) -> str:
         return m.group(0)[: -len(m.group(2))]
 
     return _POSSESSIVE.sub(possessive, text)
+
 
 
 # --------------------------------------------------------------------------- 3. URLs, emails, handles
@@ -150,6 +152,7 @@ def urls_rule(text: str, state: State) -> str:
     text = _DOMAIN.sub(lambda m: state.keep(_say_host(m.group(1))), text)
     text = _HANDLE.sub(lambda m: state.keep("at " + _say_label(m.group(1))), text)
     return _HASHTAG.sub(lambda m: _CAMEL.sub(" ", m.group(1)), text)
+
 
 
 # --------------------------------------------------------------------------- 4. abbreviations
@@ -226,6 +229,7 @@ def abbreviations_rule(text: str, state: State) -> str:
     return text
 
 
+
 # --------------------------------------------------------------------------- 12. acronyms
 
 _SPELL = frozenset(
@@ -296,6 +300,7 @@ def acronyms_rule(text: str, state: State) -> str:
     text = _DOTTED.sub(dotted, text)
     text = _INITIAL.sub(r"\1 ", text)
     return _ACRONYM.sub(acronym, text)
+
 
 
 # --------------------------------------------------------------------------- 13. symbols and pauses
