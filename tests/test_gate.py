@@ -315,3 +315,24 @@ def test_words_are_phonemised_by_pipers_own_espeak_under_its_lock(monkeypatch: p
     assert phonemize("Reykjavik") and phonemize("Aberystwyth")
     assert calls and all(calls), "espeak was used outside Piper's lock"
     assert len(initialised) <= 1 and (piper.voice._ESPEAK_PHONEMIZER is not None)
+
+
+def test_espeak_data_is_checked_as_espeak_checks_it(tmp_path: Path) -> None:
+    from narrate.audio.alignment import espeak_data_problem
+
+    folder = tmp_path / "espeak-ng-data"
+    folder.mkdir()
+    for name in ("phontab", "phonindex", "phondata", "intonations"):
+        (folder / name).write_bytes(b"\x01" * 64)
+    dictionary = struct.pack("<ii", 1024, 40) + bytes(56)  # 1024 hash chains, the rules 40 bytes in
+    (folder / "en_dict").write_bytes(dictionary)
+    assert espeak_data_problem(folder, "en-us") is None
+    problem = espeak_data_problem(folder, "fr-fr")
+    assert problem is not None and f"({folder / 'fr_dict'}): reinstall piper-tts" in problem
+    (folder / "en_dict").write_bytes(struct.pack("<ii", 1024, 4000) + bytes(56))  # rules past the end
+    assert espeak_data_problem(folder, "en-us") is not None
+    (folder / "en_dict").write_bytes(dictionary)
+    (folder / "phondata").write_bytes(b"")
+    assert "phondata" in (espeak_data_problem(folder, "en-us") or "")
+    shutil.rmtree(folder)
+    assert "phontab" in (espeak_data_problem(folder, "en-us") or "")
