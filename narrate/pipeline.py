@@ -27,7 +27,7 @@ from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
-from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
+from .audio.synth import Synthesizer, SynthesizerFactory, cache_identity, piper_synthesizer
 from .audio.workers import default_jobs
 from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
@@ -205,7 +205,7 @@ def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
 def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
     if clips.cache is None or not sentences:
         return  # without a cache every sentence is synthesised again anyway
-    identity = clips.synth.identity()
+    identity = cache_identity(clips.synth)  # the key every clip is stored under (audio.synth)
     spoken = script.sentences
     for i in sentences:
         clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))

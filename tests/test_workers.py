@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer
+from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, cache_identity
 from narrate.audio.workers import SynthesisStats, synthesize_all, worker_spec
 from narrate.errors import SynthesisError
 from narrate.pipeline import narrate_article
@@ -47,7 +47,7 @@ def test_everything_cached_starts_no_worker(tmp_path: Path) -> None:
 def test_a_damaged_entry_is_made_again_not_played(tmp_path: Path) -> None:
     cache = SentenceCache(tmp_path)
     list(synthesize_all(TEXTS, FakeSynthesizer(), cache=cache, jobs=2))
-    path = cache.path(cache.key(FakeSynthesizer().identity(), TEXTS[4]))
+    path = cache.path(cache.key(cache_identity(FakeSynthesizer()), TEXTS[4]))
     path.write_bytes(path.read_bytes()[:-10])
     clips = [c.samples for c in synthesize_all(TEXTS, FakeSynthesizer(), cache=cache, jobs=2)]
     np.testing.assert_array_equal(clips[4], FakeSynthesizer().synthesize(TEXTS[4]))

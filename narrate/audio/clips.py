@@ -12,7 +12,7 @@ from ..errors import Cancelled
 from ..models import WordTime
 from .assemble import ClipSpool, trim_bounds
 from .cache import SentenceCache
-from .synth import Synthesizer, Voiced
+from .synth import Synthesizer, Voiced, cache_identity
 from .workers import ClipProgress, SynthesisStats, synthesize_all
 
 
@@ -98,7 +98,7 @@ class ClipSource:
     def _missing(self, texts: Sequence[str]) -> bool:
         if self.cache is None:
             return bool(texts)
-        identity = self.synth.identity()
+        identity = cache_identity(self.synth)
         return any(not self.cache.path(SentenceCache.key(identity, text)).is_file() for text in texts)
 
     def length(self, index: int) -> int:

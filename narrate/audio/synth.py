@@ -17,28 +17,30 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import SynthesisError, VoiceError
+from ..errors import ImplausibleClip, NarrateError, SynthesisError, VoiceError
 from ..models import WordTime
 from ..profile import VoiceSettings
+from ..text.phonemes import espeak_data_problem, piper_phonemizer
 from .alignment import (
     AlignmentUnavailable,
     Patcher,
     PhonemeChunk,
     aligned_model,
-    espeak_phonemizer,
     onnx_patcher,
     word_samples,
 )
+from .gate import Rejection, Said, verdict
 from .voices import VoiceInfo, find_voice, resolve_speaker
 
 
 @dataclass(frozen=True)
 class Voiced:
-    """A sentence as the voice made it: its samples, and its spoken words' positions in them (empty when
-    the voice cannot report word timings)."""
+    """A sentence as the voice made it: its samples, its spoken words' positions in them (empty when
+    the voice cannot report word timings), and what it was asked to say (for the plausibility gate)."""
 
     samples: np.ndarray = field(repr=False)
     words: tuple[WordTime, ...] = ()
+    said: Said | None = None
 
 
 @runtime_checkable
@@ -56,13 +58,57 @@ class Synthesizer(Protocol):
 
 
 def voice_sentence(synth: Synthesizer, text: str) -> Voiced:
-    """One sentence with its word timings when the synthesiser can give them (`synthesize_words`)."""
+    """One sentence with its word timings when the synthesiser can give them (`synthesize_words`), that
+    has passed the plausibility gate.
+
+    A clip the gate rejects is made once more; rejected again, the sentence fails: with a VoiceError when
+    the voice's install is broken (its phonemiser data gone), else a SynthesisError naming the cause.
+    """
+    clip = voice_once(synth, text)
+    if verdict(clip.samples, clip.said) is None:
+        return clip
+    clip = voice_once(synth, text)  # once more: a passing fault (a file being replaced) may be over
+    second = verdict(clip.samples, clip.said)
+    if second is None:
+        return clip
+    raise _rejected(synth, second)
+
+
+def cache_identity(synth: Synthesizer) -> str:
+    """The name of `synth`'s clips in the sentence cache: its identity, and whether voice_sentence asks it
+    for word timings (the same test decides both, so a clip made without them is never stored under
+    the key of clips made with them)."""
+    kind = "timed" if _timed(synth) is not None else "untimed"
+    return f"{synth.identity()}|{kind}"
+
+
+def _timed(synth: Synthesizer) -> Callable[[str], Voiced] | None:
     timed = getattr(synth, "synthesize_words", None)
-    if callable(timed):
-        voiced = timed(text)
-        assert isinstance(voiced, Voiced)
-        return Voiced(np.asarray(voiced.samples, dtype=np.float32), voiced.words)
-    return Voiced(np.asarray(synth.synthesize(text), dtype=np.float32))
+    return timed if callable(timed) else None
+
+
+def voice_once(synth: Synthesizer, text: str) -> Voiced:
+    """One attempt at a sentence, not yet judged: with word timings when the synthesiser can give them.
+    (Wrappers that share a voice forward their `synthesize_words` to this.)"""
+    timed = _timed(synth)
+    voiced = timed(text) if timed is not None else Voiced(synth.synthesize(text))
+    if not isinstance(voiced, Voiced):
+        raise TypeError(
+            f"{type(synth).__name__}.synthesize_words returned {type(voiced).__name__}, not Voiced"
+        )
+    said = voiced.said if voiced.said is not None else Said(text, synth.rate)
+    return Voiced(np.asarray(voiced.samples, dtype=np.float32), voiced.words, said)
+
+
+def _rejected(synth: Synthesizer, rejection: Rejection) -> NarrateError:
+    """The error for a sentence the gate rejected twice: the broken install when that is the cause."""
+    check = getattr(synth, "install_problem", None)
+    problem = check() if callable(check) else None
+    if problem is not None:
+        return VoiceError(problem)
+    return ImplausibleClip(
+        f"the voice's clip failed the plausibility check twice ({rejection.reason}): {rejection.cause}"
+    )
 
 
 class SynthesizerFactory(Protocol):
@@ -104,6 +150,7 @@ class PiperSynthesizer:
         self._piper: Any = None
         self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
         self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
+        self._phonemize: Callable[[str], str] | None = None  # single words, for word timings
 
     def __getstate__(self) -> dict[str, Any]:
         # a worker process gets the recipe, not the loaded session (nor the lock)
@@ -121,6 +168,7 @@ class PiperSynthesizer:
         self._piper = None
         self._loading = threading.Lock()
         self._timing = None
+        self._phonemize = None
 
     def timing_model(self) -> tuple[Path | None, str | None]:
         """The voice patched to report samples per phoneme (made once, kept by content hash), or None
@@ -183,17 +231,32 @@ class PiperSynthesizer:
         return self._join([chunk.audio_float_array for chunk in self._chunks(text, alignments=False)])
 
     def synthesize_words(self, text: str) -> Voiced:
-        """The sentence and its spoken words' sample ranges (none when the voice cannot report them)."""
-        if self.timing_model()[0] is None:
-            return Voiced(self.synthesize(text))
-        chunks = self._chunks(text, alignments=True)
+        """The sentence, its spoken words' sample ranges (none when the voice cannot report them) and
+        the phonemes espeak gave the voice."""
+        aligned = self.timing_model()[0] is not None
+        chunks = self._chunks(text, alignments=aligned)
         samples = self._join([chunk.audio_float_array for chunk in chunks])
+        said = Said(
+            text,
+            self.rate,
+            " ".join("".join(getattr(chunk, "phonemes", None) or ()) for chunk in chunks),
+            self.settings.length_scale,
+        )
         timed = [PhonemeChunk.from_piper(chunk) for chunk in chunks]
-        if not chunks or any(t is None for t in timed):
-            return Voiced(samples)  # Piper could not align this one: the sentence keeps its cue alone
-        phonemize = espeak_phonemizer(str(getattr(self._piper.config, "espeak_voice", "en-us")))
-        spans = word_samples(text, [t for t in timed if t is not None], self._gap(), phonemize)
-        return Voiced(samples, tuple(WordTime(w, a, b) for w, a, b in spans))
+        if not aligned or not chunks or any(t is None for t in timed):
+            return Voiced(samples, (), said)  # Piper could not align this one: the sentence keeps its cue
+        if self._phonemize is None:
+            self._phonemize = piper_phonemizer(self._piper)
+        spans = word_samples(text, [t for t in timed if t is not None], self._gap(), self._phonemize)
+        return Voiced(samples, tuple(WordTime(w, a, b) for w, a, b in spans), said)
+
+    def install_problem(self) -> str | None:
+        """What is wrong with the voice's install (its phonemiser data), or None when it looks whole."""
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        folder = Path(getattr(self._piper, "espeak_data_dir", None) or ESPEAK_DATA_DIR)
+        language = str(getattr(getattr(self._piper, "config", None), "espeak_voice", "") or "en-us")
+        return espeak_data_problem(folder, language)
 
     def _chunks(self, text: str, alignments: bool) -> list[Any]:
         from piper import SynthesisConfig
@@ -206,6 +269,9 @@ class PiperSynthesizer:
             noise_w_scale=self.settings.noise_w_scale,
             normalize_audio=False,  # loudness is set once for the whole programme
         )
+        problem = self.install_problem()  # a few stats: espeak aborts the process when its data is gone
+        if problem is not None:
+            raise VoiceError(problem)
         try:
             return list(self._piper.synthesize(text, config, include_alignments=alignments))
         except Exception as exc:
@@ -268,6 +334,7 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
 
 
 FakeHandler = Callable[[str], "np.ndarray | Voiced | None"]
+_FAKE_NORMAL_PER_CHAR = 0.06  # the fake's default: about a real voice's pace per character
 
 
 @dataclass(frozen=True)
@@ -368,7 +435,7 @@ class FakeSynthesizer:
             WordTime(m.group(0), n * m.start() // chars, n * m.end() // chars)
             for m in re.finditer(r"\S+", text)
         )
-        return Voiced(answer, words)
+        return Voiced(answer, words, Said(text, self._rate, None, self.per_char / _FAKE_NORMAL_PER_CHAR))
 
     def synthesize(self, text: str) -> np.ndarray:
         answer = self._answer(text)

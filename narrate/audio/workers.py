@@ -17,9 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from ..errors import NarrateError, SynthesisError
+from ..errors import ImplausibleClip, NarrateError, SynthesisError
 from .cache import SentenceCache
-from .synth import PiperSynthesizer, Synthesizer, Voiced, voice_sentence
+from .synth import PiperSynthesizer, Synthesizer, Voiced, cache_identity, voice_sentence
 
 ClipProgress = Callable[[int, int], None]
 """Called as (clips delivered, total) while clips are yielded in order."""
@@ -82,7 +82,7 @@ def synthesize_all(
     stats = stats if stats is not None else SynthesisStats()
     stats.total = len(texts)
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
-    identity = synth.identity()
+    identity = cache_identity(synth)
     keys = [SentenceCache.key(identity, text) for text in texts]
     report = progress or (lambda done, total: None)
     if cache is not None:
@@ -127,7 +127,7 @@ def _in_process(
             clip = _synthesize(synth, text, number, len(texts), cache is not None)
             stats.synthesised += 1
             if cache is not None:
-                cache.put(key, clip.samples, clip.words)
+                cache.put(key, clip.samples, clip.words, said=clip.said)
         if cache is None and last_use[key] > number - 1:
             held[key] = clip
         # reported before the clip is handed on: the consumer may never ask past the last one
@@ -235,6 +235,9 @@ def _failure(text: str, number: int, total: int, exc: Exception, cached: bool) -
         return exc  # a voice that will not load is not about this sentence
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     kept = ": finished sentences are cached" if cached else ""
+    if isinstance(exc, ImplausibleClip):  # its message already says the likely cause and its fix
+        kept = "; finished sentences are cached, re-run once it is fixed" if cached else ""
+        return ImplausibleClip(f"sentence {number} of {total} ({text[:60]!r}): {str(exc)[:300]}{kept}")
     return SynthesisError(
         f"sentence {number} of {total} ({text[:60]!r}) could not be synthesised: {detail}; "
         f"rephrase it (see `narrate script`) and re-run{kept}"
@@ -304,5 +307,5 @@ def _worker_synthesize(text: str, key: str, number: int, total: int) -> Voiced:
     clip = voice_sentence(_worker_synth, text)
     if _worker_cache is not None:
         # Stored by the worker itself, so finished work survives a failure elsewhere in the run.
-        _worker_cache.put(key, clip.samples, clip.words)
+        _worker_cache.put(key, clip.samples, clip.words, said=clip.said)
     return clip

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..audio.cache import SentenceCache, cache_limit
 from ..audio.clips import ClipSource
-from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
+from ..audio.synth import Synthesizer, SynthesizerFactory, Voiced, piper_synthesizer, voice_once
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
 from ..batch.memory import settle
 from ..errors import InputError, NarrateError
@@ -67,6 +67,15 @@ class SharedVoice:
         # espeak-ng (inside Piper) keeps global state: two sentences must not be phonemised at once
         with self._lock:
             return self._synth.synthesize(text)
+
+    def synthesize_words(self, text: str) -> Voiced:
+        """The sentence with its word timings, as the CLI makes it (renders write word transcripts)."""
+        with self._lock:
+            return voice_once(self._synth, text)
+
+    def install_problem(self) -> str | None:
+        check = getattr(self._synth, "install_problem", None)
+        return check() if callable(check) else None
 
 
 @dataclass(frozen=True)
