@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,17 +87,30 @@ def espeak_phonemizer(espeak_voice: str) -> Phonemize:
 
     @lru_cache(maxsize=4096)
     def phonemize(text: str) -> str:
-        sentences = _espeak().phonemize(espeak_voice, text) if text.strip() else []
+        if not text.strip():
+            return ""
+        with _espeak() as espeak:
+            sentences = espeak.phonemize(espeak_voice, text)
         return "".join("".join(s) for s in sentences)
 
     return phonemize
 
 
-@lru_cache(maxsize=1)
-def _espeak() -> Any:
+@contextlib.contextmanager
+def _espeak() -> Iterator[Any]:
+    """Piper's one espeak-ng phonemiser, held under Piper's own lock.
+
+    espeak-ng keeps global state (the voice set, the text in hand): the synthesis threads phonemise
+    through Piper under this lock, so word timings must too, with the same instance rather than a
+    second one that initialises the library again under their feet.
+    """
+    from piper import voice as piper_voice
     from piper.phonemize_espeak import EspeakPhonemizer
 
-    return EspeakPhonemizer()
+    with piper_voice._ESPEAK_PHONEMIZER_LOCK:
+        if piper_voice._ESPEAK_PHONEMIZER is None:
+            piper_voice._ESPEAK_PHONEMIZER = EspeakPhonemizer(piper_voice.ESPEAK_DATA_DIR)
+        yield piper_voice._ESPEAK_PHONEMIZER
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def require_recogniser() -> None:
 
 def check_after(script: Script, mp3: Path, jobs: int | None) -> int:
     """`--check`: the check's summary and flags after the narration's line; 1 when something is flagged."""
-    from ..audio.workers import default_jobs
+    from ..audio.engine import default_jobs
     from ..verify.check import check_episode
 
     report = check_episode(script, mp3, jobs=jobs or default_jobs())
@@ -88,7 +88,7 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace, err: Console) -> int:
-    from ..audio.workers import default_jobs
+    from ..audio.engine import default_jobs
     from ..pipeline import load_script, slugify
     from ..verify.check import check_episode
 

@@ -247,8 +247,11 @@ def _decode_all(pieces: list[bytes], lm: str, words: str, jobs: int) -> list[lis
     if jobs <= 1 or len(pieces) < 2:
         _worker_init(lm, words)
         return [_worker_decode(p) for p in pieces]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # Spawned, never forked: a fork copies whatever the other threads hold at that moment (the studio's
+    # server, a batch's synthesis threads, ffmpeg's stdin pipe) into the decoder processes. A spawned
+    # process is a fresh interpreter that inherits only its own pipe to us, and exits when that closes.
+    # (Threads would not help: pocketsphinx holds the GIL while it decodes.)
+    context = multiprocessing.get_context("spawn")
     # longest first, so one long stretch is not left to the end while the other core idles
     order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
     results: list[list[tuple[str, int, int]]] = [[] for _ in pieces]
