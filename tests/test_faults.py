@@ -290,15 +290,15 @@ def _commands(pids: set[int]) -> dict[int, str]:
 
 
 def _extra_pipes(pid: int) -> list[str]:
-    """The pipes a process holds beyond its standard input, output and error."""
-    found = []
+    """The pipes a process holds beyond its standard input, output and error (ffmpeg reads `pipe:` through
+    a copy of its stdin: the same pipe)."""
+    held: dict[int, str] = {}
     with contextlib.suppress(OSError):
         for fd in os.listdir(f"/proc/{pid}/fd"):
             with contextlib.suppress(OSError):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if int(fd) > 2 and target.startswith("pipe:"):
-                    found.append(f"{fd} -> {target}")
-    return found
+                held[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
+    own = {held.get(fd) for fd in (0, 1, 2)}
+    return [f"{fd} -> {t}" for fd, t in held.items() if fd > 2 and t.startswith("pipe:") and t not in own]
 
 
 @pytest.mark.voice
