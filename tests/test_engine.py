@@ -57,6 +57,35 @@ def test_threads_call_the_one_voice_at_the_same_time() -> None:
     assert len(clips) == 6 and sorted(synth.calls) == sorted(TEXTS[:6])
 
 
+def test_long_sentences_are_spoken_one_at_a_time_short_ones_side_by_side() -> None:
+    # the voice's working memory grows with what it speaks: two long sentences at once would double it
+    long = [f"Long sentence {i} {'and it goes on ' * 12}to the end." for i in range(3)]  # ~220 characters
+    short = [f"Short {i}." for i in range(4)]
+    barrier = threading.Barrier(2, timeout=20)
+    lock = threading.Lock()
+    speaking: list[str] = []
+    overlaps: list[list[str]] = []
+
+    class Watching(FakeSynthesizer):
+        def synthesize(self, text: str) -> np.ndarray:
+            with lock:
+                speaking.append(text)
+                overlaps.append(list(speaking))
+            if text.startswith("Short"):
+                barrier.wait()  # two short sentences must be spoken at the same time
+            else:
+                threading.Event().wait(0.2)
+            with lock:
+                speaking.remove(text)
+            return super().synthesize(text)
+
+    with SynthesisEngine(2) as engine:
+        clips = list(engine.clips([*long, *short], Watching()))
+    assert len(clips) == 7
+    assert all(sum(len(t) for t in together) <= 260 for together in overlaps if len(together) > 1)
+    assert not [together for together in overlaps if sum(t.startswith("Long") for t in together) > 1]
+
+
 def test_everything_cached_starts_no_thread(tmp_path: Path) -> None:
     cache = SentenceCache(tmp_path)
     with SynthesisEngine(2) as engine:
