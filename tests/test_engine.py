@@ -79,11 +79,14 @@ def test_long_sentences_are_spoken_one_at_a_time_short_ones_side_by_side() -> No
                 speaking.remove(text)
             return super().synthesize(text)
 
+    synth = Watching()
     with SynthesisEngine(2) as engine:
-        clips = list(engine.clips([*long, *short], Watching()))
+        clips = list(engine.clips([*long, *short], synth))
     assert len(clips) == 7
     assert all(sum(len(t) for t in together) <= 260 for together in overlaps if len(together) > 1)
     assert not [together for together in overlaps if sum(t.startswith("Long") for t in together) > 1]
+    # the free thread did not sit idle beside the first long sentence: it took a short one that fits
+    assert [together[-1] for together in overlaps][:2] == [long[0], short[0]]  # in the order they started
 
 
 def test_everything_cached_starts_no_thread(tmp_path: Path) -> None:

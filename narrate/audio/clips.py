@@ -20,10 +20,10 @@ class ClipSource:
     """Trimmed sentence clips for episodes and previews alike.
 
     Clips come from the sentence cache, else from the voice on a synthesis engine's threads: `engine`
-    when given (shared with other callers: a batch's articles, the studio), else one of `jobs` threads
-    of its own. They are fetched in order, only when first asked for, trimmed of the voice's own leading
-    and trailing near-silence (so pauses are exact) and kept in a spool file, so a programme is never
-    held in memory.
+    when given (shared with other callers: a batch's articles, the studio), else an engine of `jobs`
+    threads of its own, closed with this source. They are fetched in order, only when first asked for,
+    trimmed of the voice's own leading and trailing near-silence (so pauses are exact) and kept in a
+    spool file, so a programme is never held in memory.
 
     Built before the text stages run, it starts hashing the voice (the cache key's identity) on a thread
     at once; `start` then names the sentences. A voice is loaded only if a sentence is missing from the
