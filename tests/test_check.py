@@ -397,3 +397,31 @@ def test_narrate_check_and_batch_check_report_in_their_summaries(
     assert out[0].split("\t")[-1] == "check"
     assert out[1].split("\t")[-1].endswith("flagged")
     assert any(line.startswith("check: ") for line in out)
+
+
+_RECOGNISE_WATCHING_FORKS = """
+import json, os, sys
+import numpy as np
+forks = []
+os.register_at_fork(before=lambda: forks.append(os.getpid()))  # os.fork(), not a spawned interpreter
+from narrate.verify.recognise import RATE, recognise
+t = np.arange(RATE) / RATE
+tone = (8000 * np.sin(2 * np.pi * 220 * t)).astype("<i2")
+gap = np.zeros(RATE, dtype="<i2")
+heard = recognise(np.concatenate([gap, tone, gap, tone, gap, tone, gap]), [["ferry", "workers"]], jobs=2)
+print(json.dumps({"forks": forks, "stretches": len(heard.stretches)}))
+"""
+
+
+def test_the_recogniser_runs_in_spawned_processes_never_forked_ones() -> None:
+    # a fork copies the caller's threads' state (the studio's server, ffmpeg's stdin pipe) into the child
+    require_pocketsphinx()
+    import json
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _RECOGNISE_WATCHING_FORKS], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"forks": [], "stretches": 3}
