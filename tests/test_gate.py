@@ -6,7 +6,7 @@ import json
 import shutil
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +14,21 @@ import pytest
 
 from narrate import cli
 from narrate.audio.cache import SentenceCache
+from narrate.audio.engine import SynthesisEngine
 from narrate.audio.gate import Said, measure, phoneme_letters, speech_letters, verdict
 from narrate.audio.synth import FakeSynthesizer, Voiced, cache_identity, voice_sentence
-from narrate.audio.workers import synthesize_all
 from narrate.errors import SynthesisError, VoiceError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
 RATE = 22050
 OUTRO = "To support fearless, independent journalism, please subscribe today."  # 58 letters
+
+
+def synthesize_all(texts: list[str], synth: object, *, cache: SentenceCache, jobs: int) -> Iterator[Voiced]:
+    """Clips for `texts` through a synthesis engine of `jobs` threads (closed once they are all out)."""
+    with SynthesisEngine(jobs) as engine:
+        yield from engine.clips(texts, synth, cache=cache)  # type: ignore[arg-type]
 
 
 def _speech(seconds: float, level: float = 0.05, rate: int = RATE) -> np.ndarray:

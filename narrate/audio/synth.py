@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -45,7 +44,10 @@ class Voiced:
 
 @runtime_checkable
 class Synthesizer(Protocol):
-    """Speaks one clean sentence: float32 mono samples in [-1, 1] at `rate`."""
+    """Speaks one clean sentence: float32 mono samples in [-1, 1] at `rate`.
+
+    With more than one synthesis thread (--jobs), `synthesize` is called from several threads at once.
+    """
 
     @property
     def rate(self) -> int: ...
@@ -115,7 +117,7 @@ class SynthesizerFactory(Protocol):
     """Builds the synthesiser for voice settings; `threads` is its ONNX thread count (0: the default).
 
     Passed in wherever synthesisers are made (the CLI, batch jobs), so tests pass a fake one; a factory
-    that crosses process boundaries (batch workers) must be picklable.
+    that crosses to other machines (Dask workers) must be picklable.
     """
 
     def __call__(self, settings: VoiceSettings, threads: int = 0) -> Synthesizer: ...
@@ -148,40 +150,25 @@ class PiperSynthesizer:
         self.aligned_dir = aligned_dir
         self.patcher = patcher
         self._piper: Any = None
-        self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
-        self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
-        self._phonemize: Callable[[str], str] | None = None  # single words, for word timings
-
-    def __getstate__(self) -> dict[str, Any]:
-        # a worker process gets the recipe, not the loaded session (nor the lock)
-        return {
-            "voice": self.voice,
-            "settings": self.settings,
-            "threads": self.threads,
-            "aligned_dir": self.aligned_dir,
-            "patcher": self.patcher,
-        }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.voice, self.settings, self.threads = state["voice"], state["settings"], state["threads"]
-        self.aligned_dir, self.patcher = state["aligned_dir"], state["patcher"]
-        self._piper = None
+        # load() may run ahead on a thread while the synthesis threads wait for it
         self._loading = threading.Lock()
-        self._timing = None
-        self._phonemize = None
+        self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
+        self._timing_lock = threading.Lock()  # the first callers must not patch the voice twice at once
+        self._phonemize: Callable[[str], str] | None = None  # single words, for word timings
 
     def timing_model(self) -> tuple[Path | None, str | None]:
         """The voice patched to report samples per phoneme (made once, kept by content hash), or None
         and a note saying why transcripts keep sentence timings."""
-        if self._timing is None:
-            from .cache import default_cache_dir
+        with self._timing_lock:
+            if self._timing is None:
+                from .cache import default_cache_dir
 
-            folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
-            try:
-                self._timing = (aligned_model(self.voice, folder, self.patcher), None)
-            except AlignmentUnavailable as exc:
-                self._timing = (None, str(exc))
-        return self._timing
+                folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
+                try:
+                    self._timing = (aligned_model(self.voice, folder, self.patcher), None)
+                except AlignmentUnavailable as exc:
+                    self._timing = (None, str(exc))
+            return self._timing
 
     @property
     def note(self) -> str | None:
@@ -298,15 +285,14 @@ class PiperSynthesizer:
         return int(getattr(getattr(self._piper, "config", None), "num_speakers", 1) or 1)
 
 
-# Loaded voices of this process, most recent last. A batch worker (a pool process or a Dask worker)
-# runs many episodes: each builds a new PiperSynthesizer, and without this each loaded the voice again
-# (0.5-0.9 s and ~240 MB). Keyed by the voice's content, the model file (plain, or patched for word
-# timings) and the session's thread count, all a session depends on (speed, noise and speaker are per
-# call); two are kept, as a loaded voice is large.
+# Loaded voices of this process, most recent last. A batch runs many episodes, and the studio previews
+# and renders: each builds a new PiperSynthesizer, and without this each loaded the voice again (0.5-0.9 s
+# and ~240 MB). Keyed by the voice's content, the model file (plain, or patched for word timings) and the
+# session's thread count, all a session depends on (speed, noise and speaker are per call); two are kept,
+# as a loaded voice is large. One session serves every synthesis thread: its `run` may be called at once.
 _VOICES_KEPT = 2
 _voices: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
 _voices_lock = threading.Lock()
-_inherited: list[Any] = []
 
 
 def _loaded_voice(key: tuple[str, str, int], build: Callable[[], Any]) -> Any:
@@ -318,19 +304,6 @@ def _loaded_voice(key: tuple[str, str, int], build: Callable[[], Any]) -> Any:
                 _voices.popitem(last=False)
         _voices.move_to_end(key)
         return piper
-
-
-def _after_fork_in_child() -> None:
-    global _voices_lock
-    # A forked child cannot use its parent's sessions (onnxruntime's threads did not come along) nor
-    # safely destroy them: they are set aside, never freed, and the child loads its own.
-    _inherited.extend(_voices.values())
-    _voices.clear()
-    _voices_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 FakeHandler = Callable[[str], "np.ndarray | Voiced | None"]
