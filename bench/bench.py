@@ -24,10 +24,12 @@ ARTICLE = HERE / "articles" / "harbour-bridge.md"
 BIN = Path(sys.executable).parent
 # The paragraph that the "edited" runs change, as `narrate script` numbers paragraphs.
 EDIT_FROM = "The next morning, a local fishing company began running two of its boats"
-# Targets from the issue, as narrate / piper ratios (rss: largest single process).
+# Targets from the issues, as narrate / piper ratios (rss: largest single process; tree: the whole
+# process tree's peak PSS, issue 24). Reported, never asserted: this machine is shared and noisy.
 TARGETS = {
     ("cold", "wall"): 1.0,
-    ("cold", "cpu"): 1.05,
+    ("cold", "cpu"): 0.95,
+    ("cold", "tree"): 1.3,
     ("warm", "wall"): 0.15,
     ("edit", "wall"): 0.25,
     ("cold", "rss"): 1.2,
@@ -41,6 +43,7 @@ class Run:
     rss_mb: float  # peak RSS (VmHWM) of the largest single process in the tree
     tree_mb: float  # peak of the whole process tree's PSS (shared pages counted once), sampled every 0.1 s
     out: str = ""
+    children: tuple[str, ...] = ()  # the names of the processes the command started, as sampled
 
 
 def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
@@ -55,8 +58,9 @@ def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = T
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     peak_tree = [0.0, 0.0]  # summed tree PSS, largest single VmHWM
+    children: set[str] = set()
     stop = threading.Event()
-    sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak_tree), daemon=True)
+    sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak_tree, children), daemon=True)
     if sample:
         sampler.start()
     err_chunks: list[bytes] = []
@@ -81,7 +85,7 @@ def measure(args: list[str], env: dict[str, str] | None = None, sample: bool = T
     # wait4's ru_maxrss counts the bench's own RSS (Linux keeps the vfork parent's high-water mark when
     # the child execs), so the largest process is taken from the sampled VmHWM of each process instead.
     largest = peak_tree[1] or usage.ru_maxrss / 1024
-    return Run(wall, usage.ru_utime + usage.ru_stime, largest, peak_tree[0], out)
+    return Run(wall, usage.ru_utime + usage.ru_stime, largest, peak_tree[0], out, tuple(sorted(children)))
 
 
 def _pss(pid: str, page: int) -> int:
@@ -98,15 +102,17 @@ def _pss(pid: str, page: int) -> int:
         return int(f.read().split()[1]) * page
 
 
-def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
+def _sample_tree(root: int, stop: threading.Event, peak: list[float], children: set[str]) -> None:
     """Every 0.1 s: the tree's processes (cheap reads of stat, statm and status for each process), and
     the tree's PSS (smaps_rollup, which walks page tables: read only for the tree, at most every 0.5 s
-    unless its RSS reaches a new high, so the sampling does not slow what it measures)."""
+    unless its RSS reaches a new high, so the sampling does not slow what it measures). `children`
+    collects the names of the root's descendants."""
     page = os.sysconf("SC_PAGE_SIZE")
     top_rss = 0
     last_pss = 0.0
     while not stop.wait(0.1):
         parents: dict[int, int] = {}
+        names: dict[int, str] = {}
         rss: dict[int, int] = {}
         hwm: dict[int, int] = {}
         for entry in os.listdir("/proc"):
@@ -114,7 +120,9 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
                 continue
             try:
                 with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
+                    head, _, tail = f.read().rpartition(b")")
+                    fields = tail.split()
+                    names[int(entry)] = head.partition(b"(")[2].decode(errors="replace")
                 with open(f"/proc/{entry}/statm", "rb") as f:
                     rss[int(entry)] = int(f.read().split()[1]) * page
                 with open(f"/proc/{entry}/status", "rb") as f:
@@ -130,6 +138,7 @@ def _sample_tree(root: int, stop: threading.Event, peak: list[float]) -> None:
                 if parent in tree and pid not in tree:
                     tree.add(pid)
                     changed = True
+        children.update(names[pid] for pid in tree if pid != root and pid in names)
         tree_rss = sum(rss.get(pid, 0) for pid in tree)
         now = time.monotonic()
         if tree_rss > top_rss or now - last_pss >= 0.5:
@@ -201,8 +210,13 @@ def main() -> int:
     parser.add_argument(
         "--cluster",
         action="store_true",
-        help="only the Dask comparison: 4 articles through the process pool and a 2-worker LocalCluster "
+        help="only the Dask comparison: 4 articles through the local batch and a 2-worker LocalCluster "
         "(~8 min with 3 runs), written into its section of RESULTS.md",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="only piper's CLI against a cold narrate (~1 min a run): printed, RESULTS.md left alone",
     )
     args = parser.parse_args()
     import cluster
@@ -257,6 +271,10 @@ def main() -> int:
             shutil.rmtree(cache, ignore_errors=True)
             # cold means nothing known: no sentence cache and no earlier MP3 whose gain could be reused
             (work / "out.mp3").unlink(missing_ok=True)
+            if args.cold:
+                results["cold"].append(measure(common, env))
+                _show("cold", results["cold"][-1])
+                continue
             for name in ("cold", "warm"):
                 results[name].append(measure(common, env))
                 _show(name, results[name][-1])
@@ -285,11 +303,13 @@ def main() -> int:
                     )
                 )
                 _show("preview", results["preview"][-1])
-        share = model_share(args.article, work)
+        share = model_share(args.article, work) if not args.cold else (0.0, 0.0)
         audio_seconds = _wav_seconds(work / "piper.wav")
     memory = memory_runs() if args.memory else None
     report = render(results, share, audio_seconds, args, load_before, os.getloadavg(), memory)
     print(report)
+    if args.cold:
+        return 0
     kept = cluster.kept(args.results)  # measured separately (--cluster): carried over
     args.results.write_text(cluster.splice(report, kept) if kept else report, encoding="utf-8")
     print(f"wrote {args.results}")
@@ -299,7 +319,7 @@ def main() -> int:
 def _show(name: str, run: Run) -> None:
     print(
         f"  {name:8s} wall {run.wall:6.1f} s  cpu {run.cpu:6.1f} s  rss {run.rss_mb:5.0f} MB  "
-        f"tree {run.tree_mb:5.0f} MB",
+        f"tree {run.tree_mb:5.0f} MB  children {', '.join(run.children) or 'none'}",
         flush=True,
     )
 
@@ -402,21 +422,30 @@ def render(
     for (key, field), target in TARGETS.items():
         if key not in med:
             continue
-        attr = {"wall": "wall", "cpu": "cpu", "rss": "rss_mb"}[field]
+        attr = {"wall": "wall", "cpu": "cpu", "rss": "rss_mb", "tree": "tree_mb"}[field]
         ratio = getattr(med[key], attr) / getattr(piper, attr)
         lines.append(
             f"| {key} {field} | <= {target:.2f} | {ratio:.2f} | {'yes' if ratio <= target else 'NO'} |"
         )
-    model, total = share
+    started = sorted({n for key, runs in results.items() if key != "piper" for r in runs for n in r.children})
+    python = [name for name in started if name.startswith(("python", "narrate"))]
     lines += [
         "",
-        "## Where the CPU goes",
-        "",
-        f"One in-process narrate run with a one-thread session (no cache): {total:.1f} s of CPU, of which "
-        f"{model:.1f} s ({100 * model / total:.0f} %) inside the ONNX model (`InferenceSession.run`); "
-        "the rest is espeak phonemisation, text stages, loudness and the ffmpeg encode.",
-        "",
+        f"Processes narrate started (sampled every 0.1 s): {', '.join(started) or 'none'}; "
+        f"Python child processes: {', '.join(python) or 'none'} (issue 24: synthesis runs on threads).",
     ]
+    model, total = share
+    if total:
+        lines += [
+            "",
+            "## Where the CPU goes",
+            "",
+            f"One in-process narrate run with a one-thread session (no cache): {total:.1f} s of CPU, of "
+            f"which {model:.1f} s ({100 * model / total:.0f} %) inside the ONNX model "
+            "(`InferenceSession.run`); the rest is espeak phonemisation, text stages, loudness and the "
+            "ffmpeg encode.",
+            "",
+        ]
     lines += ["## All runs", ""]
     for key, runs in results.items():
         if runs:

@@ -1,4 +1,4 @@
-"""`bench.py --cluster`: the same articles through the local process pool and a 2-worker Dask LocalCluster."""
+"""`bench.py --cluster`: the same articles through a local batch (2 threads) and a 2-worker LocalCluster."""
 
 from __future__ import annotations
 
@@ -84,27 +84,28 @@ def render(
     minutes = sum(speech) / 60
     lines = [
         BEGIN,
-        "## Dask: a local process pool against a 2-worker LocalCluster",
+        "## Dask: a local batch against a 2-worker LocalCluster",
         "",
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='minutes')}; machine: {machine}",
         f"- load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f} (a shared machine)",
         f"- dask/distributed {version('distributed')}; {n} articles ({', '.join(a.name for a in ARTICLES)}): "
         f"{minutes:.1f} min of speech, {sum(mp3) / 1e6:.1f} MB of MP3; cold (empty cache) each time; "
         f"{runs} runs each, alternating; medians",
-        "- pool: `narrate batch ARTICLES -o DIR --jobs 2`; cluster: `narrate batch ARTICLES -o DIR "
+        "- local: `narrate batch ARTICLES -o DIR --jobs 2` (2 synthesis threads, one voice, one process); "
+        "cluster: `narrate batch ARTICLES -o DIR "
         "--scheduler local:2` (cluster start, worker imports and closing included)",
         "",
         "| run | wall s | CPU s (whole tree) |",
         "|---|---|---|",
-        f"| process pool, 2 processes | {pool['wall']:.1f} | {pool['cpu']:.1f} |",
+        f"| local batch, 2 synthesis threads | {pool['wall']:.1f} | {pool['cpu']:.1f} |",
         f"| Dask LocalCluster, 2 single-threaded workers | {dask['wall']:.1f} | {dask['cpu']:.1f} |",
         "",
-        f"Cluster / pool wall time, median of each round's ratio: **{statistics.median(rounds):.2f}** "
+        f"Cluster / local wall time, median of each round's ratio: **{statistics.median(rounds):.2f}** "
         f"(target <= {TARGET:.2f}: {'met' if statistics.median(rounds) <= TARGET else 'NOT met'}; "
         f"rounds {', '.join(f'{r:.2f}' for r in rounds)}; ratio of the medians {ratio:.2f}). "
         f"CPU: {dask['cpu'] / pool['cpu']:.2f}x.",
         "",
-        "All runs: " + "; ".join(f"pool {p.wall:.1f} s / cluster {c.wall:.1f} s"
+        "All runs: " + "; ".join(f"local {p.wall:.1f} s / cluster {c.wall:.1f} s"
                                  for p, c in zip(results["pool"], results["cluster"])),  # fmt: skip
         "",
         "### Scaling on paper",

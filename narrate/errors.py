@@ -6,6 +6,7 @@ NarrateError                 base: a one-line message that says what to do
 ├── ProfileError             a profile or lexicon has a wrong key or value (exit 2)
 ├── VoiceError               an unknown, missing or corrupt voice (exit 2)
 ├── SynthesisError           Piper failed on a sentence (exit 3)
+│   └── ImplausibleClip      the voice's clip failed the plausibility gate (twice, or offered to the cache)
 ├── EncodeError              ffmpeg failed or is missing; carries ffmpeg's message (exit 3)
 ├── OutputError              the output cannot be written (exit 4)
 ├── MissingExtraError        an optional feature's packages are not installed (exit 2)
@@ -47,6 +48,10 @@ class VoiceError(NarrateError):
 
 class SynthesisError(NarrateError):
     exit_code = 3
+
+
+class ImplausibleClip(SynthesisError):
+    """A clip failed the plausibility gate: the message says what was wrong and the likely cause."""
 
 
 class EncodeError(NarrateError):

@@ -24,11 +24,11 @@ from .audio.assemble import (
 from .audio.cache import SentenceCache, cache_limit
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
+from .audio.engine import default_jobs, session_threads
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
-from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
-from .audio.workers import default_jobs
+from .audio.synth import Synthesizer, SynthesizerFactory, cache_identity, piper_synthesizer
 from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
@@ -123,8 +123,9 @@ def narrate_article(
     it went and its timings.
 
     synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
-    with `voice` and `speed`). jobs: synthesis worker processes (default: the cores available; 1 when a
-    synthesizer is passed in, which then runs in this process). Sentence audio is cached in cache_dir
+    with `voice` and `speed`). jobs: synthesis threads sharing the one loaded voice (default: the cores
+    available; 1 when a synthesizer is passed in, which may not expect calls from several threads at
+    once). Sentence audio is cached in cache_dir
     (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
     unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`). timings: whether
     the result needs sentence timings (cues) even when the MP3 is unchanged (see `narrate_script`).
@@ -132,9 +133,9 @@ def narrate_article(
     started = time.perf_counter()
     profile = (profile or load_profile()).with_voice(voice, speed)
     cover = read_cover(profile.cover_path) if profile.cover_path else None  # a bad cover fails first
-    synth = synthesizer or synthesizer_factory(profile.voice)
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
+    synth = synthesizer or synthesizer_factory(profile.voice, threads=session_threads(jobs))
     limit = cache_limit(cache_max, profile.cache.max_size)
     cache = SentenceCache(cache_dir, limit) if use_cache else None
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
@@ -205,7 +206,7 @@ def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
 def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
     if clips.cache is None or not sentences:
         return  # without a cache every sentence is synthesised again anyway
-    identity = clips.synth.identity()
+    identity = cache_identity(clips.synth)  # the key every clip is stored under (audio.synth)
     spoken = script.sentences
     for i in sentences:
         clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))
@@ -252,13 +253,11 @@ def narrate_script(
             return dataclasses.replace(result, key=recipe.key, wall_seconds=wall)
     if not unchanged:
         _check_space(script, profile, clips.rate, target.parent, free_space)
-    # Planning meters with scipy's filter, which takes about a second to import: import it while the
-    # sentences are synthesised, once the workers have forked.
-    clips.start(
-        [s.spoken for s in script.sentences],
-        forked=None if unchanged or reused is not None else prefetch_scipy,
-        spool_dir=target.parent,
-    )
+    clips.start([s.spoken for s in script.sentences], spool_dir=target.parent)
+    if not unchanged and reused is None:
+        # planning meters with scipy's filter, which takes about a second to import: import it now,
+        # while the first sentences are synthesised
+        prefetch_scipy()
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
         layout = layout_programme(script, lengths, profile.pauses, clips.rate, clips.words)

@@ -8,6 +8,7 @@ import os
 import pickle
 import shutil
 import stat
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +21,7 @@ from mutagen.id3 import ID3
 from support import copy_examples, run
 
 from narrate import cli
+from narrate.audio.engine import available_cores
 from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import (
     BatchInterrupted,
@@ -31,7 +33,7 @@ from narrate.batch import (
 )
 from narrate.pipeline import load_script
 from narrate.profile import load_profile
-from narrate.publish.executors import InlineExecutor, ProcessExecutor
+from narrate.publish.executors import InlineExecutor
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME
 from narrate.text.lexicon import Lexicon
@@ -278,6 +280,7 @@ class _Interrupting:
 
     in_place = True
     threads = 0
+    local = True
 
     def __init__(self, after: int) -> None:
         self.after = after
@@ -322,26 +325,39 @@ def test_interrupted_batch_resumes_where_it_stopped(
     assert sorted(p.stem for p in out.glob("*.mp3")) == sorted(GOOD)
 
 
-def test_process_executor_runs_jobs_in_worker_processes(
-    articles: Path, tmp_path: Path, fake: FakeSynthesizer
+def test_a_local_batch_runs_articles_side_by_side_on_one_set_of_synthesis_threads(
+    articles: Path, tmp_path: Path
 ) -> None:
-    # fork carries the fake synthesiser into the workers; each job still builds its own
-    (articles / "library-hours.txt").unlink()
-    (articles / "night-buses.md").unlink()
+    (articles / "boom.txt").unlink()
+    (articles / "empty.txt").unlink()
+    threads: set[str] = set()
+    built: list[int] = []
+
+    voice = FakeSynthesizer(
+        per_char=0.008, base=0.1, handler=lambda text: threads.add(threading.current_thread().name)
+    )
+
+    def factory(settings: object, threads: int = 0) -> FakeSynthesizer:
+        built.append(threads)
+        return voice
+
     out = tmp_path / "out"
     seen: list[tuple[str, str]] = []
-    report = run_batch(
-        [articles],
-        out,
-        base_url=BASE,
-        executor=ProcessExecutor(2),
-        synthesizer_factory=fake.factory,
-        progress=lambda a, s, d: seen.append((a, s)),
-    )
-    states = {Path(e.source).name: e.state for e in report.episodes}
-    assert states == {"water-bills.md": "made", "boom.txt": "failed", "empty.txt": "failed"}
-    assert fake.calls == []  # nothing ran in this process
-    assert [s for a, s in seen if a.endswith("water-bills.md")] == ["queued", "working", "made"]
+    report = run_batch([articles], out, base_url=BASE, jobs=2, synthesizer_factory=factory,
+                       progress=lambda a, s, d: seen.append((a, s)))  # fmt: skip
+    assert sorted(e.state for e in report.episodes) == ["made"] * 3
+    # every sentence was spoken in this process, on the engine's two threads (no worker processes)
+    assert threads == {"narrate-synth-1", "narrate-synth-2"}
+    assert len(voice.calls) == report.synthesised > 30
+    # each job's ONNX session: the cores split (the planner and the check ask the voice's identity with 0)
+    assert {t for t in built if t} == {max(1, available_cores() // 2)} and len(built) > 3
+    # two articles were in flight at once: a second started before the first was made
+    states = [s for _, s in seen if s in ("working", "made")]
+    assert states[:2] == ["working", "working"], seen
+    # their sentences interleave: the first article's are not all spoken before the second's
+    first = {s.spoken for s in load_script(articles / "water-bills.md").sentences}
+    positions = [i for i, text in enumerate(voice.calls) if text in first]
+    assert positions[-1] - positions[0] > len(positions), "the articles' sentences did not interleave"
 
 
 def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:

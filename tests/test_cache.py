@@ -201,7 +201,7 @@ def test_put_survives_a_clear_racing_its_folder_creation(
 
 # --- a bounded cache (issue 11) --------------------------------------------------------------------
 
-_ENTRY = 4022  # bytes on disk for a 1000-sample clip: a 20-byte header, 4 bytes a sample, "[]" (no words)
+_ENTRY = 4047  # a 1000-sample clip on disk: 20-byte header, 4 bytes a sample, {"words": [], "said": null}
 
 
 def _aged(cache: SentenceCache, key: str, age: float) -> None:

@@ -401,3 +401,87 @@ def test_narrate_check_and_batch_check_report_in_their_summaries(
     assert out[1].split("\t")[1] == "flagged"
     assert "flagged, held out of the feed (sentences 1, 2, 3" in out[1].split("\t")[-1]
     assert any(line.startswith("check: ") for line in out)
+
+
+_RECOGNISE_WATCHING_FORKS = """
+import json, os, sys
+import numpy as np
+forks = []
+os.register_at_fork(before=lambda: forks.append(os.getpid()))  # os.fork(), not a process started by exec
+from narrate.verify.recognise import RATE, recognise
+rng = np.random.default_rng(7)
+stretch = (3000 * rng.standard_normal(RATE * int(sys.argv[1]))).astype("<i2")
+gap = np.zeros(RATE, dtype="<i2")
+print("started", flush=True)
+audio = np.concatenate([gap, stretch, gap, stretch, gap, stretch, gap])
+heard = recognise(audio, [["ferry", "workers"]], jobs=2)
+print(json.dumps({"forks": forks, "stretches": len(heard.stretches)}))
+"""
+
+
+def test_the_recogniser_runs_in_processes_started_by_exec_never_forked_ones() -> None:
+    # a fork copies the caller's threads' state (the studio's server, ffmpeg's stdin pipe) into the child
+    require_pocketsphinx()
+    import json
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _RECOGNISE_WATCHING_FORKS, "1"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"forks": [], "stretches": 3}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_a_killed_check_leaves_no_recogniser_running() -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    require_pocketsphinx()
+    argv = [sys.executable, "-c", _RECOGNISE_WATCHING_FORKS, "15"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    children: set[int] = set()
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"started\n"
+        deadline = time.monotonic() + 60
+        while len(children) < 2 and time.monotonic() < deadline:  # both decoders at work
+            children = {pid for pid, parent in _parents().items() if parent == proc.pid}
+            time.sleep(0.05)
+        assert len(children) == 2, children
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while _running(children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(children), "a decoder outlived the check that started it"
+    finally:  # orphans first, had the test failed: they would hold the pipes open
+        proc.kill()
+        for pid in _running(children):
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
+def _parents() -> dict[int, int]:
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                table[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return table
+
+
+def _running(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive

@@ -260,6 +260,7 @@ class _WorkerWithItsOwnDisk:
 
     in_place = True
     threads = 0
+    local = False  # a worker elsewhere
 
     def __init__(self, disk: Path) -> None:
         self.disk = disk

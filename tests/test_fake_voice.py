@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, voice_sentence
+from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced
 from narrate.errors import SynthesisError, VoiceError
 from narrate.models import WordTime
 from narrate.profile import VoiceSettings
@@ -36,7 +36,7 @@ def test_a_handler_can_answer_with_samples_or_a_voiced_sentence() -> None:
 
     voiced = Voiced(np.ones(5, dtype=np.float32), (WordTime("hi", 1, 4),))
     synth = FakeSynthesizer(handler=lambda text: voiced)
-    assert voice_sentence(synth, "hi").words == (WordTime("hi", 1, 4),)
+    assert synth.synthesize_words("hi").words == (WordTime("hi", 1, 4),)
     assert synth.synthesize("hi").tolist() == [1.0] * 5
 
 

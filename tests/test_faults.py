@@ -279,10 +279,32 @@ def _ffmpeg_in(pids: set[int]) -> bool:
     return False
 
 
+def _commands(pids: set[int]) -> dict[int, str]:
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+    return found
+
+
+def _extra_pipes(pid: int) -> list[str]:
+    """The pipes a process holds beyond its standard input, output and error (ffmpeg reads `pipe:` through
+    a copy of its stdin: the same pipe)."""
+    held: dict[int, str] = {}
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                held[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
+    own = {held.get(fd) for fd in (0, 1, 2)}
+    return [f"{fd} -> {t}" for fd, t in held.items() if fd > 2 and t.startswith("pipe:") and t not in own]
+
+
 @pytest.mark.voice
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("command", ["narrate", "batch"])
-def test_a_killed_parent_leaves_no_workers_or_ffmpeg(tmp_path: Path, command: str) -> None:
+def test_a_killed_run_leaves_nothing_behind_and_its_only_children_are_ffmpeg(
+    tmp_path: Path, command: str
+) -> None:
     out = tmp_path / "out"
     args = [str(ROOT / "examples")] if command == "batch" else [str(SAMPLE)]
     argv = ["batch", *args, "-o", str(out)] if command == "batch" else [*args, "--output-dir", str(out)]
@@ -292,19 +314,28 @@ def test_a_killed_parent_leaves_no_workers_or_ffmpeg(tmp_path: Path, command: st
     with open(log, "wb") as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "narrate", *argv], stderr=stderr)
     try:
-        # wait until the workers (each with a voice loaded) are at work and an ffmpeg is encoding
+        # wait until the voice is speaking (two synthesis threads) and an ffmpeg is encoding
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not (len(family) >= 3 and _ffmpeg_in(family)):
+        while time.monotonic() < deadline and not _ffmpeg_in(family):
             assert proc.poll() is None, log.read_text()
             time.sleep(0.1)
             family |= _descendants(proc.pid)
-        assert len(family) >= 3 and _ffmpeg_in(family), f"no workers and ffmpeg appeared: {family}"
+        assert _ffmpeg_in(family), f"no ffmpeg appeared: {family}"
+        time.sleep(1.0)  # well into synthesis
+        family |= _descendants(proc.pid)
+        # threads, not worker processes: narrate's only children are its ffmpeg encoders
+        others = {pid: c for pid, c in _commands(_alive(family)).items() if "ffmpeg" not in Path(c).name}
+        assert not others, f"children other than ffmpeg: {others}"
+        # and each holds no pipe but its own stdin and stderr (another's stdin would keep it from ending)
+        for pid in _alive(family):
+            assert _extra_pipes(pid) == [], _commands({pid})
         proc.kill()
         proc.wait()
+        # an orphaned ffmpeg sees the end of its input (nothing else holds its pipe) and exits
         deadline = time.monotonic() + 5
         while _alive(family) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(family), f"still running after 5 s: {sorted(_alive(family))}"
+        assert not _alive(family), f"still running after 5 s: {_commands(_alive(family))}"
     finally:
         proc.kill()
         for pid in _alive(family | _descendants(proc.pid)):  # orphans, had the test failed
@@ -313,9 +344,9 @@ def test_a_killed_parent_leaves_no_workers_or_ffmpeg(tmp_path: Path, command: st
 
 
 _FORK_WATCH = """
-import json, os, sys, threading
+import json, os, sys
 forks = []
-os.register_at_fork(before=lambda: forks.append(sorted(t.name for t in threading.enumerate())))
+os.register_at_fork(before=lambda: forks.append(os.getpid()))  # os.fork(), not subprocess's fork+exec
 from narrate import cli
 from narrate.audio.synth import FakeVoice
 code = cli.main(sys.argv[2:], synthesizer_factory=FakeVoice(per_char=0.004, base=0.05))
@@ -326,10 +357,10 @@ sys.exit(code)
 
 
 @pytest.mark.parametrize("command", ["narrate", "batch"])
-def test_workers_are_forked_while_only_the_main_thread_runs(tmp_path: Path, command: str) -> None:
+def test_nothing_forks_a_copy_of_narrate(tmp_path: Path, command: str) -> None:
     import pty
 
-    # a terminal, so the progress display is drawn (it is off when stderr is not a terminal)
+    # a terminal, so the progress display is drawn, with its refresh thread (off when not a terminal)
     master, slave = pty.openpty()
     out = tmp_path / "out"
     if command == "batch":
@@ -349,9 +380,8 @@ def test_workers_are_forked_while_only_the_main_thread_runs(tmp_path: Path, comm
             drawn += chunk
     os.close(master)
     assert proc.wait(timeout=120) == 0, drawn.decode(errors="replace")[-2000:]
-    forks = json.loads(log.read_text())
-    assert len(forks) >= 2  # the workers
-    assert all(names == ["MainThread"] for names in forks), forks
+    # a forked copy of narrate would inherit its threads' state and ffmpeg's input pipe (issue 23)
+    assert json.loads(log.read_text()) == []
     assert b"\x1b[" in drawn  # the progress display really was drawn on the terminal
 
 

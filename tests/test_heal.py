@@ -16,7 +16,7 @@ import pytest
 
 from narrate import cli
 from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, piper_synthesizer
+from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, cache_identity, piper_synthesizer
 from narrate.batch import rebuild_feed, run_batch, survey
 from narrate.models import Script
 from narrate.pipeline import narrate_article
@@ -88,7 +88,7 @@ def test_a_sentence_still_flagged_is_evicted_again_so_no_run_reuses_it(tmp_path:
     assert result.check is not None and not result.check.ok and result.healed == (3,)
     cache = SentenceCache(tmp_path / "cache")
     spoken = [s.spoken for s in result.script.sentences]
-    held = [cache.path(SentenceCache.key(fake.identity(), s)).is_file() for s in spoken]
+    held = [cache.path(SentenceCache.key(cache_identity(fake), s)).is_file() for s in spoken]
     assert held == [i != 2 for i in range(len(spoken))]
     fake.calls.clear()
     narrate_article(

@@ -496,6 +496,9 @@ def test_render_on_the_fake_synthesiser(folder: Path) -> None:
     assert episode["words"] == [
         {"start": s["startTime"], "end": s["endTime"], "word": s["body"]} for s in transcript["segments"]
     ]
+    # one segment a word: the studio's renders go through the engine to the voice's word timings
+    assert [s["body"] for s in transcript["segments"][:4]] == ["Water", "Bills", "Rise", "Again"]
+    assert len(transcript["segments"]) > 5 * 21
     served = client.get(episode["files"]["mp3"])
     assert served.status_code == 200 and served.headers["content-type"] == "audio/mpeg"
     assert served.content == mp3.read_bytes()

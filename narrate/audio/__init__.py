@@ -1,1 +1,1 @@
-"""Audio layer: voices, synthesis, sentence cache, workers, assembly, loudness, MP3 encoding, playback."""
+"""Audio layer: voices, synthesis, the synthesis engine, sentence cache, assembly, loudness, MP3, playback."""

@@ -9,10 +9,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from ..atomic import writing
+from ..errors import VoiceError
 from ..models import WordTime
-from ..text.phonemes import espeak_phonemizer
+from ..text.phonemes import piper_phonemizer
 from .voices import VoiceInfo
 
 Patcher = Callable[[Path, Path], None]
@@ -71,13 +73,22 @@ def aligned_model(voice: VoiceInfo, folder: Path, patcher: Patcher = onnx_patche
 
 
 def voice_phonemizer(voice: VoiceInfo) -> Phonemize:
-    """The phonemiser of a voice's own espeak language (from its .onnx.json)."""
+    """Words to the phonemes the voice would say for them alone, without loading the voice's model:
+    through Piper's own phonemiser (one espeak instance, used under Piper's lock)."""
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
     try:
-        config = json.loads(voice.config.read_text(encoding="utf-8"))
-        language = str(config.get("espeak", {}).get("voice") or "en-us")
-    except (OSError, ValueError, AttributeError):
-        language = "en-us"
-    return espeak_phonemizer(language)
+        config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VoiceError(
+            f"voice {voice.name}'s config {voice.config} cannot be read ({exc}): replace it"
+        ) from exc
+    # Only the phonemiser is used: PiperVoice.phonemize reads the config, never the (absent) session.
+    return piper_phonemizer(
+        PiperVoice(session=cast(Any, None), config=config, espeak_data_dir=ESPEAK_DATA_DIR)
+    )
 
 
 @dataclass(frozen=True)

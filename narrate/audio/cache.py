@@ -11,24 +11,28 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import OutputError
+from ..errors import ImplausibleClip, OutputError
 from ..models import WordTime
 from ..profile import parse_size
+from .gate import Said, verdict
 from .synth import Voiced
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bump when the entry layout or what is stored changes: old entries then simply stop matching.
-2: the spoken words' sample ranges are stored with the samples."""
+2: the spoken words' sample ranges are stored with the samples.
+3: what the clip was asked to say (text, rate, espeak's phonemes, pace), so every read can re-run the
+   plausibility gate; entries made before the gate existed are never read again."""
 
-# Entry = header + float32 little-endian samples + the words as UTF-8 JSON ([[word, start, end], ...]).
-# The header carries the sample count, the words' byte length and a CRC32 of everything after it, so a
-# truncated or corrupted file is detected and never played.
-_MAGIC = b"NRC2"
-_HEADER = struct.Struct("<4sQII")  # magic, sample count, words byte length, crc32 of samples + words
+# Entry = header + float32 little-endian samples + UTF-8 JSON {"words": [[word, start, end], ...],
+# "said": [text, rate, phonemes, pace] or null}. The header carries the sample count, the JSON's byte
+# length and a CRC32 of everything after it, so a truncated or corrupted file is detected and never played.
+_MAGIC = b"NRC3"
+_HEADER = struct.Struct("<4sQII")  # magic, sample count, JSON byte length, crc32 of samples + JSON
 _SUFFIX = ".f32"
 
 
@@ -61,6 +65,20 @@ def cache_limit(explicit: int | None = None, profile_max: str = "") -> int:
                     raise OutputError(f"{where}: {exc}") from None
                 raise
     return DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What `SentenceCache.verify` found: entries read, and removed as damaged (or of an older format) or
+    as implausible clips."""
+
+    checked: int
+    damaged: int
+    implausible: int
+
+    @property
+    def removed(self) -> int:
+        return self.damaged + self.implausible
 
 
 class SentenceCache:
@@ -97,8 +115,8 @@ class SentenceCache:
         return None if voiced is None else voiced.samples
 
     def get_voiced(self, key: str) -> Voiced | None:
-        """The cached clip with its word timings, or None on a miss; a damaged entry is removed and
-        reported as a miss."""
+        """The cached clip with its word timings, or None on a miss; a damaged entry, or one that fails
+        the plausibility gate, is removed and reported as a miss."""
         path = self.path(key)
         try:
             with path.open("rb") as f:
@@ -106,6 +124,8 @@ class SentenceCache:
         except OSError:
             return None
         voiced = _decode(data)
+        if voiced is not None and verdict(voiced.samples, voiced.said) is not None:
+            voiced = None
         if voiced is None:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -114,12 +134,25 @@ class SentenceCache:
                 os.utime(path)  # used now: the last to be evicted (atime is often not kept)
         return voiced
 
-    def put(self, key: str, samples: np.ndarray, words: Sequence[WordTime] = ()) -> None:
-        """Store a clip (and its words' sample ranges) atomically; an unwritable cache is an error that
-        says what to do."""
+    def put(
+        self, key: str, samples: np.ndarray, words: Sequence[WordTime] = (), *, said: Said | None = None
+    ) -> None:
+        """Store a clip (its words' sample ranges, and what it was asked to say) atomically.
+
+        A clip the plausibility gate rejects is refused (ImplausibleClip): it must never be played again.
+        An unwritable cache is an error that says what to do.
+        """
+        rejection = verdict(samples, said)
+        if rejection is not None:
+            what = f" for {said.text[:60]!r}" if said is not None else ""
+            raise ImplausibleClip(f"refused to cache an implausible clip{what}: {rejection.reason}")
         path = self.path(key)
         audio = np.ascontiguousarray(samples, dtype="<f4").ravel().tobytes()
-        text = json.dumps([[w.text, w.start, w.end] for w in words], ensure_ascii=False).encode("utf-8")
+        meta = {
+            "words": [[w.text, w.start, w.end] for w in words],
+            "said": None if said is None else [said.text, said.rate, said.phonemes, said.pace],
+        }
+        text = json.dumps(meta, ensure_ascii=False).encode("utf-8")
         payload = audio + text
         header = _HEADER.pack(_MAGIC, len(audio) // 4, len(text), zlib.crc32(payload))
         for attempt in range(3):
@@ -219,6 +252,25 @@ class SentenceCache:
             total -= size
         return removed, freed
 
+    def verify(self) -> Verified:
+        """Read every entry back and remove the damaged ones (or of an older format) and those the
+        plausibility gate rejects."""
+        checked = damaged = implausible = 0
+        for p in list(self._entries()):
+            if p.suffix != _SUFFIX:
+                continue
+            try:
+                data = bytearray(p.read_bytes())
+            except OSError:
+                continue  # removed by another process since it was listed
+            checked += 1
+            voiced = _decode(data)
+            if voiced is None:
+                damaged += _unlinked(p)
+            elif verdict(voiced.samples, voiced.said) is not None:
+                implausible += _unlinked(p)
+        return Verified(checked, damaged, implausible)
+
     def clear(self) -> int:
         """Remove every entry (and stray temporary files); returns how many entries went."""
         removed = 0
@@ -255,7 +307,12 @@ def _decode(data: bytearray) -> Voiced | None:
     if magic != _MAGIC or len(payload) != count * 4 + size or zlib.crc32(payload) != crc:
         return None
     try:
-        words = tuple(WordTime(str(w), int(a), int(b)) for w, a, b in json.loads(bytes(payload[count * 4 :])))
-    except (ValueError, TypeError):
+        meta = json.loads(bytes(payload[count * 4 :]))
+        words = tuple(WordTime(str(w), int(a), int(b)) for w, a, b in meta["words"])
+        said = None
+        if meta["said"] is not None:
+            text, rate, phonemes, pace = meta["said"]
+            said = Said(str(text), int(rate), None if phonemes is None else str(phonemes), float(pace))
+    except (ValueError, TypeError, KeyError):
         return None
-    return Voiced(np.frombuffer(payload[: count * 4], dtype="<f4"), words)
+    return Voiced(np.frombuffer(payload[: count * 4], dtype="<f4"), words, said)

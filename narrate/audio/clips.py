@@ -1,4 +1,4 @@
-"""The one way sentence audio is fetched: cache, then the voice; trimmed, in order, spooled to disk."""
+"""The one way sentence audio is fetched: cache, then the synthesis engine; trimmed, in order, spooled."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ from ..errors import Cancelled
 from ..models import WordTime
 from .assemble import ClipSpool, trim_bounds
 from .cache import SentenceCache
-from .synth import Synthesizer, Voiced
-from .workers import ClipProgress, SynthesisStats, synthesize_all
+from .engine import ClipProgress, SynthesisEngine, SynthesisStats
+from .synth import Synthesizer, Voiced, cache_identity
 
 
 class ClipSource:
     """Trimmed sentence clips for episodes and previews alike.
 
-    Clips come from the sentence cache, else from the voice: in this process, or in `jobs` worker
-    processes when more than one sentence is missing. They are fetched in order, only when first asked
-    for, trimmed of the voice's own leading and trailing near-silence (so pauses are exact) and kept in a
+    Clips come from the sentence cache, else from the voice on a synthesis engine's threads: `engine`
+    when given (shared with other callers: a batch's articles, the studio), else an engine of `jobs`
+    threads of its own, closed with this source. They are fetched in order, only when first asked for,
+    trimmed of the voice's own leading and trailing near-silence (so pauses are exact) and kept in a
     spool file, so a programme is never held in memory.
 
     Built before the text stages run, it starts hashing the voice (the cache key's identity) on a thread
     at once; `start` then names the sentences. A voice is loaded only if a sentence is missing from the
-    cache, in this process ahead of its first use, so cached clips stream while it loads.
+    cache, on a thread ahead of its first use, so cached clips stream while it loads.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class ClipSource:
         jobs: int = 1,
         progress: ClipProgress | None = None,
         should_stop: Callable[[], bool] | None = None,
+        engine: SynthesisEngine | None = None,
     ) -> None:
         self.synth = synth
         self.cache = cache
@@ -52,6 +54,8 @@ class ClipSource:
         self._identify = threading.Thread(target=self._identity, name="narrate-voice-hash", daemon=True)
         self._identify.start()
         self._loader: threading.Thread | None = None
+        self._engine = engine
+        self._own_engine: SynthesisEngine | None = None
 
     def _identity(self) -> None:
         try:
@@ -71,34 +75,35 @@ class ClipSource:
     def cached(self) -> int:
         return self.stats.cached
 
-    def start(
-        self, texts: Sequence[str], forked: Callable[[], None] | None = None, spool_dir: Path | None = None
-    ) -> None:
+    def start(self, texts: Sequence[str], spool_dir: Path | None = None) -> None:
         """Name the sentences to come, in order.
 
-        forked: called once no process will be forked any more. spool_dir: where the clips wait (an
-        unnamed file, gone with the process): beside the output, never a RAM-backed $TMPDIR by default.
+        spool_dir: where the clips wait (an unnamed file, gone with the process): beside the output,
+        never a RAM-backed $TMPDIR by default.
         """
         self._identify.join()
         if self._error is not None:
             raise self._error
         self._total = len(texts)
-        if self.jobs <= 1 and self._missing(texts):
+        if self._missing(texts):
             load = getattr(self.synth, "load", None)
             if callable(load):
                 # A failure here resurfaces from the first synthesize() call, which loads again.
                 self._loader = threading.Thread(target=_quietly(load), name="narrate-voice-load", daemon=True)
                 self._loader.start()
         self._spool = ClipSpool(spool_dir)
-        self._clips = synthesize_all(
-            texts, self.synth, cache=self.cache, jobs=self.jobs, progress=self._progress, stats=self.stats,
-            forked=forked,
+        engine = self._engine
+        if engine is None:
+            engine = self._own_engine = SynthesisEngine(self.jobs)
+        self._clips = engine.clips(
+            texts, self.synth, cache=self.cache, progress=self._progress, stats=self.stats,
+            should_stop=self._should_stop,
         )  # fmt: skip
 
     def _missing(self, texts: Sequence[str]) -> bool:
         if self.cache is None:
             return bool(texts)
-        identity = self.synth.identity()
+        identity = cache_identity(self.synth)
         return any(not self.cache.path(SentenceCache.key(identity, text)).is_file() for text in texts)
 
     def length(self, index: int) -> int:
@@ -129,10 +134,13 @@ class ClipSource:
         return self._spool.read(index)
 
     def close(self) -> None:
-        # Stops the workers (finishing the sentences in hand) if we leave before the last clip. An
-        # interpreter exiting while onnxruntime builds a session on a thread aborts, so wait for a load.
+        # Drops the queued sentences if we leave before the last clip; an engine of our own then finishes
+        # the ones in hand. An interpreter exiting while onnxruntime builds a session on a thread aborts,
+        # so wait for a load.
         if self._clips is not None:
             self._clips.close()
+        if self._own_engine is not None:
+            self._own_engine.close()
         self._identify.join()
         if self._loader is not None:
             self._loader.join()

@@ -104,8 +104,12 @@ def _write_tagged(path: Path, tag: bytes, audio_path: Path) -> None:
 def _run_encoder(blocks: Iterable[np.ndarray], rate: int, path: Path, fmt: Mp3Settings) -> None:
     args = encoder_args(ffmpeg_exe(), rate, path, fmt)
     try:
+        # close_fds (the default, said aloud): ffmpeg holds its own pipes and nothing else. An encoder
+        # that also held another encoder's stdin (a batch runs several) would keep that one from ever
+        # seeing the end of its input; and with no other child holding ours, ffmpeg sees that end, and
+        # exits, as soon as narrate dies, however it dies.
         proc = subprocess.Popen(
-            args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, close_fds=True
         )
     except OSError as exc:
         raise EncodeError(

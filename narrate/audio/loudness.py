@@ -99,10 +99,7 @@ def _k_weighting(rate: int, kernel: Kernel) -> Callable[[np.ndarray], np.ndarray
 
 
 def prefetch() -> None:
-    """Import scipy.signal on a background thread, for a caller that will plan a long programme.
-
-    Start it only when no process will be forked while it runs (a child would inherit a half-done import).
-    """
+    """Import scipy.signal on a background thread, for a caller that will plan a long programme."""
     threading.Thread(target=_import_scipy, name="narrate-scipy-import", daemon=True).start()
 
 

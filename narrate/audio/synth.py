@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -17,33 +16,38 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import SynthesisError, VoiceError
+from ..errors import ImplausibleClip, NarrateError, SynthesisError, VoiceError
 from ..models import WordTime
 from ..profile import VoiceSettings
+from ..text.phonemes import espeak_data_problem, piper_phonemizer
 from .alignment import (
     AlignmentUnavailable,
     Patcher,
     PhonemeChunk,
     aligned_model,
-    espeak_phonemizer,
     onnx_patcher,
     word_samples,
 )
+from .gate import Rejection, Said, verdict
 from .voices import VoiceInfo, find_voice, resolve_speaker
 
 
 @dataclass(frozen=True)
 class Voiced:
-    """A sentence as the voice made it: its samples, and its spoken words' positions in them (empty when
-    the voice cannot report word timings)."""
+    """A sentence as the voice made it: its samples, its spoken words' positions in them (empty when
+    the voice cannot report word timings), and what it was asked to say (for the plausibility gate)."""
 
     samples: np.ndarray = field(repr=False)
     words: tuple[WordTime, ...] = ()
+    said: Said | None = None
 
 
 @runtime_checkable
 class Synthesizer(Protocol):
-    """Speaks one clean sentence: float32 mono samples in [-1, 1] at `rate`."""
+    """Speaks one clean sentence: float32 mono samples in [-1, 1] at `rate`.
+
+    With more than one synthesis thread (--jobs), `synthesize` is called from several threads at once.
+    """
 
     @property
     def rate(self) -> int: ...
@@ -56,20 +60,64 @@ class Synthesizer(Protocol):
 
 
 def voice_sentence(synth: Synthesizer, text: str) -> Voiced:
-    """One sentence with its word timings when the synthesiser can give them (`synthesize_words`)."""
+    """One sentence with its word timings when the synthesiser can give them (`synthesize_words`), that
+    has passed the plausibility gate.
+
+    A clip the gate rejects is made once more; rejected again, the sentence fails: with a VoiceError when
+    the voice's install is broken (its phonemiser data gone), else a SynthesisError naming the cause.
+    """
+    clip = voice_once(synth, text)
+    if verdict(clip.samples, clip.said) is None:
+        return clip
+    clip = voice_once(synth, text)  # once more: a passing fault (a file being replaced) may be over
+    second = verdict(clip.samples, clip.said)
+    if second is None:
+        return clip
+    raise _rejected(synth, second)
+
+
+def cache_identity(synth: Synthesizer) -> str:
+    """The name of `synth`'s clips in the sentence cache: its identity, and whether voice_sentence asks it
+    for word timings (the same test decides both, so a clip made without them is never stored under
+    the key of clips made with them)."""
+    kind = "timed" if _timed(synth) is not None else "untimed"
+    return f"{synth.identity()}|{kind}"
+
+
+def _timed(synth: Synthesizer) -> Callable[[str], Voiced] | None:
     timed = getattr(synth, "synthesize_words", None)
-    if callable(timed):
-        voiced = timed(text)
-        assert isinstance(voiced, Voiced)
-        return Voiced(np.asarray(voiced.samples, dtype=np.float32), voiced.words)
-    return Voiced(np.asarray(synth.synthesize(text), dtype=np.float32))
+    return timed if callable(timed) else None
+
+
+def voice_once(synth: Synthesizer, text: str) -> Voiced:
+    """One attempt at a sentence, not yet judged: with word timings when the synthesiser can give them.
+    (Wrappers that share a voice forward their `synthesize_words` to this.)"""
+    timed = _timed(synth)
+    voiced = timed(text) if timed is not None else Voiced(synth.synthesize(text))
+    if not isinstance(voiced, Voiced):
+        raise TypeError(
+            f"{type(synth).__name__}.synthesize_words returned {type(voiced).__name__}, not Voiced"
+        )
+    said = voiced.said if voiced.said is not None else Said(text, synth.rate)
+    return Voiced(np.asarray(voiced.samples, dtype=np.float32), voiced.words, said)
+
+
+def _rejected(synth: Synthesizer, rejection: Rejection) -> NarrateError:
+    """The error for a sentence the gate rejected twice: the broken install when that is the cause."""
+    check = getattr(synth, "install_problem", None)
+    problem = check() if callable(check) else None
+    if problem is not None:
+        return VoiceError(problem)
+    return ImplausibleClip(
+        f"the voice's clip failed the plausibility check twice ({rejection.reason}): {rejection.cause}"
+    )
 
 
 class SynthesizerFactory(Protocol):
     """Builds the synthesiser for voice settings; `threads` is its ONNX thread count (0: the default).
 
     Passed in wherever synthesisers are made (the CLI, batch jobs), so tests pass a fake one; a factory
-    that crosses process boundaries (batch workers) must be picklable.
+    that crosses to other machines (Dask workers) must be picklable.
     """
 
     def __call__(self, settings: VoiceSettings, threads: int = 0) -> Synthesizer: ...
@@ -102,38 +150,25 @@ class PiperSynthesizer:
         self.aligned_dir = aligned_dir
         self.patcher = patcher
         self._piper: Any = None
-        self._loading = threading.Lock()  # load() may run ahead on a thread while synthesize() waits
-        self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # a worker process gets the recipe, not the loaded session (nor the lock)
-        return {
-            "voice": self.voice,
-            "settings": self.settings,
-            "threads": self.threads,
-            "aligned_dir": self.aligned_dir,
-            "patcher": self.patcher,
-        }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.voice, self.settings, self.threads = state["voice"], state["settings"], state["threads"]
-        self.aligned_dir, self.patcher = state["aligned_dir"], state["patcher"]
-        self._piper = None
+        # load() may run ahead on a thread while the synthesis threads wait for it
         self._loading = threading.Lock()
-        self._timing = None
+        self._timing: tuple[Path | None, str | None] | None = None  # (patched model, or why not)
+        self._timing_lock = threading.Lock()  # the first callers must not patch the voice twice at once
+        self._phonemize: Callable[[str], str] | None = None  # single words, for word timings
 
     def timing_model(self) -> tuple[Path | None, str | None]:
         """The voice patched to report samples per phoneme (made once, kept by content hash), or None
         and a note saying why transcripts keep sentence timings."""
-        if self._timing is None:
-            from .cache import default_cache_dir
+        with self._timing_lock:
+            if self._timing is None:
+                from .cache import default_cache_dir
 
-            folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
-            try:
-                self._timing = (aligned_model(self.voice, folder, self.patcher), None)
-            except AlignmentUnavailable as exc:
-                self._timing = (None, str(exc))
-        return self._timing
+                folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
+                try:
+                    self._timing = (aligned_model(self.voice, folder, self.patcher), None)
+                except AlignmentUnavailable as exc:
+                    self._timing = (None, str(exc))
+            return self._timing
 
     @property
     def note(self) -> str | None:
@@ -183,17 +218,32 @@ class PiperSynthesizer:
         return self._join([chunk.audio_float_array for chunk in self._chunks(text, alignments=False)])
 
     def synthesize_words(self, text: str) -> Voiced:
-        """The sentence and its spoken words' sample ranges (none when the voice cannot report them)."""
-        if self.timing_model()[0] is None:
-            return Voiced(self.synthesize(text))
-        chunks = self._chunks(text, alignments=True)
+        """The sentence, its spoken words' sample ranges (none when the voice cannot report them) and
+        the phonemes espeak gave the voice."""
+        aligned = self.timing_model()[0] is not None
+        chunks = self._chunks(text, alignments=aligned)
         samples = self._join([chunk.audio_float_array for chunk in chunks])
+        said = Said(
+            text,
+            self.rate,
+            " ".join("".join(getattr(chunk, "phonemes", None) or ()) for chunk in chunks),
+            self.settings.length_scale,
+        )
         timed = [PhonemeChunk.from_piper(chunk) for chunk in chunks]
-        if not chunks or any(t is None for t in timed):
-            return Voiced(samples)  # Piper could not align this one: the sentence keeps its cue alone
-        phonemize = espeak_phonemizer(str(getattr(self._piper.config, "espeak_voice", "en-us")))
-        spans = word_samples(text, [t for t in timed if t is not None], self._gap(), phonemize)
-        return Voiced(samples, tuple(WordTime(w, a, b) for w, a, b in spans))
+        if not aligned or not chunks or any(t is None for t in timed):
+            return Voiced(samples, (), said)  # Piper could not align this one: the sentence keeps its cue
+        if self._phonemize is None:
+            self._phonemize = piper_phonemizer(self._piper)
+        spans = word_samples(text, [t for t in timed if t is not None], self._gap(), self._phonemize)
+        return Voiced(samples, tuple(WordTime(w, a, b) for w, a, b in spans), said)
+
+    def install_problem(self) -> str | None:
+        """What is wrong with the voice's install (its phonemiser data), or None when it looks whole."""
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        folder = Path(getattr(self._piper, "espeak_data_dir", None) or ESPEAK_DATA_DIR)
+        language = str(getattr(getattr(self._piper, "config", None), "espeak_voice", "") or "en-us")
+        return espeak_data_problem(folder, language)
 
     def _chunks(self, text: str, alignments: bool) -> list[Any]:
         from piper import SynthesisConfig
@@ -206,6 +256,9 @@ class PiperSynthesizer:
             noise_w_scale=self.settings.noise_w_scale,
             normalize_audio=False,  # loudness is set once for the whole programme
         )
+        problem = self.install_problem()  # a few stats: espeak aborts the process when its data is gone
+        if problem is not None:
+            raise VoiceError(problem)
         try:
             return list(self._piper.synthesize(text, config, include_alignments=alignments))
         except Exception as exc:
@@ -232,15 +285,14 @@ class PiperSynthesizer:
         return int(getattr(getattr(self._piper, "config", None), "num_speakers", 1) or 1)
 
 
-# Loaded voices of this process, most recent last. A batch worker (a pool process or a Dask worker)
-# runs many episodes: each builds a new PiperSynthesizer, and without this each loaded the voice again
-# (0.5-0.9 s and ~240 MB). Keyed by the voice's content, the model file (plain, or patched for word
-# timings) and the session's thread count, all a session depends on (speed, noise and speaker are per
-# call); two are kept, as a loaded voice is large.
+# Loaded voices of this process, most recent last. A batch runs many episodes, and the studio previews
+# and renders: each builds a new PiperSynthesizer, and without this each loaded the voice again (0.5-0.9 s
+# and ~240 MB). Keyed by the voice's content, the model file (plain, or patched for word timings) and the
+# session's thread count, all a session depends on (speed, noise and speaker are per call); two are kept,
+# as a loaded voice is large. One session serves every synthesis thread: its `run` may be called at once.
 _VOICES_KEPT = 2
 _voices: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
 _voices_lock = threading.Lock()
-_inherited: list[Any] = []
 
 
 def _loaded_voice(key: tuple[str, str, int], build: Callable[[], Any]) -> Any:
@@ -254,20 +306,8 @@ def _loaded_voice(key: tuple[str, str, int], build: Callable[[], Any]) -> Any:
         return piper
 
 
-def _after_fork_in_child() -> None:
-    global _voices_lock
-    # A forked child cannot use its parent's sessions (onnxruntime's threads did not come along) nor
-    # safely destroy them: they are set aside, never freed, and the child loads its own.
-    _inherited.extend(_voices.values())
-    _voices.clear()
-    _voices_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
 FakeHandler = Callable[[str], "np.ndarray | Voiced | None"]
+_FAKE_NORMAL_PER_CHAR = 0.06  # the fake's default: about a real voice's pace per character
 
 
 @dataclass(frozen=True)
@@ -368,7 +408,7 @@ class FakeSynthesizer:
             WordTime(m.group(0), n * m.start() // chars, n * m.end() // chars)
             for m in re.finditer(r"\S+", text)
         )
-        return Voiced(answer, words)
+        return Voiced(answer, words, Said(text, self._rate, None, self.per_char / _FAKE_NORMAL_PER_CHAR))
 
     def synthesize(self, text: str) -> np.ndarray:
         answer = self._answer(text)

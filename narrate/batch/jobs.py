@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..atomic import ensure_folder
 from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
 from ..audio.clips import ClipSource
+from ..audio.engine import SynthesisEngine
 from ..audio.id3 import Cover
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError, VoiceError
@@ -49,7 +50,7 @@ class EpisodeJob:
     cover: Cover | None = None
     previous: Mapping[str, str] = field(default_factory=dict)  # narrate tags of the MP3 now at the slug
     output_dir: str | None = None
-    threads: int = 0  # ONNX threads for this job's voice (0: onnxruntime's default)
+    threads: int = 0  # ONNX intra-op threads of this job's voice session (0: onnxruntime's default)
     cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
     use_cache: bool = True
     cache_max: int = DEFAULT_MAX_BYTES
@@ -85,14 +86,18 @@ def run_episode(
     job: EpisodeJob,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    *,
+    engine: SynthesisEngine | None = None,
 ) -> EpisodeOutcome:
     """Narrate one article into its MP3 and sidecars; never raises, so one bad article cannot stop a batch.
 
     progress: the pipeline's (stage, done, total) callback, for a caller in the same process.
     should_stop: asked between sentences; once true the job ends, reported as cancelled.
+    engine: the synthesis engine this process's jobs share (a local batch, the studio); without one the
+    job speaks on one synthesis thread of its own (a cluster's worker runs one job per thread).
     """
     try:
-        return _narrate(job, progress, should_stop)
+        return _narrate(job, progress, should_stop, engine)
     except NarrateError as exc:
         return EpisodeOutcome(job.name, ok=False, error=str(exc))
     except Exception as exc:  # a bug or a library failure in one article must not sink the batch
@@ -100,7 +105,10 @@ def run_episode(
 
 
 def _narrate(
-    job: EpisodeJob, progress: ProgressCallback | None, should_stop: Callable[[], bool] | None
+    job: EpisodeJob,
+    progress: ProgressCallback | None,
+    should_stop: Callable[[], bool] | None,
+    engine: SynthesisEngine | None,
 ) -> EpisodeOutcome:
     script = job.script
     synth = job.synthesizer_factory(job.profile.voice, threads=job.threads)
@@ -112,9 +120,10 @@ def _narrate(
         )
     cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
     with _folder(job.output_dir, job.cache_dir) as folder:
-        # one episode per worker: the batch runs episodes side by side, each synthesising in its process
         synthesised = None if progress is None else functools.partial(progress, "synthesise")
-        with ClipSource(synth, cache, jobs=1, progress=synthesised, should_stop=should_stop) as clips:
+        with ClipSource(
+            synth, cache, jobs=1, progress=synthesised, should_stop=should_stop, engine=engine
+        ) as clips:
             target = folder / f"{job.slug}.mp3"
             result = narrate_script(
                 script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous

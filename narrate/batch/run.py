@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._version import pip_install
 from ..atomic import write_bytes_atomic
 from ..audio.cache import cache_limit
+from ..audio.engine import SynthesisEngine, available_cores, session_threads
 from ..audio.id3 import read_cover
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
-from ..audio.workers import available_cores
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..pipeline import Checker
 from ..profile import Profile, load_profile
-from ..publish.executors import Executor, InlineExecutor, LostJob, ProcessExecutor
+from ..publish.executors import Executor, InlineExecutor, LostJob, ThreadExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
@@ -119,16 +120,14 @@ def run_batch(
     checker: Checker = hear_episode,
     web: WebOptions | None = None,
     fetcher: Fetcher | None = None,
+    engine: SynthesisEngine | None = None,
 ) -> BatchReport:
-    """Narrate every article in `inputs` into `output_dir`, skip unchanged ones, then write the feed.
-
-    inputs: article files, folders, feed URLs and URL lists (see `batch.web`); web items are chosen by
-    `web` and fetched with `fetcher` (default: one built from the profile's [web] settings).
-    episode_progress: sentence-level progress inside each episode; the episodes then run one after
-    another in this process (an executor given too must run them in this process).
-    check: hear every episode made with `checker` and heal it (`pipeline.verify_and_heal`); one still
-    flagged stays out of the feed unless publish_flagged. None: when the check extra is installed and the
-    voice speaks (the report says why not otherwise); True: the extra is required; False: never.
+    """Narrate every article in `inputs` (files, folders, feed URLs, URL lists: `batch.web`, fetched with
+    `fetcher`) into `output_dir`, skip unchanged ones, then write the feed. jobs: synthesis threads of one
+    engine (the caller's `engine`, else one for this batch) and at most as many articles in flight.
+    episode_progress: sentence progress per episode (they then run one after another). check: hear each
+    episode made with `checker` and heal it (`pipeline.verify_and_heal`); one still flagged stays out of
+    the feed unless publish_flagged. None: when the check extra is installed and the voice speaks.
     """
     report = progress or _ignore
     folder = Path(output_dir)
@@ -136,15 +135,16 @@ def run_batch(
     if base_url:
         _checked_url(base_url)
     sources, files, missing = _gather(inputs)
-    workers = max(1, min(jobs or available_cores(), len(files) or (available_cores() if sources else 1)))
-    inline = workers == 1 or episode_progress is not None
-    runner = executor or (InlineExecutor() if inline else ProcessExecutor(workers))
+    threads = engine.threads if engine is not None else max(1, jobs or available_cores())
+    articles = max(1, min(threads, len(files) or (threads if sources else 1)))
+    inline = articles == 1 or episode_progress is not None
+    runner = executor or (InlineExecutor() if inline else ThreadExecutor(articles))
     settings = _settings(
         loaded.with_voice(voice, speed, speaker),
         lexicon,
         force,
         folder,
-        workers,
+        threads,
         cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
         factory=synthesizer_factory,
         runner=runner,
@@ -163,9 +163,11 @@ def run_batch(
         todo = _statuses(planned, manifest, results, report)
         try:
             made_with = MadeWith.of(profile, lexicon, voice)
-            synthesised = _run(
-                runner, todo, manifest, results, report, episode_progress, publish_flagged, made_with
-            )
+            with _engine_for(runner, engine, threads) as shared:
+                synthesised = _run(
+                    runner, todo, manifest, results, report, episode_progress, publish_flagged, made_with,
+                    shared,
+                )  # fmt: skip
         except (KeyboardInterrupt, Terminated) as stop:
             partial = _finish(folder, loaded, base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
@@ -282,12 +284,27 @@ def survey(
     return found
 
 
+@contextlib.contextmanager
+def _engine_for(
+    runner: Executor, engine: SynthesisEngine | None, threads: int
+) -> Iterator[SynthesisEngine | None]:
+    """The engine the jobs share: the caller's, else one for this batch (closed after it); none when the
+    jobs run elsewhere (a cluster's jobs each make their own)."""
+    if not runner.local:
+        yield None
+    elif engine is not None:
+        yield engine
+    else:
+        with SynthesisEngine(threads) as made:
+            yield made
+
+
 def _settings(
     profile: Profile,
     lexicon: str | Path | None,
     force: bool,
     folder: Path,
-    workers: int,
+    threads: int,
     cache: tuple[str | None, bool, int | None],
     factory: SynthesizerFactory,
     runner: Executor | None = None,
@@ -304,7 +321,7 @@ def _settings(
         cover=read_cover(profile.cover_path) if profile.cover_path else None,
         force=force,
         output_dir=str(folder.resolve()) if runner is None or runner.in_place else None,  # any cwd
-        threads=(runner.threads if runner else 0) or max(1, available_cores() // workers),
+        threads=(runner.threads if runner else 0) or session_threads(threads),
         cache_dir=cache_dir,
         use_cache=use_cache,
         cache_max=cache_limit(cache_max, profile.cache.max_size),
@@ -340,6 +357,7 @@ def _run(
     episode_progress: EpisodeProgress | None = None,
     publish_flagged: bool = False,
     made_with: MadeWith | None = None,
+    engine: SynthesisEngine | None = None,
 ) -> int:
     """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
     records = {p.file.name: p.record for p in todo if p.record is not None}
@@ -347,11 +365,12 @@ def _run(
     synthesised = 0
     finished: set[str] = set()
     run: Callable[..., EpisodeOutcome] = run_episode
-    if episode_progress is not None:
+    if episode_progress is not None or engine is not None:
         tell = episode_progress
 
         def run(job: EpisodeJob, should_stop: Callable[[], bool] | None = None) -> EpisodeOutcome:
-            return run_episode(job, functools.partial(tell, job.name), should_stop)
+            told = None if tell is None else functools.partial(tell, job.name)
+            return run_episode(job, told, should_stop, engine=engine)
 
     try:
         for job, result in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
@@ -365,8 +384,8 @@ def _run(
             report(job.name, results[job.name].state, results[job.name].message)
     except NarrateError:
         raise
-    except Exception as exc:  # a worker process died (out of memory, killed): keep what finished
-        message = f"worker process failed ({type(exc).__name__}): re-run to resume"
+    except Exception as exc:  # the executor itself failed (a bug, a lost cluster): keep what finished
+        message = f"the batch's runner failed ({type(exc).__name__}): re-run to resume"
         for job in jobs:
             if job.name not in finished:
                 results[job.name] = EpisodeStatus(job.name, "failed", message)

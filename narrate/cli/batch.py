@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -216,30 +215,15 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
     if quiet or not err.is_terminal:
         yield lambda name, state, detail: None
         return
-    # Redrawn by hand until the first article is handed to a worker: worker processes are forked then,
-    # and none after, so the refresh thread starts only once it cannot be copied into a child half-way.
-    with Live(get_renderable=render, console=err, transient=True, auto_refresh=False) as live:
-        ticking = threading.Event()
-        stop = threading.Event()
-
-        def tick() -> None:
-            while not stop.wait(0.25):
-                live.refresh()
+    with Live(get_renderable=render, console=err, transient=True, refresh_per_second=4):
 
         def update(name: str, state: str, detail: str) -> None:
             states[name] = (state, detail)
             finished = ("made", "unchanged", "flagged", "failed", "duplicate")
             done = sum(s in finished for s, _ in states.values())
             overall.update(task, total=len(states), completed=done)
-            if state == "working" and not ticking.is_set():
-                ticking.set()
-                threading.Thread(target=tick, name="narrate-batch-display", daemon=True).start()
-            live.refresh()
 
-        try:
-            yield update
-        finally:
-            stop.set()
+        yield update
 
 
 def cmd_batch(args: argparse.Namespace, err: Console) -> int:
@@ -295,7 +279,8 @@ def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None
         yield None
         return
     if args.jobs is not None:
-        raise InputError("--jobs counts processes here: with --scheduler use local:N, or start more workers")
+        raise InputError("--jobs counts this machine's synthesis threads: with --scheduler use local:N, "
+                         "or start more workers")
     from ..publish.dask import connect, describe  # imports Dask: only for --scheduler
 
     with connect(args.scheduler, shared_output=args.shared_output) as executor:

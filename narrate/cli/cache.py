@@ -21,10 +21,12 @@ def cache_parser() -> argparse.ArgumentParser:
         prog="narrate cache",
         description=(
             "Show the sentence audio cache (folder, entries, size against its limit); --prune removes the "
-            "least recently used entries until it is under the limit, --clear empties it."
+            "least recently used entries until it is under the limit, --clear empties it, --verify reads "
+            "every entry back and removes the damaged and implausible ones."
         ),
         epilog=(
             "examples:\n  narrate cache\n  narrate cache --prune --cache-max 500M\n  narrate cache --clear\n"
+            "  narrate cache --verify\n"
             "  narrate cache --cache-dir /tmp/nc"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -32,6 +34,11 @@ def cache_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--clear", action="store_true", help="remove every cached sentence")
     what.add_argument("--prune", action="store_true", help="remove the least recently used over the limit")
+    what.add_argument(
+        "--verify",
+        action="store_true",
+        help="run the plausibility gate over every entry; remove the damaged and implausible ones",
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="the cache folder (default: the user cache)")
     p.add_argument("--cache-max", type=size_option, metavar="SIZE", help=CACHE_MAX_HELP)
     p.add_argument("--profile", metavar="FILE", help="the profile whose [cache] max_size applies")
@@ -45,6 +52,12 @@ def cmd_cache(args: argparse.Namespace, err: Console) -> int:
         removed = cache.clear()
         print(f"{cache.directory}: removed {count(removed, 'cached sentence')}")
         return 0
+    if args.verify:
+        found = cache.verify()
+        print(
+            f"{cache.directory}: checked {found.checked} cached sentences, removed {found.removed} "
+            f"({found.implausible} implausible, {found.damaged} damaged or from an older narrate)"
+        )
     if args.prune:
         removed, freed = cache.prune()
         lru = count(removed, "least recently used sentence")

@@ -29,7 +29,7 @@ def require_recogniser() -> None:
 
 def episode_checker(jobs: int | None) -> Checker:
     """`--check`'s hearing of a single episode: the recogniser on `jobs` processes (default: the cores)."""
-    from ..audio.workers import default_jobs
+    from ..audio.engine import default_jobs
     from ..verify.check import check_episode
 
     return functools.partial(check_episode, jobs=jobs or default_jobs())
@@ -105,7 +105,7 @@ def verify_parser(command: str) -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace, err: Console) -> int:
-    from ..audio.workers import default_jobs
+    from ..audio.engine import default_jobs
     from ..pipeline import load_script
     from ..verify.check import check_episode
 

@@ -85,11 +85,14 @@ def article_options(voice: bool = True, web: bool = True) -> argparse.ArgumentPa
 
 
 def synthesis_options(jobs: bool = True) -> argparse.ArgumentParser:
-    """--cache-dir and --no-cache (and --jobs, synthesis workers), shared by the commands that synthesise."""
+    """--cache-dir and --no-cache (and --jobs, synthesis threads), shared by the commands that synthesise."""
     parent = argparse.ArgumentParser(add_help=False)
     if jobs:
         parent.add_argument(
-            "--jobs", type=jobs_option, metavar="N", help="synthesis workers (default: the cores)"
+            "--jobs",
+            type=jobs_option,
+            metavar="N",
+            help="synthesis threads sharing one loaded voice (default: the cores)",
         )
     parent.add_argument("--cache-dir", metavar="DIR", help="sentence audio cache (default: the user cache)")
     parent.add_argument("--no-cache", action="store_true", help="neither read nor write the sentence cache")

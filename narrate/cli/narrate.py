@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -92,8 +91,6 @@ def main_parser() -> argparse.ArgumentParser:
 @contextmanager
 def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     labels = {"synthesise": "Synthesising", "loudness": "Setting loudness", "encode": "Encoding MP3"}
-    # No refresh thread: synthesis workers are forked mid-run, and a process forked while another
-    # thread runs can deadlock; the bar is redrawn as progress is reported (at most 10 times a second).
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -102,18 +99,13 @@ def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], N
         console=err,
         disable=quiet or not err.is_terminal,
         transient=True,
-        auto_refresh=False,
     ) as bar:
         tasks: dict[str, object] = {}
-        drawn = [0.0]
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
-            if time.monotonic() - drawn[0] >= 0.1 or done == total:
-                bar.refresh()
-                drawn[0] = time.monotonic()
 
         yield update
 

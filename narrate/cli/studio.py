@@ -92,6 +92,8 @@ def cmd_studio(args: argparse.Namespace, err: Console) -> int:
         server.run()
     except (KeyboardInterrupt, Terminated):  # the usual way to stop it, not a failure
         pass
+    finally:
+        studio.close()
     err.print("narrate: studio stopped", markup=False)
     return 0
 

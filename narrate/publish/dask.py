@@ -24,8 +24,8 @@ try:
 except ImportError as exc:  # the optional extra is not installed
     raise MissingExtraError(f"--scheduler needs Dask: {pip_install('dask')}") from exc
 
+from ..audio.engine import available_cores
 from ..audio.synth import Synthesizer, SynthesizerFactory
-from ..audio.workers import available_cores
 from ..profile import VoiceSettings
 from .executors import LostJob
 
@@ -76,11 +76,13 @@ class DaskExecutor:
     sentence.
 
     in_place: jobs write into the output folder themselves (a folder every worker mounts at the same
-    path); otherwise they return their files' bytes. Each job uses one ONNX thread: parallelism comes
-    from worker processes, one per core (`dask worker --nthreads 1`).
+    path); otherwise they return their files' bytes. Each job synthesises on one thread of its own with
+    a one-thread ONNX session: parallelism comes from the workers' threads (`dask worker --nthreads N`
+    runs N jobs at once, all speaking through the worker's one loaded voice).
     """
 
     threads = 1
+    local = False
 
     def __init__(self, client: Client, *, in_place: bool = False) -> None:
         self.client = client

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
-
-from ..audio.workers import follow_parent, process_context
+from typing import Protocol, TypeVar
 
 _J = TypeVar("_J")
 _R = TypeVar("_R")
@@ -30,10 +28,12 @@ class Executor(Protocol):
 
     in_place: the workers see this machine's files, so jobs may write into the output folder; if not,
     jobs return their files' bytes. threads: ONNX threads per job (0: this machine's cores, shared).
+    local: jobs run in this process, so they may share its objects (the synthesis engine, its voice).
     """
 
     in_place: bool
     threads: int
+    local: bool
 
     def map(
         self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
@@ -45,6 +45,7 @@ class InlineExecutor:
 
     in_place = True
     threads = 0
+    local = True
 
     def map(
         self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
@@ -55,59 +56,40 @@ class InlineExecutor:
             yield job, fn(job)
 
 
-class ProcessExecutor:
-    """Up to `workers` jobs at once in worker processes of this machine.
+class ThreadExecutor:
+    """Up to `articles` jobs at once on threads of this process (their sentences share one synthesis engine).
 
-    `fn` runs in a worker as fn(job, should_stop=check); on Ctrl-C or SIGTERM here, queued jobs are
-    dropped and check() turns true, so running jobs stop at their next sentence and clean up.
+    `fn` runs as fn(job, should_stop=check); on Ctrl-C or SIGTERM here, queued jobs are dropped and
+    check() turns true, so running jobs stop at their next sentence and clean up before this returns.
     """
 
     in_place = True
     threads = 0
+    local = True
 
-    def __init__(self, workers: int) -> None:
-        self.workers = max(1, workers)
+    def __init__(self, articles: int) -> None:
+        self.articles = max(1, articles)
 
     def map(
-        self, fn: Callable[[_J], _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
+        self, fn: Callable[..., _R], jobs: Sequence[_J], started: Callable[[_J], None] | None = None
     ) -> Iterator[tuple[_J, _R]]:
         waiting = list(jobs)
         waiting.reverse()
         running: dict[Future[_R], _J] = {}
-        context = process_context()
-        stop = context.Event()
-        # Hand out only as many jobs as there are workers, so `started` is true when it is called.
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=context,
-            initializer=_worker_init,  # a killed batch leaves no worker (or its ffmpeg) behind
-            initargs=(os.getpid(), stop),
-        )
-        with pool:
+        stop = threading.Event()
+        # Hand out only as many jobs as there are threads, so `started` is true when it is called.
+        with ThreadPoolExecutor(max_workers=self.articles, thread_name_prefix="narrate-article") as pool:
             try:
                 while waiting or running:
-                    while waiting and len(running) < self.workers:
+                    while waiting and len(running) < self.articles:
                         job = waiting.pop()
-                        running[pool.submit(_in_worker, fn, job)] = job
+                        running[pool.submit(fn, job, should_stop=stop.is_set)] = job
                         if started:
                             started(job)
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         yield running.pop(future), future.result()
             except BaseException:
-                stop.set()  # the running jobs end at their next sentence; the pool then waits for them
+                stop.set()  # the running jobs end at their next sentence; leaving the pool waits for them
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-
-
-_stop: Any = None  # in a worker: the batch's stop event
-
-
-def _worker_init(parent: int, stop: Any) -> None:
-    global _stop
-    follow_parent(parent)
-    _stop = stop
-
-
-def _in_worker(fn: Callable[..., _R], job: object) -> _R:
-    return fn(job, should_stop=_stop.is_set)

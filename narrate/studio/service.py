@@ -13,6 +13,7 @@ import numpy as np
 
 from ..audio.cache import SentenceCache, cache_limit
 from ..audio.clips import ClipSource
+from ..audio.engine import SynthesisEngine, default_jobs, session_threads
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
 from ..batch.memory import settle
@@ -37,36 +38,6 @@ _WARM_UP = "Ready."
 
 class NotFound(NarrateError):
     """A path or name in a request that is not one of the studio's articles or files (HTTP 404)."""
-
-
-class SharedVoice:
-    """One synthesiser, loaded once, shared by previews and renders: one sentence at a time."""
-
-    def __init__(self, synth: Synthesizer) -> None:
-        self._synth = synth
-        self._lock = threading.Lock()
-        self._loaded = False
-
-    @property
-    def rate(self) -> int:
-        return self._synth.rate
-
-    def identity(self) -> str:
-        return self._synth.identity()
-
-    def load(self) -> None:
-        if self._loaded:  # a preview's loader thread must not wait for a render's sentence
-            return
-        load = getattr(self._synth, "load", None)
-        with self._lock:
-            if callable(load):
-                load()
-            self._loaded = True
-
-    def synthesize(self, text: str) -> np.ndarray:
-        # espeak-ng (inside Piper) keeps global state: two sentences must not be phonemised at once
-        with self._lock:
-            return self._synth.synthesize(text)
 
 
 @dataclass(frozen=True)
@@ -115,7 +86,10 @@ class Studio:
             self.voice_name, options.speed, options.speaker
         )
         self.lexicon_path = Path(settled.lexicon).resolve() if settled.lexicon else self.root / LEXICON_NAME
-        self.voice = SharedVoice(synthesizer_factory(self.profile.voice))
+        # One loaded voice and one set of synthesis threads for previews and renders alike: a preview
+        # asked for during a render takes its turn with the render's sentences rather than waiting for it.
+        self.engine = SynthesisEngine(default_jobs())
+        self.voice = synthesizer_factory(self.profile.voice, threads=session_threads(self.engine.threads))
         limit = cache_limit(options.cache_max, self.profile.cache.max_size)
         self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
@@ -131,8 +105,15 @@ class Studio:
 
     def start(self) -> None:
         """Load the voice and speak one throwaway word, so the first preview does not pay for either."""
-        self.voice.load()
-        self.voice.synthesize(_WARM_UP)
+        load = getattr(self.voice, "load", None)
+        if callable(load):
+            load()
+        for _ in self.engine.clips([_WARM_UP], self.voice):
+            pass
+
+    def close(self) -> None:
+        """Stop the synthesis threads (after the sentences in hand)."""
+        self.engine.close()
 
     # --- articles and paths -----------------------------------------------------------------------
 
@@ -307,7 +288,7 @@ class Studio:
 
     def audio(self, script: Script) -> Iterator[np.ndarray]:
         """The part's audio blocks as they are made (the first sentence first); InputError when empty."""
-        source = ClipSource(self.voice, self.cache)
+        source = ClipSource(self.voice, self.cache, engine=self.engine)
         try:
             blocks = stream_blocks(script, self.profile, source)
         except BaseException:
@@ -381,6 +362,7 @@ class Studio:
             ),
             synthesizer_factory=self.shared_factory,
             check=False,  # the studio is where a listener hears it; its page has no "flagged" state yet
+            engine=self.engine,
         )
 
     def episode(self, name: object) -> dict[str, Any]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
-import multiprocessing
+import json
+import queue
 import re
 import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ import numpy as np
 
 from .._version import pip_install
 from ..audio.encode import ffmpeg_exe
-from ..errors import InputError, MissingExtraError
+from ..errors import InputError, MissingExtraError, NarrateError
 
 RATE = 16000
 """pocketsphinx's en-US acoustic model is trained on 16 kHz audio."""
@@ -252,37 +255,88 @@ def recognise(
 
 def _decode_all(pieces: list[bytes], lm: str, words: str, jobs: int) -> list[list[tuple[str, int, int]]]:
     if jobs <= 1 or len(pieces) < 2:
-        _worker_init(lm, words)
-        return [_worker_decode(p) for p in pieces]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    # longest first, so one long stretch is not left to the end while the other core idles
-    order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
+        decoder = decoder_for(lm, words)
+        return [decode_piece(decoder, p) for p in pieces]
+    # Decoder processes, each a fresh interpreter (`python -m narrate.verify.decoder`) started by exec:
+    # never a fork, which would copy whatever the other threads hold at that moment (the studio's
+    # server, ffmpeg's stdin pipe) into it. Each reads its pieces from its stdin, so when narrate dies,
+    # however it dies, it sees the end of its input and exits. (Threads would not help: pocketsphinx
+    # holds the GIL while it decodes.) Longest first, so one long stretch is not left to the end while
+    # the other core idles.
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in sorted(range(len(pieces)), key=lambda i: -len(pieces[i])):
+        todo.put(i)
     results: list[list[tuple[str, int, int]]] = [[] for _ in pieces]
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(pieces)), mp_context=context, initializer=_worker_init, initargs=(lm, words)
-    ) as pool:
-        for i, heard in zip(order, pool.map(_worker_decode, [pieces[i] for i in order])):
-            results[i] = heard
+    failures: list[str] = []
+    feeders = [
+        threading.Thread(target=_feed, args=(lm, words, pieces, todo, results, failures), daemon=True)
+        for _ in range(min(jobs, len(pieces)))
+    ]
+    for feeder in feeders:
+        feeder.start()
+    for feeder in feeders:
+        feeder.join()
+    if failures:
+        raise NarrateError(f"the recogniser stopped ({failures[0]}): re-run, or check with --jobs 1")
     return results
 
 
-# --- inside a worker process ---------------------------------------------------------------------
+def _feed(
+    lm: str,
+    words: str,
+    pieces: list[bytes],
+    todo: queue.SimpleQueue[int],
+    results: list[list[tuple[str, int, int]]],
+    failures: list[str],
+) -> None:
+    """One decoder process: hand it pieces until none are left (or one of its siblings failed)."""
+    command = [sys.executable, "-m", "narrate.verify.decoder", lm, words]
+    stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty decoder can never block on it
+    try:
+        proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, close_fds=True
+        )
+    except OSError as exc:
+        stderr.close()
+        failures.append(f"cannot start {sys.executable}: {exc.strerror or exc}")
+        return
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        while not failures:
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                break
+            proc.stdin.write(len(pieces[i]).to_bytes(8, "little") + pieces[i])
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:
+                raise OSError("a decoder process ended early")
+            results[i] = [(str(w), int(a), int(b)) for w, a, b in json.loads(line)]
+    except (OSError, ValueError) as exc:
+        proc.wait()
+        stderr.seek(0)
+        detail = stderr.read().decode("utf-8", "replace").strip().splitlines()
+        failures.append(detail[-1][:200] if detail else str(exc))
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()  # the end of its input: it exits
+        proc.wait()
+        proc.stdout.close()
+        stderr.close()
 
-_decoder: Any = None
 
-
-def _worker_init(lm: str, words: str) -> None:
-    global _decoder
+def decoder_for(lm: str, words: str) -> Any:
+    """A pocketsphinx decoder biased to the language model `lm`, knowing only the `words` dictionary."""
     from pocketsphinx import Decoder
 
     # fwdflat and bestpath re-search the lattice: with a model of the expected text they change
     # nothing measurable here and cost half the time
-    _decoder = Decoder(samprate=RATE, lm=lm, dict=words, fwdflat=False, bestpath=False, loglevel="FATAL")
+    return Decoder(samprate=RATE, lm=lm, dict=words, fwdflat=False, bestpath=False, loglevel="FATAL")
 
 
-def _worker_decode(pcm: bytes) -> list[tuple[str, int, int]]:
-    decoder = _decoder
+def decode_piece(decoder: Any, pcm: bytes) -> list[tuple[str, int, int]]:
+    """The words heard in one stretch (int16 PCM at RATE): (word, first frame, last frame)."""
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
