@@ -58,14 +58,14 @@ class OtherNumbers(WorkerPlugin):
     name = "narrate-test-other-numbers"
 
     def setup(self, worker: object) -> None:
-        import narrate.text.speech.numbers as numbers
+        import narrate.text.speech.cardinal as numbers
 
         self.original = numbers.num2words
         numbers.num2words = lambda n, to="cardinal", **kw: "numero " + self.original(n, to=to, **kw)
-        numbers._n2w.cache_clear()
+        numbers.n2w.cache_clear()
 
     def teardown(self, worker: object) -> None:
-        import narrate.text.speech.numbers as numbers
+        import narrate.text.speech.cardinal as numbers
 
         numbers.num2words = self.original
-        numbers._n2w.cache_clear()
+        numbers.n2w.cache_clear()

@@ -479,7 +479,9 @@ def test_the_real_voice_says_the_pages_article_and_none_of_its_chrome(
     from audio_tools import heard_words, said_words, word_error_rate
 
     profile = tmp_path / "short.toml"  # no intro or outro; a short article is not a teaser here
-    profile.write_text("[web]\nmin_words = 20\ndelay = 0\n", encoding="utf-8")
+    profile.write_text(
+        "[intro]\nlines = []\n[outro]\nlines = []\n[web]\nmin_words = 20\ndelay = 0\n", encoding="utf-8"
+    )
 
     paragraphs = (
         "The council will open the central library on Sundays from January, after a year of petitions.",

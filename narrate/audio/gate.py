@@ -50,7 +50,8 @@ class Measures:
 @dataclass(frozen=True)
 class Limits:
     """Where plausible ends. Set from bench/gate_survey.py over every sentence of the examples, fixtures and
-    bench articles with the bundled voice (see docs/drafts/trust-synth.md for the measured margins)."""
+    bench articles with the bundled voice (the measured margins: docs/how-it-works.md, "The plausibility
+    gate")."""
 
     min_sounds_per_letter: float = 0.30  # espeak without its data gives punctuation alone
     max_sounds_per_letter: float = 2.5  # ... or, its dictionary damaged, spells every letter out

@@ -120,7 +120,9 @@ def _batch_only_parser(fmt: type[argparse.HelpFormatter]) -> argparse.ArgumentPa
     p.add_argument(
         "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
     )
-    p.add_argument("--jobs", type=jobs_option, metavar="N", help="articles at once (default: cores)")
+    p.add_argument(
+        "--jobs", type=jobs_option, metavar="N", help="synthesis threads and articles at once (default: cores)"
+    )
     p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
     heard = p.add_mutually_exclusive_group()
     heard.add_argument(
@@ -302,7 +304,7 @@ def _batch_summary(report: BatchReport, output_dir: str, err: Console) -> int:
         made = e.state != "failed"
         row: tuple[str, ...] = (
             e.source,
-            f"{e.state}: {e.message}" if e.message else e.state,
+            f"{e.state}: {e.message}" if e.message and e.state != "flagged" else e.state,  # flags: own column
             clock(e.seconds) if made else "",
             str(e.chapters) if made else "",
             e.mp3.name if made and e.mp3 else "",
