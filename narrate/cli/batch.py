@@ -121,7 +121,10 @@ def _batch_only_parser(fmt: type[argparse.HelpFormatter]) -> argparse.ArgumentPa
         "-o", "--output-dir", metavar="DIR", help="episode folder (default: narrate.toml's, else output)"
     )
     p.add_argument(
-        "--jobs", type=jobs_option, metavar="N", help="synthesis threads and articles at once (default: cores)"
+        "--jobs",
+        type=jobs_option,
+        metavar="N",
+        help="synthesis threads and articles at once (default: cores)",
     )
     p.add_argument("--force", action="store_true", help="remake episodes even when nothing changed")
     heard = p.add_mutually_exclusive_group()
@@ -281,8 +284,10 @@ def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None
         yield None
         return
     if args.jobs is not None:
-        raise InputError("--jobs counts this machine's synthesis threads: with --scheduler use local:N, "
-                         "or start more workers")
+        raise InputError(
+            "--jobs counts this machine's synthesis threads: with --scheduler use local:N, "
+            "or start more workers"
+        )
     from ..publish.dask import connect, describe  # imports Dask: only for --scheduler
 
     with connect(args.scheduler, shared_output=args.shared_output) as executor:
