@@ -26,8 +26,7 @@ from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.engine import default_jobs, session_threads
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
-from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
-from .audio.loudness import prefetch as prefetch_scipy
+from .audio.loudness import Dynamics, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.synth import Synthesizer, SynthesizerFactory, cache_identity, piper_synthesizer
 from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
@@ -254,10 +253,6 @@ def narrate_script(
     if not unchanged:
         _check_space(script, profile, clips.rate, target.parent, free_space)
     clips.start([s.spoken for s in script.sentences], spool_dir=target.parent)
-    if not unchanged and reused is None:
-        # planning meters with scipy's filter, which takes about a second to import: import it now,
-        # while the first sentences are synthesised
-        prefetch_scipy()
     if unchanged:
         lengths = [clips.length(i) for i in range(len(script.sentences))]
         layout = layout_programme(script, lengths, profile.pauses, clips.rate, clips.words)
@@ -309,7 +304,7 @@ class _Render:
         items = _prefix(self._placing(), sentences)
         rate = self.clips.rate
         planned = plan_dynamics(
-            lambda: render_items(items, self.clips.read, self.fade), rate, self.aim, "scipy"
+            lambda: render_items(items, self.clips.read, self.fade), rate, self.aim
         )
         self.report("loudness", 1, 1)
         return planned
@@ -323,11 +318,10 @@ class _Render:
         dynamics = (
             dynamics_at(reused, self.clips.rate, self.aim) if reused is not None else self.plan(planned_on)
         )
-        kernel: Kernel = "numpy" if reused is not None else "scipy"  # scipy is loaded when we planned
         self.report("encode", 0, 1)
         path: Path | None = None
         for attempt in range(3):
-            meter = LoudnessMeter(self.clips.rate, kernel=kernel)
+            meter = LoudnessMeter(self.clips.rate)
             placed: list[Layout] = []
             items = collect_layout(self._placing(), placed)
             blocks = metered(render_items(items, self.clips.read, self.fade, dynamics.process), meter)
@@ -345,7 +339,6 @@ class _Render:
                 dynamics, planned_on = self.plan(n), n
             else:
                 dynamics = fix
-            kernel = "scipy"
         self.report("encode", 1, 1)
         assert path is not None  # the last pass, or one on target, is always kept
         return path, placed[0], measured

@@ -357,7 +357,9 @@ def test_a_local_batch_runs_articles_side_by_side_on_one_set_of_synthesis_thread
     # their sentences interleave: the first article's are not all spoken before the second's
     first = {s.spoken for s in load_script(articles / "water-bills.md").sentences}
     positions = [i for i, text in enumerate(voice.calls) if text in first]
-    assert positions[-1] - positions[0] > len(positions), "the articles' sentences did not interleave"
+    # (at least one other sentence among them: how many depends on how fast each article takes its clips;
+    # test_engine checks the turns themselves, deterministically)
+    assert positions[-1] - positions[0] >= len(positions), "the articles' sentences did not interleave"
 
 
 def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
@@ -71,41 +68,20 @@ def _k_weighting_sos(rate: int) -> np.ndarray:
     return np.vstack([np.concatenate(shelf()), np.concatenate(highpass())])
 
 
-Kernel = Literal["numpy", "scipy"]
+def _k_weighting(rate: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A stateful K-weighting filter (numpy biquads from .dsp): call it on consecutive chunks of one signal.
 
+    scipy.signal.sosfilt is faster per sample (0.2 s against 0.5 s of CPU for 400 s of programme), but
+    importing it costs about a second of CPU and 66 MB of memory: more than a whole cold run spends here.
+    """
+    sections = [Biquad(section) for section in _k_weighting_sos(rate)]
 
-def _k_weighting(rate: int, kernel: Kernel) -> Callable[[np.ndarray], np.ndarray]:
-    """A stateful K-weighting filter: call it on consecutive chunks of one signal."""
-    sos = _k_weighting_sos(rate)
-    if kernel == "numpy":
-        sections = [Biquad(section) for section in sos]
+    def numpy_filter(x: np.ndarray) -> np.ndarray:
+        for section in sections:
+            x = section(x)
+        return x
 
-        def numpy_filter(x: np.ndarray) -> np.ndarray:
-            for section in sections:
-                x = section(x)
-            return x
-
-        return numpy_filter
-    import scipy.signal
-
-    state = np.zeros((sos.shape[0], 2))
-
-    def scipy_filter(x: np.ndarray) -> np.ndarray:
-        nonlocal state
-        y, state = scipy.signal.sosfilt(sos, x, zi=state)
-        return np.asarray(y)
-
-    return scipy_filter
-
-
-def prefetch() -> None:
-    """Import scipy.signal on a background thread, for a caller that will plan a long programme."""
-    threading.Thread(target=_import_scipy, name="narrate-scipy-import", daemon=True).start()
-
-
-def _import_scipy() -> None:
-    with contextlib.suppress(ImportError):
-        import scipy.signal  # noqa: F401
+    return numpy_filter
 
 
 def _inter_sample(x: np.ndarray) -> np.ndarray:
@@ -142,13 +118,10 @@ class LoudnessMeter:
     Per 100 ms hop only one float32 is kept, so memory grows by 40 bytes per second of programme.
     """
 
-    def __init__(self, rate: int, *, track_true_peak: bool = False, kernel: Kernel = "numpy") -> None:
-        """kernel: "numpy" filters with .dsp (no import cost, ~0.5 s per 6 minutes of programme);
-        "scipy" with scipy.signal.sosfilt (5x faster per sample, but about a second to import): for
-        callers that meter a long programme several times."""
+    def __init__(self, rate: int, *, track_true_peak: bool = False) -> None:
         self.rate = int(rate)
         self._track = track_true_peak  # off by default: interpolation costs far more than metering
-        self._filter = _k_weighting(self.rate, kernel)
+        self._filter = _k_weighting(self.rate)
         self._pending: list[np.ndarray] = []
         self._pending_n = 0
         self._pos = 0  # samples already filtered
@@ -477,8 +450,8 @@ def _long_enough(read: Callable[[], Iterable[np.ndarray]], rate: int) -> Callabl
     return lambda: repeated
 
 
-def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None, kernel: Kernel) -> float:
-    meter = LoudnessMeter(rate, kernel=kernel)
+def _measure(clips: Iterable[np.ndarray], rate: int, dyn: Dynamics | None) -> float:
+    meter = LoudnessMeter(rate)
     for clip in clips:
         meter.add(clip if dyn is None else dyn.compress(clip))
     return meter.integrated()
@@ -501,7 +474,6 @@ def plan_dynamics(
     clips: Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]],
     rate: int,
     target: LoudnessTarget,
-    kernel: Kernel = "numpy",
 ) -> Dynamics:
     """Choose the gain so the processed programme measures target.integrated_lufs.
 
@@ -514,10 +486,10 @@ def plan_dynamics(
         return dynamics_at(gain, rate, target)
 
     aim = target.integrated_lufs + _LIMITER_LOSS_LU
-    raw = _measure(read(), rate, None, kernel)
+    raw = _measure(read(), rate, None)
     if not math.isfinite(raw):
         return make(0.0)
-    return make(_secant(lambda clips, dyn: _measure(clips, rate, dyn, kernel), read, make, aim, raw))
+    return make(_secant(lambda clips, dyn: _measure(clips, rate, dyn), read, make, aim, raw))
 
 
 def _secant(

@@ -49,7 +49,6 @@ def worker_facts() -> dict[str, str]:
         "onnx": _installed("onnx"),  # patches the voice for word timings, which change the recipe key
         "piper-tts": _installed("piper-tts"),  # phonemes (its espeak-ng and data) and the voice's audio
         "numpy": _installed("numpy"),  # every sample's arithmetic: trimming, pauses, dynamics
-        "scipy": _installed("scipy"),  # the loudness meter's and compressor's filters
         "imageio-ffmpeg": _installed("imageio-ffmpeg"),  # the ffmpeg and LAME that encode the MP3
         "python": ".".join(platform.python_version_tuple()[:2]),
     }
