@@ -33,7 +33,7 @@ from narrate.batch import (
 )
 from narrate.pipeline import load_script
 from narrate.profile import load_profile
-from narrate.publish.executors import InlineExecutor
+from narrate.batch.executors import InlineExecutor
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME
 from narrate.text.lexicon import Lexicon

@@ -27,8 +27,8 @@ from narrate.audio.synth import FakeVoice
 from narrate.batch import BatchInterrupted, run_batch
 from narrate.errors import ClusterError
 from narrate.pipeline import load_script
-from narrate.publish.dask import DaskExecutor, InstalledSynthesizer, SynthesizerPlugin, connect
-from narrate.publish.executors import InlineExecutor
+from narrate.batch.dask import DaskExecutor, InstalledSynthesizer, SynthesizerPlugin, connect
+from narrate.batch.executors import InlineExecutor
 from narrate.publish.manifest import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,7 +363,7 @@ def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
 def test_a_scheduler_that_retries_crashing_articles_more_than_once_gets_a_note() -> None:
     from distributed import LocalCluster
 
-    from narrate.publish.dask import describe
+    from narrate.batch.dask import describe
 
     with LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,

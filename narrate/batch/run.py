@@ -21,7 +21,7 @@ from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..pipeline import Checker
 from ..profile import Profile, load_profile
-from ..publish.executors import Executor, InlineExecutor, LostJob, ThreadExecutor
+from .executors import Executor, InlineExecutor, LostJob, ThreadExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest

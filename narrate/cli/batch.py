@@ -19,7 +19,7 @@ from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..batch import BatchReport, EpisodeStatus
-    from ..publish.executors import Executor
+    from ..batch.executors import Executor
 
 from .check import check_lines, check_summary, healing, require_recogniser
 from .common import (
@@ -281,7 +281,7 @@ def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None
     if args.jobs is not None:
         raise InputError("--jobs counts this machine's synthesis threads: with --scheduler use local:N, "
                          "or start more workers")
-    from ..publish.dask import connect, describe  # imports Dask: only for --scheduler
+    from ..batch.dask import connect, describe  # imports Dask: only for --scheduler
 
     with connect(args.scheduler, shared_output=args.shared_output) as executor:
         for line in describe(executor):
