@@ -174,6 +174,18 @@ class CacheSettings:
     max_size: str = ""
 
 
+def cache_home() -> Path:
+    """narrate's folder in the user's cache (honours XDG_CACHE_HOME): sentence audio, patched voices."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrate"))
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for sentence audio."""
+    return cache_home() / "sentences"
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """Fetching articles and feeds from a website: who we say we are and how politely we ask."""

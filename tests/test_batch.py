@@ -31,9 +31,9 @@ from narrate.batch import (
     run_batch,
     run_episode,
 )
+from narrate.batch.executors import InlineExecutor
 from narrate.pipeline import load_script
 from narrate.profile import load_profile
-from narrate.batch.executors import InlineExecutor
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME
 from narrate.text.lexicon import Lexicon

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.audio.cache import SentenceCache, default_cache_dir
+from narrate.audio.cache import SentenceCache
 from narrate.audio.synth import FakeSynthesizer
 from narrate.cli import main
 from narrate.errors import OutputError
 from narrate.pipeline import narrate_article
+from narrate.profile import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

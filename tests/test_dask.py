@@ -25,10 +25,10 @@ from support import copy_examples
 from narrate import cli
 from narrate.audio.synth import FakeVoice
 from narrate.batch import BatchInterrupted, run_batch
-from narrate.errors import ClusterError
-from narrate.pipeline import load_script
 from narrate.batch.dask import DaskExecutor, InstalledSynthesizer, SynthesizerPlugin, connect
 from narrate.batch.executors import InlineExecutor
+from narrate.errors import ClusterError
+from narrate.pipeline import load_script
 from narrate.publish.manifest import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,10 @@ import pytest
 from narrate import cli
 from narrate.audio.cache import SentenceCache
 from narrate.audio.engine import SynthesisEngine
-from narrate.audio.gate import Said, measure, phoneme_letters, speech_letters, verdict
-from narrate.audio.synth import FakeSynthesizer, Voiced, cache_identity, voice_sentence
+from narrate.audio.gate import measure, phoneme_letters, speech_letters, verdict
+from narrate.audio.synth import FakeSynthesizer, cache_identity, voice_sentence
 from narrate.errors import SynthesisError, VoiceError
+from narrate.models import Said, Voiced
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"

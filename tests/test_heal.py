@@ -16,9 +16,9 @@ import pytest
 
 from narrate import cli
 from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, cache_identity, piper_synthesizer
+from narrate.audio.synth import FakeSynthesizer, FakeVoice, cache_identity, piper_synthesizer
 from narrate.batch import rebuild_feed, run_batch, survey
-from narrate.models import Script
+from narrate.models import Script, Voiced
 from narrate.pipeline import narrate_article
 from narrate.profile import VoiceSettings
 from narrate.publish.manifest import Manifest

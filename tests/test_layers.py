@@ -121,6 +121,64 @@ def test_functions_and_modules_stay_readable() -> None:
     assert long_modules == [] and long_functions == []
 
 
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles in a graph of module -> modules it imports: its strongly connected components
+    of more than one module (Tarjan's algorithm, iterative so a deep chain cannot overflow the stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        circles.append(sorted(component))
+    return circles
+
+
+def test_no_import_circles() -> None:
+    # Every import counts, those inside functions and under TYPE_CHECKING too: a lazy import only hides
+    # a circle from the interpreter, and two modules that need each other are one concept or a misplaced one.
+    graph = {
+        name: {t for t, _, _ in _imports(name, path) if t in MODULES and t != name}
+        for name, path in MODULES.items()
+    }
+    assert _circles(graph) == []
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e", "d"}, "f": {"g"}, "g": {"f"}}
+    assert _circles(graph) == [["a", "b", "c"], ["f", "g"]]
+
+
 def test_the_layer_table_knows_every_module() -> None:
     # a new top-level module or folder must be placed in a layer on purpose
     for name in MODULES:

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ImplausibleClip, OutputError
-from ..models import WordTime
-from ..profile import parse_size
-from .gate import Said, verdict
-from .synth import Voiced
+from ..models import Said, Voiced, WordTime
+from ..profile import default_cache_dir, parse_size
+from .gate import verdict
 
 FORMAT_VERSION = 3
 """Bump when the entry layout or what is stored changes: old entries then simply stop matching.
@@ -34,13 +33,6 @@ FORMAT_VERSION = 3
 _MAGIC = b"NRC3"
 _HEADER = struct.Struct("<4sQII")  # magic, sample count, JSON byte length, crc32 of samples + JSON
 _SUFFIX = ".f32"
-
-
-def default_cache_dir() -> Path:
-    """The user's cache folder for sentence audio (honours XDG_CACHE_HOME)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("narrate")) / "sentences"
 
 
 def work_dir(cache_dir: Path | str | None = None) -> Path:

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Cancelled
-from ..models import WordTime
+from ..models import Voiced, WordTime
 from .assemble import ClipSpool, trim_bounds
 from .cache import SentenceCache
 from .engine import ClipProgress, SynthesisEngine, SynthesisStats
-from .synth import Synthesizer, Voiced, cache_identity
+from .synth import Synthesizer, cache_identity
 
 
 class ClipSource:

@@ -10,8 +10,9 @@ from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 
 from ..errors import Cancelled, ImplausibleClip, NarrateError, SynthesisError
+from ..models import Voiced
 from .cache import SentenceCache
-from .synth import Synthesizer, Voiced, cache_identity, voice_sentence
+from .synth import Synthesizer, cache_identity, voice_sentence
 
 ClipProgress = Callable[[int, int], None]
 """Called as (clips delivered, total) while clips are yielded in order."""

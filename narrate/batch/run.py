@@ -21,7 +21,6 @@ from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..pipeline import Checker
 from ..profile import Profile, load_profile
-from .executors import Executor, InlineExecutor, LostJob, ThreadExecutor
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
@@ -30,6 +29,7 @@ from ..text.lexicon import Lexicon
 from ..verify.check import hear_episode
 from ..verify.recognise import has_pocketsphinx, require_pocketsphinx
 from ..web.fetch import Fetcher
+from .executors import Executor, InlineExecutor, LostJob, ThreadExecutor
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .memory import MadeWith
 
