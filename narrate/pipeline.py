@@ -21,14 +21,14 @@ from .audio.assemble import (
     render_items,
     seconds_to_samples,
 )
-from .audio.cache import SentenceCache, cache_limit
+from .audio.cache import CacheOptions, open_cache
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.engine import default_jobs, session_threads
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, Kernel, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
 from .audio.loudness import prefetch as prefetch_scipy
-from .audio.synth import Synthesizer, SynthesizerFactory, cache_identity, piper_synthesizer
+from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
@@ -136,8 +136,7 @@ def narrate_article(
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     synth = synthesizer or synthesizer_factory(profile.voice, threads=session_threads(jobs))
-    limit = cache_limit(cache_max, profile.cache.max_size)
-    cache = SentenceCache(cache_dir, limit) if use_cache else None
+    cache = open_cache(CacheOptions(cache_dir, use_cache, cache_max), profile.cache.max_size)
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
         script = load_script(path, profile, lexicon, stdin, fetcher=fetcher)  # while the voice is hashed
         stem = output_stem(path, script.title)
@@ -206,10 +205,7 @@ def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
 def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
     if clips.cache is None or not sentences:
         return  # without a cache every sentence is synthesised again anyway
-    identity = cache_identity(clips.synth)  # the key every clip is stored under (audio.synth)
-    spoken = script.sentences
-    for i in sentences:
-        clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))
+    clips.evict([script.sentences[i].spoken for i in sentences])
 
 
 def narrate_script(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._version import pip_install
 from ..atomic import write_bytes_atomic
-from ..audio.cache import cache_limit
+from ..audio.cache import CacheOptions
 from ..audio.engine import SynthesisEngine, available_cores, session_threads
 from ..audio.id3 import read_cover
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
@@ -145,7 +145,7 @@ def run_batch(
         force,
         folder,
         threads,
-        cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
+        cache=CacheOptions(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
         factory=synthesizer_factory,
         runner=runner,
     )
@@ -250,7 +250,7 @@ def survey(
     loaded = load_profile(profile).with_voice(voice, speed, speaker)
     files, _ = collect_inputs(inputs)
     settings = _settings(
-        loaded, lexicon, False, folder, 1, cache=(None, True, None), factory=synthesizer_factory
+        loaded, lexicon, False, folder, 1, cache=CacheOptions(), factory=synthesizer_factory
     )
     manifest = Manifest.load(folder) if folder.is_dir() else Manifest(folder)
     found: list[EpisodeSurvey] = []
@@ -305,7 +305,7 @@ def _settings(
     force: bool,
     folder: Path,
     threads: int,
-    cache: tuple[str | None, bool, int | None],
+    cache: CacheOptions,
     factory: SynthesizerFactory,
     runner: Executor | None = None,
 ) -> BatchSettings:
@@ -313,7 +313,6 @@ def _settings(
 
     Jobs write into the folder when the runner's workers see it (local ones do); else they return files.
     """
-    cache_dir, use_cache, cache_max = cache
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
@@ -322,9 +321,7 @@ def _settings(
         force=force,
         output_dir=str(folder.resolve()) if runner is None or runner.in_place else None,  # any cwd
         threads=(runner.threads if runner else 0) or session_threads(threads),
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        cache_max=cache_limit(cache_max, profile.cache.max_size),
+        cache=cache.resolved(profile.cache.max_size),
         synthesizer_factory=factory,
     )
 

@@ -122,8 +122,6 @@ def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
             output=args.output,
             output_dir=args.output_dir,
             profile=profile,
-            voice=args.voice,
-            speed=args.speed,
             lexicon=lexicon,
             synthesizer_factory=args.synthesizer_factory,
             progress=progress,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
-from ..audio.cache import SentenceCache, cache_limit
+from ..audio.cache import CacheOptions, open_cache
 from ..audio.clips import ClipSource
 from ..audio.engine import SynthesisEngine, default_jobs, session_threads
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
@@ -50,9 +50,7 @@ class StudioOptions:
     voice: str | None = None
     speed: float | None = None
     speaker: int | str | None = None
-    cache_dir: Path | None = None
-    use_cache: bool = True
-    cache_max: int | None = None
+    cache: CacheOptions = field(default_factory=CacheOptions)
     output_dir: Path | None = None  # default: output/ in the folder
 
 
@@ -90,8 +88,7 @@ class Studio:
         # asked for during a render takes its turn with the render's sentences rather than waiting for it.
         self.engine = SynthesisEngine(default_jobs())
         self.voice = synthesizer_factory(self.profile.voice, threads=session_threads(self.engine.threads))
-        limit = cache_limit(options.cache_max, self.profile.cache.max_size)
-        self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
+        self.cache = open_cache(options.cache, self.profile.cache.max_size)
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
         self._words: dict[Path, tuple[tuple[Any, ...], list[dict[str, object]]]] = {}
         self._checks: dict[Path, tuple[int, list[dict[str, object]]]] = {}
@@ -353,9 +350,9 @@ class Studio:
             speed=self.options.speed,
             speaker=self.options.speaker,
             jobs=1,
-            cache_dir=self.options.cache_dir,
-            use_cache=self.options.use_cache,
-            cache_max=self.options.cache_max,
+            cache_dir=self.options.cache.directory,
+            use_cache=self.options.cache.use,
+            cache_max=self.options.cache.max_bytes,
             progress=lambda article, state, detail: progress(self.name(Path(article)), state, detail),
             episode_progress=lambda article, stage, done, total: episode_progress(
                 self.name(Path(article)), stage, done, total
