@@ -50,8 +50,9 @@ def folder(tmp_path: Path) -> Path:
 
 def _studio(folder: Path, synth: object | None = None, **options: object) -> Studio:
     fake = synth or FakeSynthesizer()
+    cache = CacheOptions(directory=folder.parent / "cache")
     return Studio(
-        StudioOptions(folder, **options, cache=CacheOptions(directory=folder.parent / "cache")),  # type: ignore[arg-type]
+        StudioOptions(folder, cache=cache, **options),  # type: ignore[arg-type]
         synthesizer_factory=fake.factory,  # type: ignore[attr-defined]
     )
 

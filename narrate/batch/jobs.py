@@ -20,6 +20,7 @@ from ..errors import NarrateError, VoiceError
 from ..models import Script
 from ..pipeline import (
     Checker,
+    EpisodeTarget,
     NarrationResult,
     ProgressCallback,
     episode_tags,
@@ -124,9 +125,8 @@ def _narrate(
             synth, cache, jobs=1, progress=synthesised, should_stop=should_stop, engine=engine
         ) as clips:
             target = folder / f"{job.slug}.mp3"
-            result = narrate_script(
-                script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
-            )
+            episode = EpisodeTarget(target, job.previous, job.cover)
+            result = narrate_script(script, episode, job.profile, clips, progress)
         if job.checker is not None:
             again = functools.partial(
                 ClipSource, synth, cache, jobs=1, progress=synthesised, should_stop=should_stop
