@@ -42,8 +42,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
+    from narrate.audio.cache import CacheOptions
     from narrate.audio.synth import FakeSynthesizer
-    from narrate.pipeline import narrate_article
+    from narrate.pipeline import NarrationOptions, narrate_article
 
     with tempfile.TemporaryDirectory(prefix="narrate-bench-mem-") as work:
         source = Path(work) / "long.md"
@@ -51,7 +52,13 @@ def main() -> int:
         # ~0.065 s a character is the bundled voice's pace at length_scale 1 (measured on bench articles)
         fake = FakeSynthesizer(per_char=0.065, base=0.1)
         result = narrate_article(
-            source, output=Path(work) / "long.mp3", synthesizer=fake, jobs=args.jobs, use_cache=False
+            source,
+            NarrationOptions(
+                output=Path(work) / "long.mp3",
+                jobs=args.jobs,
+                cache=CacheOptions(use=False),
+            ),
+            synthesizer=fake,
         )
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(

@@ -11,8 +11,9 @@ from pathlib import Path
 def main() -> int:
     import onnxruntime
 
+    from narrate.audio.cache import CacheOptions
     from narrate.audio.synth import piper_synthesizer
-    from narrate.pipeline import narrate_article
+    from narrate.pipeline import NarrationOptions, narrate_article
     from narrate.profile import load_profile
 
     inside = [0.0]
@@ -28,7 +29,11 @@ def main() -> int:
 
     onnxruntime.InferenceSession.run = timed  # type: ignore[method-assign]
     synth = piper_synthesizer(load_profile().voice, threads=1)
-    narrate_article(Path(sys.argv[1]), output=Path(sys.argv[2]), synthesizer=synth, jobs=1, use_cache=False)
+    narrate_article(
+        Path(sys.argv[1]),
+        NarrationOptions(output=Path(sys.argv[2]), jobs=1, cache=CacheOptions(use=False)),
+        synthesizer=synth,
+    )
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

@@ -15,6 +15,7 @@ _EXPORTS = {
     "Script": "models",
     "Sentence": "models",
     "NarrateError": "errors",
+    "NarrationOptions": "pipeline",
     "NarrationResult": "pipeline",
     "load_article": "text.article",
     "load_script": "pipeline",
@@ -24,6 +25,7 @@ _EXPORTS = {
     "FakeSynthesizer": "audio.synth",
     "PiperSynthesizer": "audio.synth",
     "Synthesizer": "audio.synth",
+    "CacheOptions": "audio.cache",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -37,9 +39,10 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .audio.cache import CacheOptions
     from .audio.synth import FakeSynthesizer, PiperSynthesizer, Synthesizer
     from .errors import NarrateError
     from .models import Article, Chapter, Paragraph, Script, Sentence
-    from .pipeline import NarrationResult, load_script, narrate_article
+    from .pipeline import NarrationOptions, NarrationResult, load_script, narrate_article
     from .profile import Profile, load_profile
     from .text.article import load_article

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ChapterKind = Literal["intro", "body", "outro"]
 
@@ -151,6 +154,27 @@ class WordTime:
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a clip was asked to say and how: the text, the sample rate, the phonemes espeak gave the voice
+    (None when the voice does not report them) and the voice's pace (1.0 normal; 2.0 twice as long)."""
+
+    text: str
+    rate: int
+    phonemes: str | None = None
+    pace: float = 1.0
+
+
+@dataclass(frozen=True)
+class Voiced:
+    """A sentence as the voice made it: its samples, its spoken words' positions in them (empty when
+    the voice cannot report word timings), and what it was asked to say (for the plausibility gate)."""
+
+    samples: np.ndarray = field(repr=False)
+    words: tuple[WordTime, ...] = ()
+    said: Said | None = None
 
 
 @dataclass(frozen=True)

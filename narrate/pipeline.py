@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -21,13 +21,13 @@ from .audio.assemble import (
     render_items,
     seconds_to_samples,
 )
-from .audio.cache import SentenceCache, cache_limit
+from .audio.cache import CacheOptions, open_cache
 from .audio.clips import ClipSource
 from .audio.encode import ENCODER_GAIN_DB, encode_stream
 from .audio.engine import default_jobs, session_threads
 from .audio.id3 import MAX_CHAPTERS, Cover, Tags, id3_tag, previous_tags, read_cover, read_programme
 from .audio.loudness import Dynamics, LoudnessMeter, corrected, dynamics_at, metered, plan_dynamics
-from .audio.synth import Synthesizer, SynthesizerFactory, cache_identity, piper_synthesizer
+from .audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from .errors import EncodeError, OutputError
 from .models import ChapterMark, Cue, Script
 from .profile import Profile, load_profile
@@ -48,6 +48,8 @@ Checker = Callable[[Script, Path], "CheckReport"]
 
 __all__ = [
     "Checker",
+    "EpisodeTarget",
+    "NarrationOptions",
     "NarrationResult",
     "ProgressCallback",
     "episode_tags",
@@ -95,56 +97,65 @@ def load_script(
     return build_script(article_from_source(source, profile), profile, lexicon)
 
 
+@dataclass(frozen=True)
+class NarrationOptions:
+    """How one article becomes an episode: built once by the CLI, the studio or a Python caller.
+
+    profile: with the voice in effect (`Profile.with_voice`; None: the default profile). jobs: synthesis
+    threads sharing the one loaded voice (None: the cores available; 1 when a synthesizer is passed in,
+    which may not expect calls from several threads at once). check: hear the episode and heal it (see
+    `verify_and_heal`). timings: whether the result needs sentence timings (cues) even when the MP3 is
+    unchanged (see `narrate_script`).
+    """
+
+    output: str | Path | None = None  # the MP3; None: output_dir / <the article's name>.mp3
+    output_dir: str | Path = "output"
+    profile: Profile | None = None
+    lexicon: Lexicon | None = None
+    jobs: int | None = None
+    cache: CacheOptions = field(default_factory=CacheOptions)
+    force: bool = False  # make the MP3 again even if the one at the path was made from the same inputs
+    check: Checker | None = None
+    timings: bool = True
+
+
 def narrate_article(
     path: str | Path,
+    options: NarrationOptions | None = None,
     *,
-    output: str | Path | None = None,
-    output_dir: str | Path = "output",
-    profile: Profile | None = None,
-    voice: str | None = None,
-    speed: float | None = None,
-    lexicon: Lexicon | None = None,
     synthesizer: Synthesizer | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     progress: ProgressCallback | None = None,
     stdin: BinaryIO | None = None,
-    jobs: int | None = None,
-    cache_dir: str | Path | None = None,
-    use_cache: bool = True,
-    cache_max: int | None = None,
-    force: bool = False,
-    free_space: Callable[[Path], int] = free_bytes,
-    check: Checker | None = None,
-    timings: bool = True,
     fetcher: Fetcher | None = None,
+    free_space: Callable[[Path], int] = free_bytes,
 ) -> NarrationResult:
     """Narrate one article file or web page (see `load_script`) into an MP3 with chapters; returns where
     it went and its timings.
 
-    synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice settings
-    with `voice` and `speed`). jobs: synthesis threads sharing the one loaded voice (default: the cores
-    available; 1 when a synthesizer is passed in, which may not expect calls from several threads at
-    once). Sentence audio is cached in cache_dir
-    (default: the user cache), kept under cache_max bytes (default: see `audio.cache.cache_limit`),
-    unless use_cache is False. check: hear the episode and heal it (see `verify_and_heal`). timings: whether
-    the result needs sentence timings (cues) even when the MP3 is unchanged (see `narrate_script`).
+    synthesizer: used as it is (default: `synthesizer_factory` builds one for the profile's voice
+    settings). free_space: bytes free in a folder (see `narrate_script`).
     """
     started = time.perf_counter()
-    profile = (profile or load_profile()).with_voice(voice, speed)
+    options = options or NarrationOptions()
+    profile = options.profile or load_profile()
     cover = read_cover(profile.cover_path) if profile.cover_path else None  # a bad cover fails first
+    jobs = options.jobs
     if jobs is None:
         jobs = 1 if synthesizer is not None else default_jobs()
     synth = synthesizer or synthesizer_factory(profile.voice, threads=session_threads(jobs))
-    limit = cache_limit(cache_max, profile.cache.max_size)
-    cache = SentenceCache(cache_dir, limit) if use_cache else None
+    cache = open_cache(options.cache, profile.cache.max_size)
+    check = options.check
     with ClipSource(synth, cache, jobs=jobs, progress=_stage(progress, "synthesise")) as clips:
-        script = load_script(path, profile, lexicon, stdin, fetcher=fetcher)  # while the voice is hashed
+        script = load_script(
+            path, profile, options.lexicon, stdin, fetcher=fetcher
+        )  # while the voice is hashed
         stem = output_stem(path, script.title)
-        target = Path(output) if output else Path(output_dir) / f"{stem}.mp3"
-        previous = {} if force else previous_tags(target)
+        target = Path(options.output) if options.output else Path(options.output_dir) / f"{stem}.mp3"
+        episode = EpisodeTarget(target, {} if options.force else previous_tags(target), cover)
         result = narrate_script(
-            script, target, profile, clips, progress, started,
-            cover=cover, previous=previous, free_space=free_space, timings=timings or check is not None,
+            script, episode, profile, clips, progress, started,
+            free_space=free_space, timings=options.timings or check is not None,
         )  # fmt: skip
     if check is None:
         return result
@@ -177,7 +188,9 @@ def verify_and_heal(
         return dataclasses.replace(result, check=report)
     with clips_for() as clips:
         _evict(clips, result.script, wrong)
-        again = narrate_script(result.script, result.path, profile, clips, progress, cover=cover, previous={})
+        again = narrate_script(
+            result.script, EpisodeTarget(result.path, cover=cover), profile, clips, progress
+        )
     final = check(again.script, again.path)
     _evict(clips, again.script, _heard_wrong(final, again))
     return dataclasses.replace(
@@ -205,42 +218,48 @@ def _heard_wrong(report: CheckReport, result: NarrationResult) -> list[int]:
 def _evict(clips: ClipSource, script: Script, sentences: list[int]) -> None:
     if clips.cache is None or not sentences:
         return  # without a cache every sentence is synthesised again anyway
-    identity = cache_identity(clips.synth)  # the key every clip is stored under (audio.synth)
-    spoken = script.sentences
-    for i in sentences:
-        clips.cache.evict(SentenceCache.key(identity, spoken[i].spoken))
+    clips.evict([script.sentences[i].spoken for i in sentences])
+
+
+@dataclass(frozen=True)
+class EpisodeTarget:
+    """Where an episode's MP3 goes, what is there now, and the cover art it carries.
+
+    previous: the narrate tags of the MP3 last made at `path` (see `audio.id3.previous_tags`; empty to
+    make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
+    """
+
+    path: Path
+    previous: Mapping[str, str] = field(default_factory=dict)
+    cover: Cover | None = None
 
 
 def narrate_script(
     script: Script,
-    target: Path,
+    episode: EpisodeTarget,
     profile: Profile,
     clips: ClipSource,
     progress: ProgressCallback | None = None,
     started: float | None = None,
     *,
-    cover: Cover | None = None,
-    previous: Mapping[str, str] | None = None,
     free_space: Callable[[Path], int] = free_bytes,
     timings: bool = True,
 ) -> NarrationResult:
-    """Render `script` with sentence audio from `clips` into an MP3 at `target`.
+    """Render `script` with sentence audio from `clips` into an MP3 at `episode.path`.
 
-    previous: the narrate tags of the MP3 last made at `target` (see `audio.id3.previous_tags`; empty to
-    make it afresh): the same recipe leaves it as it is; the same context lends its gain to an edit.
     free_space: bytes free in a folder; a programme that would not fit fails before any synthesis.
     timings: an unchanged MP3 is recognised before any synthesis; without timings its result (length and
     chapters, no cues) is read from its tag, so no sentence is fetched at all; with them, every clip's
     length is fetched (from the cache, else the voice) to place the cues.
     """
     started = time.perf_counter() if started is None else started
+    target, previous, cover = episode.path, episode.previous, episode.cover
     report = progress or _ignore
     recipe = episode_recipe(script, profile, clips.synth.identity(), cover)
     tags = dataclasses.replace(episode_tags(script, profile), cover=cover, key=recipe.key)
     chapters = sum(1 for c in script.chapters if any(p.sentences for p in c.paragraphs))
     if chapters > MAX_CHAPTERS:  # the ID3 tag is written last: refuse before any synthesis
         raise EncodeError(f"{chapters} chapters: an ID3 table of contents holds at most {MAX_CHAPTERS}")
-    previous = previous or {}
     unchanged = recipe.unchanged(previous)
     reused = None if unchanged else recipe.reusable_gain(previous)
     ensure_folder(target.parent)

@@ -106,27 +106,36 @@ class VoiceSettings:
     # A number, or a name from the voice's speaker list; the synthesiser resolves it to the number.
     speaker: int | str = 0
 
-    def at(
-        self, voice: str | None = None, speed: float | None = None, speaker: int | str | None = None
-    ) -> VoiceSettings:
-        """These settings with another voice, pace and/or speaker (--voice, --speed, --speaker).
-
-        speed 1.1 is 10 % faster. The profile's speaker belongs to the profile's voice: another voice
-        named here speaks as its speaker 0 unless a speaker is named too.
-        """
-        name = voice or self.name
-        if speaker is None:
-            speaker = self.speaker if name == self.name else 0
-        return dataclasses.replace(
-            self, name=name, length_scale=self.length_scale / (speed or 1.0), speaker=speaker
-        )
-
     def key(self) -> str:
         """The settings that change a voice's audio for the same text (the voice file is hashed apart)."""
         return (
             f"ls={self.length_scale:.4f};ns={self.noise_scale:.4f};"
             f"nw={self.noise_w_scale:.4f};sp={self.speaker}"
         )
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """--voice, --speed and --speaker: what a run speaks with instead of the profile's [voice].
+
+    speed 1.1 is 10 % faster (it divides the length scale). The profile's speaker belongs to the
+    profile's voice: another voice named here speaks as its speaker 0 unless a speaker is named too.
+    """
+
+    voice: str | None = None
+    speed: float | None = None
+    speaker: int | str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.voice or self.speed or self.speaker is not None)
+
+    def applied_to(self, settings: VoiceSettings) -> VoiceSettings:
+        name = self.voice or settings.name
+        speaker = self.speaker
+        if speaker is None:
+            speaker = settings.speaker if name == settings.name else 0
+        scale = settings.length_scale / (self.speed or 1.0)
+        return dataclasses.replace(settings, name=name, length_scale=scale, speaker=speaker)
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,18 @@ class CacheSettings:
     max_size: str = ""
 
 
+def cache_home() -> Path:
+    """narrate's folder in the user's cache (honours XDG_CACHE_HOME): sentence audio, patched voices."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrate"))
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for sentence audio."""
+    return cache_home() / "sentences"
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """Fetching articles and feeds from a website: who we say we are and how politely we ask."""
@@ -216,14 +237,24 @@ class Profile:
     source: str = "<defaults>"
     # "section.key" for every value the profile file gave; the rest are narrate's defaults
     given: frozenset[str] = field(default=frozenset(), compare=False)
+    # what --voice/--speed/--speaker changed in `voice` (see with_voice); empty: the profile's own
+    voice_choice: VoiceChoice = field(default_factory=VoiceChoice)
 
     def with_voice(
         self, voice: str | None = None, speed: float | None = None, speaker: int | str | None = None
     ) -> Profile:
-        """This profile with another voice, pace and/or speaker in effect (--voice, --speed, --speaker)."""
-        if not voice and not speed and speaker is None:
+        """This profile with another voice, pace and/or speaker in effect (--voice, --speed, --speaker):
+        the one place they are applied, and only once (speed divides the length scale, so twice would
+        change the pace). The same choice again returns this profile; a different one is refused."""
+        choice = VoiceChoice(voice, speed, speaker)
+        if not choice or choice == self.voice_choice:
             return self
-        return dataclasses.replace(self, voice=self.voice.at(voice, speed, speaker))
+        if self.voice_choice:
+            raise ValueError(
+                f"this profile's voice was already chosen ({self.voice_choice}); choose {choice} on the "
+                "profile as loaded, not on one already chosen"
+            )
+        return dataclasses.replace(self, voice=choice.applied_to(self.voice), voice_choice=choice)
 
     @property
     def cover_path(self) -> Path | None:

@@ -56,7 +56,7 @@ class RealEpisodes:
     def __call__(self, article: Path):  # type: ignore[no-untyped-def]
         import dataclasses
 
-        from narrate.pipeline import narrate_article
+        from narrate.pipeline import NarrationOptions, narrate_article
         from narrate.profile import load_profile
         from narrate.publish.sidecars import write_sidecars
 
@@ -64,7 +64,10 @@ class RealEpisodes:
             profile = load_profile()
             voice = dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
             profile = dataclasses.replace(profile, voice=voice)
-            result = narrate_article(article, output=self.folder / f"{article.stem}.mp3", profile=profile)
+            result = narrate_article(
+                article,
+                NarrationOptions(output=self.folder / f"{article.stem}.mp3", profile=profile),
+            )
             write_sidecars(result.path, result.cues, result.chapters, result.rate)
             self._made[article] = result
         return self._made[article]

@@ -194,7 +194,7 @@ def test_a_voice_without_the_patch_keeps_sentence_timings(tmp_path: Path) -> Non
 
     from narrate.audio.synth import PiperSynthesizer
     from narrate.audio.voices import bundled_voice
-    from narrate.pipeline import narrate_article
+    from narrate.pipeline import NarrationOptions, narrate_article
     from narrate.profile import load_profile
     from narrate.publish.sidecars import write_sidecars
 
@@ -206,7 +206,11 @@ def test_a_voice_without_the_patch_keeps_sentence_timings(tmp_path: Path) -> Non
     profile = load_profile()
     settings = dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
     synth = PiperSynthesizer(bundled_voice(), settings, aligned_dir=tmp_path / "aligned", patcher=no_onnx)
-    result = narrate_article(article, output=tmp_path / "a.mp3", profile=profile, synthesizer=synth)
+    result = narrate_article(
+        article,
+        NarrationOptions(output=tmp_path / "a.mp3", profile=profile),
+        synthesizer=synth,
+    )
     assert result.note is not None and "onnx" in result.note
     assert result.cues and all(c.words == () for c in result.cues)
     written = write_sidecars(result.path, result.cues, result.chapters, result.rate)

@@ -25,15 +25,16 @@ from narrate.audio.engine import available_cores
 from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import (
     BatchInterrupted,
+    BatchOptions,
     EpisodeJob,
     EpisodeOutcome,
     collect_inputs,
     run_batch,
     run_episode,
 )
+from narrate.batch.executors import InlineExecutor
 from narrate.pipeline import load_script
-from narrate.profile import load_profile
-from narrate.publish.executors import InlineExecutor
+from narrate.profile import VoiceChoice, load_profile
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME
 from narrate.text.lexicon import Lexicon
@@ -145,17 +146,14 @@ def test_settings_change_remakes_but_guid_and_names_stay(
     out = tmp_path / "out"
     first = run_batch(
         [articles],
-        out,
-        base_url=BASE,
+        BatchOptions(output_dir=out, base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
     before = manifest(out)
     second = run_batch(
         [articles],
-        out,
-        speed=1.2,
-        base_url=BASE,
+        BatchOptions(output_dir=out, voice=VoiceChoice(speed=1.2), base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
@@ -219,8 +217,7 @@ def test_same_headline_twice_never_overwrites(tmp_path: Path, fake: FakeSynthesi
     out = tmp_path / "out"
     report = run_batch(
         [folder],
-        out,
-        base_url=BASE,
+        BatchOptions(output_dir=out, base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
@@ -232,8 +229,7 @@ def test_same_headline_twice_never_overwrites(tmp_path: Path, fake: FakeSynthesi
     # a re-run keeps each article on its own name
     again = run_batch(
         [folder],
-        out,
-        base_url=BASE,
+        BatchOptions(output_dir=out, base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
@@ -251,8 +247,7 @@ def test_hostile_title_survives_in_feed_tags_and_file_name(tmp_path: Path, fake:
     out = tmp_path / "out"
     report = run_batch(
         [folder],
-        out,
-        base_url=BASE,
+        BatchOptions(output_dir=out, base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
@@ -303,8 +298,7 @@ def test_interrupted_batch_resumes_where_it_stopped(
     with pytest.raises(BatchInterrupted) as stopped:
         run_batch(
             [articles],
-            out,
-            base_url=BASE,
+            BatchOptions(output_dir=out, base_url=BASE),
             executor=_Interrupting(after=1),
             synthesizer_factory=fake.factory,
         )
@@ -316,8 +310,7 @@ def test_interrupted_batch_resumes_where_it_stopped(
     assert [e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries] == [done[0]["title"]]
     report = run_batch(
         [articles],
-        out,
-        base_url=BASE,
+        BatchOptions(output_dir=out, base_url=BASE),
         executor=InlineExecutor(),
         synthesizer_factory=fake.factory,
     )
@@ -343,8 +336,12 @@ def test_a_local_batch_runs_articles_side_by_side_on_one_set_of_synthesis_thread
 
     out = tmp_path / "out"
     seen: list[tuple[str, str]] = []
-    report = run_batch([articles], out, base_url=BASE, jobs=2, synthesizer_factory=factory,
-                       progress=lambda a, s, d: seen.append((a, s)))  # fmt: skip
+    report = run_batch(
+        [articles],
+        BatchOptions(output_dir=out, jobs=2, base_url=BASE),
+        synthesizer_factory=factory,
+        progress=lambda a, s, d: seen.append((a, s)),
+    )
     assert sorted(e.state for e in report.episodes) == ["made"] * 3
     # every sentence was spoken in this process, on the engine's two threads (no worker processes)
     assert threads == {"narrate-synth-1", "narrate-synth-2"}
@@ -497,7 +494,10 @@ def test_cache_options_reach_every_job(
 
 def _batch(inputs: list[Path], out: Path, fake: FakeSynthesizer, **kwargs: object):  # type: ignore[no-untyped-def]
     return run_batch(
-        inputs, out, base_url=BASE, executor=InlineExecutor(), synthesizer_factory=fake.factory, **kwargs
+        inputs,
+        BatchOptions(output_dir=out, base_url=BASE, **kwargs),  # type: ignore[arg-type]
+        executor=InlineExecutor(),
+        synthesizer_factory=fake.factory,
     )
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.audio.cache import SentenceCache, default_cache_dir
+from narrate.audio.cache import CacheOptions, SentenceCache
 from narrate.audio.synth import FakeSynthesizer
 from narrate.cli import main
 from narrate.errors import OutputError
-from narrate.pipeline import narrate_article
+from narrate.pipeline import NarrationOptions, narrate_article
+from narrate.profile import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -137,17 +138,28 @@ def test_rerun_uses_the_cache_and_edit_resynthesises_only_the_change(tmp_path: P
     article = tmp_path / "a.md"
     article.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     cache_dir = tmp_path / "cache"
-    first = narrate_article(article, output=tmp_path / "1.mp3", synthesizer=FakeSynthesizer(),
-                            cache_dir=cache_dir)
+    first = narrate_article(
+        article,
+        NarrationOptions(output=tmp_path / "1.mp3", cache=CacheOptions(directory=cache_dir)),
+        synthesizer=FakeSynthesizer(),
+    )
     assert first.synthesised == len(first.script.sentences)
     again = FakeSynthesizer()
-    second = narrate_article(article, output=tmp_path / "2.mp3", synthesizer=again, cache_dir=cache_dir)
+    second = narrate_article(
+        article,
+        NarrationOptions(output=tmp_path / "2.mp3", cache=CacheOptions(directory=cache_dir)),
+        synthesizer=again,
+    )
     assert second.synthesised == 0 and again.calls == []
     assert (tmp_path / "1.mp3").read_bytes() == (tmp_path / "2.mp3").read_bytes()
     text = article.read_text(encoding="utf-8")
     article.write_text(text.replace("Ofwat", "The regulator Ofwat", 1), encoding="utf-8")
     edited = FakeSynthesizer()
-    third = narrate_article(article, output=tmp_path / "3.mp3", synthesizer=edited, cache_dir=cache_dir)
+    third = narrate_article(
+        article,
+        NarrationOptions(output=tmp_path / "3.mp3", cache=CacheOptions(directory=cache_dir)),
+        synthesizer=edited,
+    )
     assert 1 <= third.synthesised == len(edited.calls) <= 2
     assert all("regulator Ofwat" in call for call in edited.calls)
 
@@ -156,7 +168,12 @@ def test_no_cache_reads_and_writes_nothing(tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     synth = FakeSynthesizer()
     result = narrate_article(
-        SAMPLE, output=tmp_path / "o.mp3", synthesizer=synth, cache_dir=cache_dir, use_cache=False
+        SAMPLE,
+        NarrationOptions(
+            output=tmp_path / "o.mp3",
+            cache=CacheOptions(directory=cache_dir, use=False),
+        ),
+        synthesizer=synth,
     )
     assert result.synthesised == len(result.script.sentences)
     assert not cache_dir.exists()
@@ -337,10 +354,20 @@ def test_word_timings_are_kept_with_the_samples(tmp_path: Path) -> None:
 
 def test_a_warm_run_keeps_the_word_timings(tmp_path: Path) -> None:
     synth = FakeSynthesizer()
-    first = narrate_article(SAMPLE, output_dir=tmp_path, synthesizer=synth, cache_dir=tmp_path / "c")
+    first = narrate_article(
+        SAMPLE,
+        NarrationOptions(output_dir=tmp_path, cache=CacheOptions(directory=tmp_path / "c")),
+        synthesizer=synth,
+    )
     assert all(cue.words for cue in first.cues)
     synth.calls.clear()
     again = narrate_article(
-        SAMPLE, output_dir=tmp_path, synthesizer=synth, cache_dir=tmp_path / "c", force=True
+        SAMPLE,
+        NarrationOptions(
+            output_dir=tmp_path,
+            cache=CacheOptions(directory=tmp_path / "c"),
+            force=True,
+        ),
+        synthesizer=synth,
     )
     assert synth.calls == [] and again.cues == first.cues

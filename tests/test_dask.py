@@ -23,12 +23,13 @@ from distributed import Client
 from support import copy_examples
 
 from narrate import cli
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeVoice
-from narrate.batch import BatchInterrupted, run_batch
+from narrate.batch import BatchInterrupted, BatchOptions, run_batch
+from narrate.batch.dask import DaskExecutor, InstalledSynthesizer, SynthesizerPlugin, connect
+from narrate.batch.executors import InlineExecutor
 from narrate.errors import ClusterError
 from narrate.pipeline import load_script
-from narrate.publish.dask import DaskExecutor, InstalledSynthesizer, SynthesizerPlugin, connect
-from narrate.publish.executors import InlineExecutor
 from narrate.publish.manifest import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,13 +103,26 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     cluster.client.register_plugin(plugin)
     seen: list[tuple[str, str]] = []
     report = run_batch(
-        [articles], tmp_path / "dask", base_url=BASE, executor=cluster, cache_dir=tmp_path / "cache-dask",
-        synthesizer_factory=plugin.installed(), progress=lambda a, s, d: seen.append((Path(a).name, s)),
-    )  # fmt: skip
+        [articles],
+        BatchOptions(
+            output_dir=tmp_path / "dask",
+            base_url=BASE,
+            cache=CacheOptions(directory=tmp_path / "cache-dask"),
+        ),
+        executor=cluster,
+        synthesizer_factory=plugin.installed(),
+        progress=lambda a, s, d: seen.append((Path(a).name, s)),
+    )
     local = run_batch(
-        [articles], tmp_path / "local", base_url=BASE, executor=InlineExecutor(),
-        cache_dir=tmp_path / "cache-local", synthesizer_factory=FAKE,
-    )  # fmt: skip
+        [articles],
+        BatchOptions(
+            output_dir=tmp_path / "local",
+            base_url=BASE,
+            cache=CacheOptions(directory=tmp_path / "cache-local"),
+        ),
+        executor=InlineExecutor(),
+        synthesizer_factory=FAKE,
+    )
     assert [e.state for e in report.episodes] == ["made"] * 4
     assert [e.state for e in local.episodes] == ["made"] * 4
     assert_same_result(tmp_path / "dask", tmp_path / "local")
@@ -117,7 +131,13 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
 
     inodes = {p.name: p.stat().st_ino for p in (tmp_path / "dask").iterdir()}
     again = run_batch(
-        [articles], tmp_path / "dask", base_url=BASE, executor=cluster, cache_dir=tmp_path / "cache-dask",
+        [articles],
+        BatchOptions(
+            output_dir=tmp_path / "dask",
+            base_url=BASE,
+            cache=CacheOptions(directory=tmp_path / "cache-dask"),
+        ),
+        executor=cluster,
         synthesizer_factory=plugin.installed(),
     )  # fmt: skip
     assert [e.state for e in again.episodes] == ["unchanged"] * 4 and again.synthesised == 0
@@ -138,8 +158,12 @@ def test_workers_speak_the_script_the_client_planned(cluster: DaskExecutor, tmp_
         folder.mkdir()
         write_article(folder, "Echo", 3)
         runs = [
-            run_batch([folder], tmp_path / "out", executor=cluster, cache_dir=tmp_path / "cache",
-                      synthesizer_factory=plugin.installed())  # fmt: skip
+            run_batch(
+                [folder],
+                BatchOptions(output_dir=tmp_path / "out", cache=CacheOptions(directory=tmp_path / "cache")),
+                executor=cluster,
+                synthesizer_factory=plugin.installed(),
+            )
             for _ in range(2)
         ]
     finally:
@@ -158,7 +182,9 @@ def test_workers_without_the_named_plugin_refuse_the_jobs(
 ) -> None:
     factory = InstalledSynthesizer("narrate-not-registered", FAKE)  # usable here, absent on the workers
     report = run_batch(
-        [articles], tmp_path / "out", executor=cluster, cache_dir=tmp_path / "cache",
+        [articles],
+        BatchOptions(output_dir=tmp_path / "out", cache=CacheOptions(directory=tmp_path / "cache")),
+        executor=cluster,
         synthesizer_factory=factory,
     )  # fmt: skip
     assert [e.state for e in report.episodes] == ["failed"] * 4
@@ -184,9 +210,16 @@ def test_ctrl_c_drops_queued_articles_stops_running_ones_at_a_sentence_and_a_rer
 
     with pytest.raises(BatchInterrupted) as stopped:
         run_batch(
-            [folder], tmp_path / "out", base_url=BASE, executor=cluster, cache_dir=tmp_path / "cache",
-            synthesizer_factory=voice, progress=interrupt,
-        )  # fmt: skip
+            [folder],
+            BatchOptions(
+                output_dir=tmp_path / "out",
+                base_url=BASE,
+                cache=CacheOptions(directory=tmp_path / "cache"),
+            ),
+            executor=cluster,
+            synthesizer_factory=voice,
+            progress=interrupt,
+        )
     assert str(stopped.value).startswith("interrupted: 1 episode made (the-alpha-report.mp3)")
     assert "4 not finished" in str(stopped.value)
     counts = _settled(tally, list(long))
@@ -198,7 +231,13 @@ def test_ctrl_c_drops_queued_articles_stops_running_ones_at_a_sentence_and_a_rer
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["the-alpha-report.mp3"]
 
     report = run_batch(
-        [folder], tmp_path / "out", base_url=BASE, executor=cluster, cache_dir=tmp_path / "cache",
+        [folder],
+        BatchOptions(
+            output_dir=tmp_path / "out",
+            base_url=BASE,
+            cache=CacheOptions(directory=tmp_path / "cache"),
+        ),
+        executor=cluster,
         synthesizer_factory=TallyVoice(str(tally)),
     )  # fmt: skip
     assert sorted(e.state for e in report.episodes) == ["made"] * 4 + ["unchanged"]
@@ -227,9 +266,15 @@ def test_a_worker_that_dies_fails_its_article_after_one_retry_and_the_batch_ends
     tally.mkdir()
     with connect("local:2") as executor:  # its own cluster: this test kills workers
         report = run_batch(
-            [articles], tmp_path / "out", base_url=BASE, executor=executor, cache_dir=tmp_path / "cache",
-            synthesizer_factory=TallyVoice(str(tally), exit_on="leaks"),  # only water-bills.md says it
-        )  # fmt: skip
+            [articles],
+            BatchOptions(
+                output_dir=tmp_path / "out",
+                base_url=BASE,
+                cache=CacheOptions(directory=tmp_path / "cache"),
+            ),
+            executor=executor,
+            synthesizer_factory=TallyVoice(str(tally), exit_on="leaks"),
+        )
     states = {Path(e.source).name: (e.state, e.message) for e in report.episodes}
     assert states["water-bills.md"][0] == "failed"
     assert "its worker died" in states["water-bills.md"][1]
@@ -277,9 +322,15 @@ def test_shared_output_on_a_folder_the_workers_do_not_share_fails_each_article(
     disk = tmp_path / "worker-disk"
     disk.mkdir()
     report = run_batch(
-        [articles], tmp_path / "out", base_url=BASE, executor=_WorkerWithItsOwnDisk(disk),
-        cache_dir=tmp_path / "cache", synthesizer_factory=FAKE,
-    )  # fmt: skip
+        [articles],
+        BatchOptions(
+            output_dir=tmp_path / "out",
+            base_url=BASE,
+            cache=CacheOptions(directory=tmp_path / "cache"),
+        ),
+        executor=_WorkerWithItsOwnDisk(disk),
+        synthesizer_factory=FAKE,
+    )
     assert [e.state for e in report.episodes] == ["failed"] * 4
     assert all("--shared-output needs the folder at the same path" in e.message for e in report.episodes)
     assert len(list(disk.glob("*.mp3"))) == 4 and not list((tmp_path / "out").glob("*.mp3"))
@@ -363,7 +414,7 @@ def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
 def test_a_scheduler_that_retries_crashing_articles_more_than_once_gets_a_note() -> None:
     from distributed import LocalCluster
 
-    from narrate.publish.dask import describe
+    from narrate.batch.dask import describe
 
     with LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
@@ -443,9 +494,11 @@ def test_workers_that_run_other_versions_are_named_in_one_line(tmp_path: Path, p
         write_article(tmp_path / "articles", "Golf", 2)
         with Client(scheduler_file=str(scheduler_file), set_as_default=False) as client:
             report = run_batch(
-                [tmp_path / "articles"], tmp_path / "out", executor=DaskExecutor(client),
-                cache_dir=tmp_path / "cache", synthesizer_factory=FAKE,
-            )  # fmt: skip
+                [tmp_path / "articles"],
+                BatchOptions(output_dir=tmp_path / "out", cache=CacheOptions(directory=tmp_path / "cache")),
+                executor=DaskExecutor(client),
+                synthesizer_factory=FAKE,
+            )
     (episode,) = report.episodes
     assert episode.state == "failed" and f"{package} 0.0.1" in episode.message, episode
 

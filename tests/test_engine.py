@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.audio.cache import SentenceCache
+from narrate.audio.cache import CacheOptions, SentenceCache
 from narrate.audio.engine import SynthesisEngine, SynthesisStats
 from narrate.audio.synth import FakeSynthesizer, PiperSynthesizer, cache_identity
 from narrate.errors import Cancelled, SynthesisError
-from narrate.pipeline import narrate_article
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.profile import VoiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,10 +177,14 @@ def test_callers_take_turns_so_a_short_article_is_not_kept_waiting() -> None:
 
 def test_pipeline_jobs_1_and_jobs_3_write_identical_mp3s(tmp_path: Path) -> None:
     one = narrate_article(
-        SAMPLE, output=tmp_path / "1.mp3", synthesizer=FakeSynthesizer(), jobs=1, use_cache=False
+        SAMPLE,
+        NarrationOptions(output=tmp_path / "1.mp3", jobs=1, cache=CacheOptions(use=False)),
+        synthesizer=FakeSynthesizer(),
     )
     three = narrate_article(
-        SAMPLE, output=tmp_path / "3.mp3", synthesizer=FakeSynthesizer(), jobs=3, use_cache=False
+        SAMPLE,
+        NarrationOptions(output=tmp_path / "3.mp3", jobs=3, cache=CacheOptions(use=False)),
+        synthesizer=FakeSynthesizer(),
     )
     assert one.synthesised == three.synthesised == len(one.script.sentences)
     assert (tmp_path / "1.mp3").read_bytes() == (tmp_path / "3.mp3").read_bytes()

@@ -6,15 +6,17 @@ import pytest
 
 import narrate
 from narrate import errors, models, pipeline, profile
-from narrate.audio import synth
+from narrate.audio import cache, synth
 from narrate.text import article
 
 # written out by hand: a name that moves, or a lazy export that points at the wrong module, fails here
 EXPECTED = {
     "Article": models,
+    "CacheOptions": cache,
     "Chapter": models,
     "FakeSynthesizer": synth,
     "NarrateError": errors,
+    "NarrationOptions": pipeline,
     "NarrationResult": pipeline,
     "Paragraph": models,
     "PiperSynthesizer": synth,

@@ -8,9 +8,9 @@ import threading
 import numpy as np
 import pytest
 
-from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced
+from narrate.audio.synth import FakeSynthesizer, FakeVoice
 from narrate.errors import SynthesisError, VoiceError
-from narrate.models import WordTime
+from narrate.models import Voiced, WordTime
 from narrate.profile import VoiceSettings
 
 

@@ -88,9 +88,10 @@ def test_stale_partials_from_dead_processes_are_swept(tmp_path: Path) -> None:
 # --- ffmpeg and the output folder failing ------------------------------------------------------
 
 from narrate.audio import encode  # noqa: E402
+from narrate.audio.cache import CacheOptions  # noqa: E402
 from narrate.audio.synth import FakeSynthesizer  # noqa: E402
 from narrate.errors import EncodeError, OutputError  # noqa: E402
-from narrate.pipeline import narrate_article  # noqa: E402
+from narrate.pipeline import NarrationOptions, narrate_article  # noqa: E402
 
 
 def _fake_ffmpeg(tmp_path: Path, body: str) -> Path:
@@ -116,7 +117,9 @@ def test_ffmpeg_failing_or_killed(
     (out / "ep.mp3").write_bytes(b"previous")
     with pytest.raises(EncodeError, match=message):
         narrate_article(
-            SAMPLE, output=out / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+            SAMPLE,
+            NarrationOptions(output=out / "ep.mp3", cache=CacheOptions(use=False)),
+            synthesizer=FakeSynthesizer(per_char=0.01),
         )
     assert sorted(os.listdir(out)) == ["ep.mp3"]
     assert (out / "ep.mp3").read_bytes() == b"previous"
@@ -136,7 +139,11 @@ def test_disk_full_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"previous")
     with pytest.raises(OutputError, match="No space left on device; free some space"):
-        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output=target, cache=CacheOptions(use=False)),
+            synthesizer=FakeSynthesizer(per_char=0.01),
+        )
     assert target.read_bytes() == b"previous"
     assert os.listdir(tmp_path) == ["ep.mp3"]
 
@@ -146,7 +153,9 @@ def test_output_folder_not_writable(tmp_path: Path) -> None:
     blocker.write_bytes(b"")
     with pytest.raises(OutputError, match="cannot create the output folder"):
         narrate_article(
-            SAMPLE, output=blocker / "ep.mp3", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+            SAMPLE,
+            NarrationOptions(output=blocker / "ep.mp3", cache=CacheOptions(use=False)),
+            synthesizer=FakeSynthesizer(per_char=0.01),
         )
 
 
@@ -154,7 +163,11 @@ def test_existing_output_is_replaced_not_truncated(tmp_path: Path) -> None:
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"previous episode")
     with open(target, "rb") as reader:  # a podcast server streaming the old file meanwhile
-        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False)
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output=target, cache=CacheOptions(use=False)),
+            synthesizer=FakeSynthesizer(per_char=0.01),
+        )
         assert reader.read() == b"previous episode"
     assert target.read_bytes()[:3] == b"ID3"
 
@@ -182,7 +195,9 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # the output's own name reaches ffmpeg (it encodes into a partial named after it): a shell would run it
     hostile = tmp_path / "out" / "$(touch pwned) `touch pwned2`; 'q' \"x\".mp3"
     result = narrate_article(
-        article, output=hostile, synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+        article,
+        NarrationOptions(output=hostile, cache=CacheOptions(use=False)),
+        synthesizer=FakeSynthesizer(per_char=0.01),
     )
     assert str(ID3(result.path)["TIT2"]) == title
     assert result.path == hostile and hostile.is_file()
@@ -194,7 +209,9 @@ def test_no_shell_and_hostile_titles(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
     # named from the title, the episode stays in its folder
     named = narrate_article(
-        article, output_dir=tmp_path / "out", synthesizer=FakeSynthesizer(per_char=0.01), use_cache=False
+        article,
+        NarrationOptions(output_dir=tmp_path / "out", cache=CacheOptions(use=False)),
+        synthesizer=FakeSynthesizer(per_char=0.01),
     )
     assert named.path == tmp_path / "out" / "rates-touch-pwned-id-rm-rf-quoted.mp3"
     assert not (tmp_path / "pwned").exists()
@@ -410,7 +427,11 @@ def test_spool_and_staged_mp3_sit_beside_the_output_not_in_tmpdir(
                     open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
 
     synth = FakeSynthesizer(per_char=0.02, handler=watch)
-    narrate_article(SAMPLE, output_dir=out, synthesizer=synth, use_cache=False)
+    narrate_article(
+        SAMPLE,
+        NarrationOptions(output_dir=out, cache=CacheOptions(use=False)),
+        synthesizer=synth,
+    )
     # by the last sentence the spool holds most of the programme and ffmpeg is encoding the MP3
     ours = [f for f in open_files if f.startswith(("/", "."))]
     assert not [f for f in ours if f.startswith(str(tmp))], ours
@@ -427,7 +448,12 @@ def test_a_programme_that_will_not_fit_fails_before_synthesis(tmp_path: Path) ->
         return 5_000_000  # 5 MB free
 
     with pytest.raises(OutputError, match="MB free but this programme") as err:
-        narrate_article(SAMPLE, output_dir=tmp_path / "out", synthesizer=synth, free_space=nearly_full)
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output_dir=tmp_path / "out"),
+            synthesizer=synth,
+            free_space=nearly_full,
+        )
     assert err.value.exit_code == 4 and "free some space" in str(err.value)
     assert synth.calls == [] and seen == [tmp_path / "out"]
     assert list((tmp_path / "out").iterdir()) == []

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 from narrate import cli
-from narrate.audio.cache import SentenceCache
+from narrate.audio.cache import CacheOptions, SentenceCache
 from narrate.audio.engine import SynthesisEngine
-from narrate.audio.gate import Said, measure, phoneme_letters, speech_letters, verdict
-from narrate.audio.synth import FakeSynthesizer, Voiced, cache_identity, voice_sentence
+from narrate.audio.gate import measure, phoneme_letters, speech_letters, verdict
+from narrate.audio.synth import FakeSynthesizer, cache_identity, voice_sentence
 from narrate.errors import SynthesisError, VoiceError
+from narrate.models import Said, Voiced
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "water-bills.md"
@@ -275,7 +276,9 @@ def test_the_studio_renders_with_word_timings(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
     shutil.copy(SAMPLE, folder / SAMPLE.name)
-    studio = Studio(StudioOptions(folder, cache_dir=tmp_path / "cache"), FakeSynthesizer().factory)
+    studio = Studio(
+        StudioOptions(folder, cache=CacheOptions(directory=tmp_path / "cache")), FakeSynthesizer().factory
+    )
     voiced = studio.voice.synthesize_words("Water bills rise again.")
     assert isinstance(voiced, Voiced) and [w.text for w in voiced.words] == [
         "Water",

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from narrate import cli
-from narrate.audio.cache import SentenceCache
-from narrate.audio.synth import FakeSynthesizer, FakeVoice, Voiced, cache_identity, piper_synthesizer
-from narrate.batch import rebuild_feed, run_batch, survey
-from narrate.models import Script
-from narrate.pipeline import narrate_article
+from narrate.audio.cache import CacheOptions, SentenceCache
+from narrate.audio.synth import FakeSynthesizer, FakeVoice, cache_identity, piper_synthesizer
+from narrate.batch import BatchOptions, rebuild_feed, run_batch, survey
+from narrate.models import Script, Voiced
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.profile import VoiceSettings
 from narrate.publish.manifest import Manifest
 from narrate.verify.check import CheckReport, Flag
@@ -63,10 +63,12 @@ def _article(tmp_path: Path, name: str = "ferry.txt", text: str = ARTICLE) -> Pa
 def _narrate(tmp_path: Path, fake: FakeSynthesizer, checker: Any, cache: Path | None = None) -> Any:
     return narrate_article(
         _article(tmp_path),
-        output=tmp_path / "ep.mp3",
+        NarrationOptions(
+            output=tmp_path / "ep.mp3",
+            cache=CacheOptions(directory=cache or tmp_path / "cache"),
+            check=checker,
+        ),
         synthesizer=fake,
-        cache_dir=cache or tmp_path / "cache",
-        check=checker,
     )
 
 
@@ -92,7 +94,12 @@ def test_a_sentence_still_flagged_is_evicted_again_so_no_run_reuses_it(tmp_path:
     assert held == [i != 2 for i in range(len(spoken))]
     fake.calls.clear()
     narrate_article(
-        _article(tmp_path), output=tmp_path / "ep2.mp3", synthesizer=fake, cache_dir=tmp_path / "cache"
+        _article(tmp_path),
+        NarrationOptions(
+            output=tmp_path / "ep2.mp3",
+            cache=CacheOptions(directory=tmp_path / "cache"),
+        ),
+        synthesizer=fake,
     )
     assert fake.calls == [spoken[2]]
 
@@ -100,7 +107,9 @@ def test_a_sentence_still_flagged_is_evicted_again_so_no_run_reuses_it(tmp_path:
 def test_stray_audio_heals_the_sentences_it_overlaps(tmp_path: Path) -> None:
     fake = FakeSynthesizer(per_char=0.01)
     plain = narrate_article(
-        _article(tmp_path), output=tmp_path / "plain.mp3", synthesizer=fake, use_cache=False
+        _article(tmp_path),
+        NarrationOptions(output=tmp_path / "plain.mp3", cache=CacheOptions(use=False)),
+        synthesizer=fake,
     )
     cue = plain.cues[1]
     inside = ((cue.start + 100) / plain.rate, (cue.end - 100) / plain.rate)
@@ -132,13 +141,15 @@ def _batch(tmp_path: Path, checker: Any, **options: Any) -> Any:
     (articles / "library.txt").write_text((ROOT / "examples" / "library-hours.txt").read_text())
     return run_batch(
         [articles],
-        tmp_path / "out",
-        jobs=1,
-        cache_dir=tmp_path / "cache",
+        BatchOptions(
+            output_dir=tmp_path / "out",
+            jobs=1,
+            cache=CacheOptions(directory=tmp_path / "cache"),
+            check=True,
+            checker=checker,
+            **options,
+        ),
         synthesizer_factory=fake.factory,
-        check=True,
-        checker=checker,
-        **options,
     )
 
 
@@ -168,7 +179,12 @@ def test_a_batch_episode_still_flagged_stays_out_of_the_feed(tmp_path: Path) -> 
     rebuild_feed(out)  # `narrate feed DIR` keeps it out too
     assert _titles(out) == ["Town Libraries Cut Opening Hours as Heating Costs Bite"]
     surveyed = {
-        s.path.name: s for s in survey([tmp_path / "in"], out, synthesizer_factory=FakeVoice(per_char=0.01))
+        s.path.name: s
+        for s in survey(
+            [tmp_path / "in"],
+            BatchOptions(output_dir=out),
+            synthesizer_factory=FakeVoice(per_char=0.01),
+        )
     }
     assert surveyed["ferry.txt"].state == "failed" and "kept out of the feed" in surveyed["ferry.txt"].error
     assert surveyed["library.txt"].state == "made"
@@ -282,9 +298,15 @@ def _real_checker() -> Callable[[Script, Path], CheckReport]:
 def test_real_a_clip_damaged_once_is_heard_healed_and_heard_clean(tmp_path: Path) -> None:
     voice = DamageSome(times=1)
     result = narrate_article(
-        LIBRARY, output=tmp_path / "ep.mp3", synthesizer_factory=voice, jobs=1,
-        cache_dir=tmp_path / "cache", check=_real_checker(),
-    )  # fmt: skip
+        LIBRARY,
+        NarrationOptions(
+            output=tmp_path / "ep.mp3",
+            jobs=1,
+            cache=CacheOptions(directory=tmp_path / "cache"),
+            check=_real_checker(),
+        ),
+        synthesizer_factory=voice,
+    )
     assert voice.damaged == 1
     assert _damaged_number(result.script) in result.healed  # the first hearing flagged it
     assert result.check is not None and result.check.ok, result.check.to_dict()

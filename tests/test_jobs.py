@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeSynthesizer
 from narrate.batch import EpisodeJob, run_episode
 from narrate.pipeline import load_script
@@ -21,9 +22,9 @@ def job(tmp_path: Path, synth: FakeSynthesizer, **changes: object) -> EpisodeJob
         slug="water-bills",
         profile=profile,
         output_dir=str(tmp_path / "out"),
-        cache_dir=str(tmp_path / "cache"),
         synthesizer_factory=synth.factory,
         **changes,  # type: ignore[arg-type]
+        cache=CacheOptions(directory=str(tmp_path / "cache")),
     )
 
 

@@ -39,6 +39,7 @@ SEPARATE = {
     ("narrate.studio", "narrate.cli"),  # the command line starts the studio, never the other way round
 }
 MAX_FUNCTION_LINES = 80
+MAX_PARAMETERS = 8  # more: bundle related ones in a small frozen value (see NarrationOptions)
 MAX_MODULE_LINES = 800
 
 
@@ -106,9 +107,19 @@ def test_no_private_name_crosses_a_module(name: str) -> None:
         assert not private, f"{name}:{line} imports private {private} from {target}"
 
 
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Positional and keyword parameters, *args and **kwargs each counting one; not self or cls."""
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    if names and names[0] in ("self", "cls"):
+        names = names[1:]
+    return len(names) + (args.vararg is not None) + (args.kwarg is not None)
+
+
 def test_functions_and_modules_stay_readable() -> None:
     long_modules = []
     long_functions = []
+    crowded = []
     for name, path in MODULES.items():
         text = path.read_text(encoding="utf-8")
         if text.count("\n") > MAX_MODULE_LINES:
@@ -118,7 +129,74 @@ def test_functions_and_modules_stay_readable() -> None:
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 if length > MAX_FUNCTION_LINES:
                     long_functions.append(f"{name}.{node.name} ({length} lines)")
-    assert long_modules == [] and long_functions == []
+                if _parameters(node) > MAX_PARAMETERS:
+                    crowded.append(f"{name}.{node.name} ({_parameters(node)} parameters)")
+    assert long_modules == [] and long_functions == [] and crowded == []
+
+
+def test_the_parameter_count_is_the_one_a_reader_sees() -> None:
+    source = "def f(self, a, /, b, *args, c, d=1, **kw): ...\ndef g(x, y=2, *, z): ..."
+    first, second = ast.parse(source).body
+    assert isinstance(first, ast.FunctionDef) and isinstance(second, ast.FunctionDef)
+    assert (_parameters(first), _parameters(second)) == (6, 3)
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles in a graph of module -> modules it imports: its strongly connected components
+    of more than one module (Tarjan's algorithm, iterative so a deep chain cannot overflow the stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        circles.append(sorted(component))
+    return circles
+
+
+def test_no_import_circles() -> None:
+    # Every import counts, those inside functions and under TYPE_CHECKING too: a lazy import only hides
+    # a circle from the interpreter, and two modules that need each other are one concept or a misplaced one.
+    graph = {
+        name: {t for t, _, _ in _imports(name, path) if t in MODULES and t != name}
+        for name, path in MODULES.items()
+    }
+    assert _circles(graph) == []
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e", "d"}, "f": {"g"}, "g": {"f"}}
+    assert _circles(graph) == [["a", "b", "c"], ["f", "g"]]
 
 
 def test_the_layer_table_knows_every_module() -> None:

@@ -14,10 +14,12 @@ pytestmark = pytest.mark.slow  # two whole narrations (13 and 26 minutes of audi
 _RUN = """
 import sys
 from pathlib import Path
-from narrate.pipeline import narrate_article
+from narrate.audio.cache import CacheOptions
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.audio.synth import FakeSynthesizer
 fake = FakeSynthesizer(per_char=0.065, base=0.1)
-narrate_article(Path(sys.argv[1]), output=Path(sys.argv[2]), synthesizer=fake, jobs=1, use_cache=False)
+options = NarrationOptions(output=Path(sys.argv[2]), jobs=1, cache=CacheOptions(use=False))
+narrate_article(Path(sys.argv[1]), options, synthesizer=fake)
 print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1])
 """
 

@@ -12,9 +12,10 @@ from hand_timeline import Timeline, hand_timeline
 from mutagen.id3 import ID3
 
 from narrate.audio.assemble import trim_silence
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeSynthesizer
 from narrate.errors import InputError
-from narrate.pipeline import load_script, narrate_article
+from narrate.pipeline import NarrationOptions, load_script, narrate_article
 from narrate.profile import load_profile
 from narrate.text.slug import slugify
 
@@ -26,7 +27,11 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 def narrated(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("out")
     synth = FakeSynthesizer()
-    result = narrate_article(SAMPLE, output_dir=out, synthesizer=synth, cache_dir=out.parent / "cache")
+    result = narrate_article(
+        SAMPLE,
+        NarrationOptions(output_dir=out, cache=CacheOptions(directory=out.parent / "cache")),
+        synthesizer=synth,
+    )
     return result, synth
 
 
@@ -116,7 +121,7 @@ def test_intro_speaks_headline_author_publication_and_date(narrated) -> None:  #
 def test_output_path_override_and_atomic_replace(tmp_path: Path) -> None:
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"old")
-    result = narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer())
+    result = narrate_article(SAMPLE, NarrationOptions(output=target), synthesizer=FakeSynthesizer())
     assert result.path == target
     assert target.read_bytes()[:3] == b"ID3"
     assert sorted(os.listdir(tmp_path)) == ["ep.mp3"]
@@ -128,7 +133,11 @@ def test_synthesis_failure_leaves_nothing(tmp_path: Path) -> None:
     target = tmp_path / "ep.mp3"
     target.write_bytes(b"old")
     with pytest.raises(SynthesisError):
-        narrate_article(SAMPLE, output=target, synthesizer=FakeSynthesizer(fail_on="bakery"))
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output=target),
+            synthesizer=FakeSynthesizer(fail_on="bakery"),
+        )
     assert target.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["ep.mp3"]
 
@@ -178,18 +187,34 @@ def test_identical_rerun_leaves_the_mp3_alone_and_force_remakes(tmp_path: Path) 
 
     target, cache = tmp_path / "ep.mp3", tmp_path / "cache"
     synth = FakeSynthesizer(per_char=0.01)
-    first = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache)
+    first = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=target, cache=CacheOptions(directory=cache)),
+        synthesizer=synth,
+    )
     inode = target.stat().st_ino
-    again = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache)
+    again = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=target, cache=CacheOptions(directory=cache)),
+        synthesizer=synth,
+    )
     assert again.unchanged and not first.unchanged
     assert target.stat().st_ino == inode
     assert again.chapters == first.chapters and again.cues == first.cues
-    forced = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache, force=True)
+    forced = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=target, cache=CacheOptions(directory=cache), force=True),
+        synthesizer=synth,
+    )
     assert not forced.unchanged and target.stat().st_ino != inode
     # any change to what makes the file (here a pause) makes it again
     profile = load_profile()
     slower = dataclasses.replace(profile, pauses=dataclasses.replace(profile.pauses, paragraph=1.5))
-    changed = narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=cache, profile=slower)
+    changed = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=target, profile=slower, cache=CacheOptions(directory=cache)),
+        synthesizer=synth,
+    )
     assert not changed.unchanged and changed.total_samples > first.total_samples
 
 
@@ -213,7 +238,9 @@ def test_cover_art_from_the_profile(tmp_path: Path) -> None:
     profile = load_profile()
     profile = dataclasses.replace(profile, podcast=dataclasses.replace(profile.podcast, cover=str(cover)))
     result = narrate_article(
-        SAMPLE, output=tmp_path / "ep.mp3", profile=profile, synthesizer=FakeSynthesizer(per_char=0.01)
+        SAMPLE,
+        NarrationOptions(output=tmp_path / "ep.mp3", profile=profile),
+        synthesizer=FakeSynthesizer(per_char=0.01),
     )
     (apic,) = ID3(result.path).getall("APIC")
     assert apic.mime == "image/png" and apic.type == 3 and apic.data == png
@@ -230,7 +257,11 @@ def test_unreadable_cover_is_a_clear_error(tmp_path: Path) -> None:
     )
     synth = FakeSynthesizer()
     with pytest.raises(ProfileError, match="cover image"):
-        narrate_article(SAMPLE, output=tmp_path / "ep.mp3", profile=profile, synthesizer=synth)
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output=tmp_path / "ep.mp3", profile=profile),
+            synthesizer=synth,
+        )
     assert not (tmp_path / "ep.mp3").exists()
     assert synth.calls == []  # it failed before any synthesis
 
@@ -254,11 +285,13 @@ def _edited_run(
     stages: list[str] = []
     narrate_article(
         article,
-        output=tmp_path / "ep.mp3",
+        NarrationOptions(
+            output=tmp_path / "ep.mp3",
+            cache=CacheOptions(directory=tmp_path / "cache"),
+            **kwargs,  # type: ignore[arg-type]
+        ),
         synthesizer=FakeSynthesizer(),
-        cache_dir=tmp_path / "cache",
         progress=lambda stage, done, total: stages.append(stage) if done == 0 else None,
-        **kwargs,  # type: ignore[arg-type]
     )
     gain = float(ID3(tmp_path / "ep.mp3").getall("TXXX:narrate-render")[0].text[0].split()[1])
     audio = decode(tmp_path / "ep.mp3").astype("float64")
@@ -335,7 +368,11 @@ def test_encoding_starts_while_later_sentences_are_synthesised(tmp_path: Path) -
     # the gain is planned on the first third; from then on synthesis and encoding overlap
     encoding: list[bool] = []  # as each sentence is synthesised: is an ffmpeg encode already running?
     synth = FakeSynthesizer(handler=lambda text: encoding.append(_ffmpeg_children() > 0))
-    result = narrate_article(SAMPLE, output=tmp_path / "ep.mp3", synthesizer=synth, cache_dir=tmp_path / "c")
+    result = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=tmp_path / "ep.mp3", cache=CacheOptions(directory=tmp_path / "c")),
+        synthesizer=synth,
+    )
     n = len(result.script.sentences)
     assert n > 12 and len(encoding) == n
     first = encoding.index(True)  # the first sentence synthesised while ffmpeg was encoding
@@ -366,7 +403,11 @@ def test_a_synthesis_failure_after_encoding_began_leaves_nothing(tmp_path: Path)
     target.write_bytes(b"old")
     synth = FakeSynthesizer(fail_on="The Consumer Council for Water")  # the third from the end
     with pytest.raises(SynthesisError, match="sentence 19 of 21"):
-        narrate_article(SAMPLE, output=target, synthesizer=synth, cache_dir=tmp_path / "c")
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(output=target, cache=CacheOptions(directory=tmp_path / "c")),
+            synthesizer=synth,
+        )
     assert target.read_bytes() == b"old"
     assert os.listdir(out) == ["ep.mp3"]
     # the synthesis thread works ahead of the render, in order: the sentences before the failing one
@@ -423,17 +464,36 @@ def test_an_interrupted_corrective_pass_leaves_nothing_a_rerun_calls_unchanged(t
     synth = FakeSynthesizer()
     stop = _StopAtReplan()
     with pytest.raises(KeyboardInterrupt):
-        narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=tmp_path / "c",
-                        progress=stop)  # fmt: skip
+        narrate_article(
+            SAMPLE,
+            NarrationOptions(
+                output=target,
+                profile=exacting,
+                cache=CacheOptions(directory=tmp_path / "c"),
+            ),
+            synthesizer=synth,
+            progress=stop,
+        )
     assert stop.plans == 2
     assert target.read_bytes() == b"the last good episode"  # the missed pass was never published
     assert sorted(os.listdir(tmp_path)) == ["c", "ep.mp3"]
     cache = tmp_path / "c"
-    again = narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth, cache_dir=cache)
+    again = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=target, profile=exacting, cache=CacheOptions(directory=cache)),
+        synthesizer=synth,
+    )
     assert not again.unchanged
     assert ID3(target).getall("TXXX:narrate-key")[0].text[0] == again.key
-    assert narrate_article(SAMPLE, output=target, profile=exacting, synthesizer=synth,
-                           cache_dir=tmp_path / "c").unchanged  # fmt: skip
+    assert narrate_article(
+        SAMPLE,
+        NarrationOptions(
+            output=target,
+            profile=exacting,
+            cache=CacheOptions(directory=tmp_path / "c"),
+        ),
+        synthesizer=synth,
+    ).unchanged  # fmt: skip
 
 
 def test_an_unchanged_episode_is_recognised_without_synthesis_even_without_a_cache(
@@ -457,7 +517,11 @@ def test_an_unchanged_episode_is_recognised_without_synthesis_even_without_a_cac
     assert out.stat().st_mtime_ns == before
     # path, duration, chapters as the first run printed them, read back from the MP3's tag
     assert again[:4] == first[:4] and again[4] == "unchanged"
-    result = narrate_article(SAMPLE, output=out, synthesizer=synth, use_cache=False, timings=False)
+    result = narrate_article(
+        SAMPLE,
+        NarrationOptions(output=out, cache=CacheOptions(use=False), timings=False),
+        synthesizer=synth,
+    )
     assert result.unchanged and len(synth.calls) == made
     heard = ffmpeg_chapters(out)  # ffmpeg's own reading of the tag
     assert [c.title for c in result.chapters] == [title for _, _, title in heard] and len(heard) >= 3

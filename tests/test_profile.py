@@ -111,3 +111,28 @@ def test_characters_the_feed_cannot_carry_are_a_profile_error(
 def test_a_description_may_span_lines() -> None:
     profile = parse_profile('[podcast]\ndescription = "One line.\\nAnother."\n', "p.toml")
     assert profile.podcast.description == "One line.\nAnother."
+
+
+def test_the_voice_choice_is_applied_once_however_often_it_is_asked_for() -> None:
+    # speed divides the length scale: the bundled profile's 1.0 at --speed 2 is 0.5, never 0.25
+    chosen = load_profile().with_voice(speed=2.0)
+    assert chosen.voice.length_scale == 0.5
+    again = chosen.with_voice(speed=2.0)
+    assert again is chosen and again.voice.length_scale == 0.5
+    assert chosen.with_voice() is chosen  # choosing nothing changes nothing
+
+
+def test_a_second_different_voice_choice_is_refused() -> None:
+    chosen = load_profile().with_voice(speed=2.0)
+    with pytest.raises(ValueError, match="already chosen"):
+        chosen.with_voice(speed=1.5)
+    with pytest.raises(ValueError, match="already chosen"):
+        chosen.with_voice("en_GB-alan-low", 2.0)
+
+
+def test_another_voice_speaks_as_its_first_speaker_unless_one_is_named() -> None:
+    profile = parse_profile('[voice]\nname = "en_US-libritts_r-medium"\nspeaker = 7\n', "p.toml")
+    assert profile.with_voice(speed=1.25).voice.speaker == 7  # same voice: the profile's speaker
+    assert profile.with_voice("en_GB-alan-low").voice.speaker == 0
+    assert profile.with_voice("en_GB-alan-low", speaker=3).voice.speaker == 3
+    assert profile.with_voice(speed=1.25).voice.length_scale == 0.8

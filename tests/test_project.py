@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from narrate import cli
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeSynthesizer
 from narrate.project import PROJECT_NAME, Starter, find_project, init_project
 
@@ -167,7 +168,9 @@ def test_a_studio_lexicon_fix_is_used_by_the_next_batch(
     from narrate.studio.service import Studio, StudioOptions
 
     articles = project / "articles"
-    studio = Studio(StudioOptions(articles, use_cache=False), synthesizer_factory=fake_synth.factory)
+    studio = Studio(
+        StudioOptions(articles, cache=CacheOptions(use=False)), synthesizer_factory=fake_synth.factory
+    )
     studio.save_entry("Ofwat", "off-wot")
     assert "Ofwat" in tomllib.loads((project / "lexicon.toml").read_text(encoding="utf-8"))["lexicon"]
     assert not (articles / "lexicon.toml").exists()
@@ -246,14 +249,16 @@ def test_the_studio_keeps_the_profile_the_output_folder_was_made_with(
     valley.write_text('[podcast]\nname = "Valley Audio"\n', encoding="utf-8")
     batch = ["batch", str(articles), "-o", str(articles / "output"), "-q", "--no-cache", "--jobs", "1"]
     assert run([*batch, "--profile", str(valley)], capsys, fake_synth)[0] == 0
-    studio = Studio(StudioOptions(articles, use_cache=False), synthesizer_factory=fake_synth.factory)
+    studio = Studio(
+        StudioOptions(articles, cache=CacheOptions(use=False)), synthesizer_factory=fake_synth.factory
+    )
     assert studio.profile.podcast.name == "Valley Audio"  # not Byline's, which would rename the channel
     (tmp_path / "narrate.toml").write_text('profile = "hill.toml"\n', encoding="utf-8")
     (tmp_path / "hill.toml").write_text('[podcast]\nname = "Hill Post"\n', encoding="utf-8")
     with pytest.raises(InputError, match="rename the channel 'Valley Audio' to 'Hill Post'"):
-        Studio(StudioOptions(articles, use_cache=False), synthesizer_factory=fake_synth.factory)
+        Studio(StudioOptions(articles, cache=CacheOptions(use=False)), synthesizer_factory=fake_synth.factory)
     chosen = Studio(
-        StudioOptions(articles, profile=tmp_path / "hill.toml", use_cache=False),
+        StudioOptions(articles, profile=tmp_path / "hill.toml", cache=CacheOptions(use=False)),
         synthesizer_factory=fake_synth.factory,
     )
     assert chosen.profile.podcast.name == "Hill Post"

@@ -15,9 +15,10 @@ from hand_timeline import hand_timeline
 from mutagen.id3 import ID3
 
 from narrate.audio.assemble import trim_silence
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeSynthesizer
 from narrate.models import ChapterMark, Cue, WordTime
-from narrate.pipeline import narrate_article
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.profile import load_profile
 from narrate.publish.sidecars import (
     Timed,
@@ -65,7 +66,9 @@ def episode(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     out = tmp_path_factory.mktemp("episode")
     synth = FakeSynthesizer()
     result = narrate_article(
-        SAMPLE, output_dir=out, synthesizer=synth, cache_dir=out.parent / "cache-sidecars"
+        SAMPLE,
+        NarrationOptions(output_dir=out, cache=CacheOptions(directory=out.parent / "cache-sidecars")),
+        synthesizer=synth,
     )
     written = write_sidecars(result.path, result.cues, result.chapters, result.rate)
     return result, synth, written

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from audio_tools import heard_words
 
-from narrate.pipeline import narrate_article
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.profile import load_profile
 
 pytestmark = pytest.mark.voice
@@ -32,7 +32,7 @@ def heard(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     profile = dataclasses.replace(
         profile, voice=dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
     )
-    result = narrate_article(article, output_dir=tmp, profile=profile)
+    result = narrate_article(article, NarrationOptions(output_dir=tmp, profile=profile))
     return heard_words(Path(result.path))
 
 

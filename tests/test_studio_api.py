@@ -23,6 +23,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from support import copy_examples  # noqa: E402
 
 from narrate import cli  # noqa: E402
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import FakeSynthesizer  # noqa: E402
 from narrate.studio.app import MAX_BODY, create_app  # noqa: E402
 from narrate.studio.service import Studio, StudioOptions  # noqa: E402
@@ -49,8 +50,9 @@ def folder(tmp_path: Path) -> Path:
 
 def _studio(folder: Path, synth: object | None = None, **options: object) -> Studio:
     fake = synth or FakeSynthesizer()
+    cache = CacheOptions(directory=folder.parent / "cache")
     return Studio(
-        StudioOptions(folder, cache_dir=folder.parent / "cache", **options),  # type: ignore[arg-type]
+        StudioOptions(folder, cache=cache, **options),  # type: ignore[arg-type]
         synthesizer_factory=fake.factory,  # type: ignore[attr-defined]
     )
 

@@ -20,6 +20,7 @@ playwright_api = pytest.importorskip(
 
 from mutagen.id3 import ID3  # noqa: E402
 
+from narrate.audio.cache import CacheOptions  # noqa: E402
 from narrate.audio.synth import FakeSynthesizer, SynthesizerFactory, piper_synthesizer  # noqa: E402
 from narrate.studio.server import StudioServer  # noqa: E402
 from narrate.studio.service import Studio, StudioOptions  # noqa: E402
@@ -68,7 +69,10 @@ def browser() -> Iterator[Any]:
 
 
 def _serve(folder: Path, factory: SynthesizerFactory) -> Iterator[StudioServer]:
-    studio = Studio(StudioOptions(folder, cache_dir=folder.parent / "cache"), synthesizer_factory=factory)
+    studio = Studio(
+        StudioOptions(folder, cache=CacheOptions(directory=folder.parent / "cache")),
+        synthesizer_factory=factory,
+    )
     studio.start()
     server = StudioServer(studio, "127.0.0.1", 0)
     server.start()

@@ -18,8 +18,9 @@ from support import copy_examples
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer, FakeVoice
-from narrate.batch import run_batch, survey
+from narrate.batch import BatchOptions, run_batch, survey
 from narrate.errors import OutputError, ProfileError
+from narrate.profile import VoiceChoice
 from narrate.text.lexicon import Lexicon
 
 if sys.version_info >= (3, 11):
@@ -162,13 +163,16 @@ def test_a_missing_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
 # --- batch.survey: an episode's state without making anything --------------------------------------
 
 
-def _states(folder: Path, **kwargs: object) -> dict[str, str]:
-    found = survey([folder], folder / "out", synthesizer_factory=FakeVoice(), **kwargs)  # type: ignore[arg-type]
+def _states(folder: Path, lexicon: Path | None = None, speed: float | None = None) -> dict[str, str]:
+    options = BatchOptions(output_dir=folder / "out", lexicon=lexicon, voice=VoiceChoice(speed=speed))
+    found = survey([folder], options, synthesizer_factory=FakeVoice())
     return {s.path.name: s.state for s in found}
 
 
-def _batch(folder: Path, voice: FakeVoice | None = None, **kwargs: object) -> dict[str, str]:
-    report = run_batch([folder], folder / "out", jobs=1, synthesizer_factory=voice or FakeVoice(), **kwargs)  # type: ignore[arg-type]
+def _batch(folder: Path, voice: FakeVoice | None = None) -> dict[str, str]:
+    report = run_batch(
+        [folder], BatchOptions(output_dir=folder / "out", jobs=1), synthesizer_factory=voice or FakeVoice()
+    )
     return {Path(e.source).name: e.state for e in report.episodes}
 
 
@@ -192,7 +196,8 @@ def test_survey_follows_what_batch_would_do(folder: Path) -> None:
 
 def test_survey_reports_a_failed_episode_with_its_error(folder: Path) -> None:
     assert _batch(folder, FakeVoice(fail_on="Ofwat"))["water-bills.md"] == "failed"
-    found = {s.path.name: s for s in survey([folder], folder / "out", synthesizer_factory=FakeVoice())}
+    surveyed = survey([folder], BatchOptions(output_dir=folder / "out"), synthesizer_factory=FakeVoice())
+    found = {s.path.name: s for s in surveyed}
     assert found["water-bills.md"].state == "failed"
     assert "fake synthesiser told to fail" in found["water-bills.md"].error
     assert found["night-buses.md"].state == "made" and found["night-buses.md"].files["mp3"].endswith(".mp3")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from narrate.audio.cache import CacheOptions
 from narrate.audio.synth import piper_synthesizer
 from narrate.profile import load_profile
 
@@ -186,7 +187,7 @@ def test_a_studio_render_then_the_cli_on_its_cache_both_keep_word_timings(tmp_pa
     folder, cache = tmp_path / "articles", tmp_path / "cache"
     folder.mkdir()
     shutil.copy(ARTICLE, folder / ARTICLE.name)
-    studio = Studio(StudioOptions(folder, cache_dir=cache))
+    studio = Studio(StudioOptions(folder, cache=CacheOptions(directory=cache)))
     token = "test-token-0123456789"
     client = TestClient(
         create_app(studio, token=token, host="127.0.0.1", port=8765),
@@ -238,7 +239,7 @@ def test_words_previews_and_a_render_at_once_match_a_serial_run(tmp_path: Path) 
         folder = tmp_path / name
         folder.mkdir()
         shutil.copy(ARTICLE, folder / ARTICLE.name)
-        studio = Studio(StudioOptions(folder, use_cache=False), deterministic)
+        studio = Studio(StudioOptions(folder, cache=CacheOptions(use=False)), deterministic)
         token = "test-token-0123456789"
         app = create_app(studio, token=token, host="127.0.0.1", port=8765)
         return studio, TestClient(app, base_url="http://127.0.0.1:8765", headers={"X-Narrate-Token": token})

@@ -16,7 +16,7 @@ from audio_tools import (
 )
 from mutagen.id3 import ID3
 
-from narrate.pipeline import narrate_article
+from narrate.pipeline import NarrationOptions, narrate_article
 from narrate.profile import load_profile
 
 pytestmark = pytest.mark.voice
@@ -45,7 +45,7 @@ def episode(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     profile = dataclasses.replace(
         profile, voice=dataclasses.replace(profile.voice, noise_scale=0.0, noise_w_scale=0.0)
     )
-    result = narrate_article(article, output_dir=tmp, profile=profile)
+    result = narrate_article(article, NarrationOptions(output_dir=tmp, profile=profile))
     return result, decode(result.path)
 
 

@@ -15,7 +15,7 @@ from web_site import Route, Site, Story, atom, http_date, page, rss
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
-from narrate.batch import WebOptions, run_batch
+from narrate.batch import BatchOptions, WebOptions, run_batch
 from narrate.publish.feed import PODCAST_NS
 from narrate.publish.manifest import MANIFEST_NAME, WEB_BODIES
 from narrate.web.fetch import Fetcher, FetchPolicy
@@ -116,11 +116,8 @@ def batch(
     with Fetcher(policy, clock=clock, sleep=clock.sleep) as fetcher:
         report = run_batch(
             [site.url("/feed/")],
-            out,
-            profile=profile,
-            jobs=1,
+            BatchOptions(output_dir=out, profile=profile, jobs=1, web=WebOptions(**web)),
             synthesizer_factory=fake.factory,
-            web=WebOptions(**web),  # type: ignore[arg-type]
             fetcher=fetcher,
         )
     return {e.source: (e.state, e.message) for e in report.episodes}

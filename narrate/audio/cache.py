@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ImplausibleClip, OutputError
-from ..models import WordTime
-from ..profile import parse_size
-from .gate import Said, verdict
-from .synth import Voiced
+from ..models import Said, Voiced, WordTime
+from ..profile import default_cache_dir, parse_size
+from .gate import verdict
+from .synth import Synthesizer, cache_identity
 
 FORMAT_VERSION = 3
 """Bump when the entry layout or what is stored changes: old entries then simply stop matching.
@@ -34,13 +35,6 @@ FORMAT_VERSION = 3
 _MAGIC = b"NRC3"
 _HEADER = struct.Struct("<4sQII")  # magic, sample count, JSON byte length, crc32 of samples + JSON
 _SUFFIX = ".f32"
-
-
-def default_cache_dir() -> Path:
-    """The user's cache folder for sentence audio (honours XDG_CACHE_HOME)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("narrate")) / "sentences"
 
 
 def work_dir(cache_dir: Path | str | None = None) -> Path:
@@ -65,6 +59,38 @@ def cache_limit(explicit: int | None = None, profile_max: str = "") -> int:
                     raise OutputError(f"{where}: {exc}") from None
                 raise
     return DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class CacheOptions:
+    """Where sentence audio is cached and how much is kept (--cache-dir, --no-cache, --cache-max)."""
+
+    directory: str | Path | None = None  # None: the user cache
+    use: bool = True
+    max_bytes: int | None = None  # None: $NARRATE_CACHE_MAX, else the profile's [cache], else 2 GB
+
+    def resolved(self, profile_max: str = "") -> CacheOptions:
+        """These options with the size limit decided (see `cache_limit`), as a batch's planner hands them
+        to workers whose environment may differ."""
+        return dataclasses.replace(self, max_bytes=cache_limit(self.max_bytes, profile_max))
+
+
+def open_cache(options: CacheOptions, profile_max: str = "") -> SentenceCache | None:
+    """The one place a sentence cache is made from options: None with use=False.
+
+    profile_max: the profile's [cache] max_size, used when the options and the environment name no limit.
+    """
+    if not options.use:
+        return None
+    return SentenceCache(options.directory, cache_limit(options.max_bytes, profile_max))
+
+
+def clip_keys(synth: Synthesizer, texts: Sequence[str]) -> list[str]:
+    """The one place a clip's key is made: what `synth`'s clips hold (`cache_identity`: its voice, its
+    settings, whether it gives word timings) and the spoken text.
+    Storing, fetching and evicting all use it."""
+    identity = cache_identity(synth)
+    return [SentenceCache.key(identity, text) for text in texts]
 
 
 @dataclass(frozen=True)

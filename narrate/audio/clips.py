@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Cancelled
-from ..models import WordTime
+from ..models import Voiced, WordTime
 from .assemble import ClipSpool, trim_bounds
-from .cache import SentenceCache
+from .cache import SentenceCache, clip_keys
 from .engine import ClipProgress, SynthesisEngine, SynthesisStats
-from .synth import Synthesizer, Voiced, cache_identity
+from .synth import Synthesizer
 
 
 class ClipSource:
@@ -103,8 +103,13 @@ class ClipSource:
     def _missing(self, texts: Sequence[str]) -> bool:
         if self.cache is None:
             return bool(texts)
-        identity = cache_identity(self.synth)
-        return any(not self.cache.path(SentenceCache.key(identity, text)).is_file() for text in texts)
+        return any(not self.cache.path(key).is_file() for key in clip_keys(self.synth, texts))
+
+    def evict(self, texts: Sequence[str]) -> None:
+        """Drop these sentences' clips from the cache (if any): the next fetch makes them again."""
+        if self.cache is not None:
+            for key in clip_keys(self.synth, texts):
+                self.cache.evict(key)
 
     def length(self, index: int) -> int:
         """Samples in clip `index`, fetching (in order) up to it first if need be."""

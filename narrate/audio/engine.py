@@ -10,8 +10,9 @@ from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 
 from ..errors import Cancelled, ImplausibleClip, NarrateError, SynthesisError
-from .cache import SentenceCache
-from .synth import Synthesizer, Voiced, cache_identity, voice_sentence
+from ..models import Voiced
+from .cache import SentenceCache, clip_keys
+from .synth import Synthesizer, voice_sentence
 
 ClipProgress = Callable[[int, int], None]
 """Called as (clips delivered, total) while clips are yielded in order."""
@@ -121,8 +122,7 @@ class SynthesisEngine:
         """
         stats = stats if stats is not None else SynthesisStats()
         total = stats.total = len(texts)
-        identity = cache_identity(synth)  # what the clips hold decides their key (audio.synth)
-        keys = [SentenceCache.key(identity, text) for text in texts]
+        keys = clip_keys(synth, texts)
         report = progress or _ignore
         missing = [i for i, key in enumerate(keys) if cache is None or not cache.path(key).is_file()]
         first: dict[str, int] = {}  # a text that repeats is synthesised once, at its first occurrence

@@ -9,19 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models import Said
+
 _BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _NOT_SOUNDS = set("ˈˌːˑ")  # stress and length marks are modifier letters, not sounds
-
-
-@dataclass(frozen=True)
-class Said:
-    """What a clip was asked to say and how: the text, the sample rate, the phonemes espeak gave the voice
-    (None when the voice does not report them) and the voice's pace (1.0 normal; 2.0 twice as long)."""
-
-    text: str
-    rate: int
-    phonemes: str | None = None
-    pace: float = 1.0
 
 
 @dataclass(frozen=True)

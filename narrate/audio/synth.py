@@ -10,15 +10,15 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import ImplausibleClip, NarrateError, SynthesisError, VoiceError
-from ..models import WordTime
-from ..profile import VoiceSettings
+from ..models import Said, Voiced, WordTime
+from ..profile import VoiceSettings, cache_home
 from ..text.phonemes import espeak_data_problem, piper_phonemizer
 from .alignment import (
     AlignmentUnavailable,
@@ -28,18 +28,8 @@ from .alignment import (
     onnx_patcher,
     word_samples,
 )
-from .gate import Rejection, Said, verdict
+from .gate import Rejection, verdict
 from .voices import VoiceInfo, find_voice, resolve_speaker
-
-
-@dataclass(frozen=True)
-class Voiced:
-    """A sentence as the voice made it: its samples, its spoken words' positions in them (empty when
-    the voice cannot report word timings), and what it was asked to say (for the plausibility gate)."""
-
-    samples: np.ndarray = field(repr=False)
-    words: tuple[WordTime, ...] = ()
-    said: Said | None = None
 
 
 @runtime_checkable
@@ -161,9 +151,7 @@ class PiperSynthesizer:
         and a note saying why transcripts keep sentence timings."""
         with self._timing_lock:
             if self._timing is None:
-                from .cache import default_cache_dir
-
-                folder = self.aligned_dir if self.aligned_dir is not None else default_cache_dir().parent
+                folder = self.aligned_dir if self.aligned_dir is not None else cache_home()
                 try:
                     self._timing = (aligned_model(self.voice, folder, self.patcher), None)
                 except AlignmentUnavailable as exc:

@@ -4,6 +4,7 @@ from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .plan import ARTICLE_SUFFIXES, ArticleFile, collect_inputs
 from .run import (
     BatchInterrupted,
+    BatchOptions,
     BatchReport,
     EpisodeProgress,
     EpisodeStatus,
@@ -19,6 +20,7 @@ __all__ = [
     "ARTICLE_SUFFIXES",
     "ArticleFile",
     "BatchInterrupted",
+    "BatchOptions",
     "BatchReport",
     "EpisodeJob",
     "EpisodeOutcome",

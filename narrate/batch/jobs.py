@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import ensure_folder
-from ..audio.cache import DEFAULT_MAX_BYTES, SentenceCache, work_dir
+from ..audio.cache import CacheOptions, open_cache, work_dir
 from ..audio.clips import ClipSource
 from ..audio.engine import SynthesisEngine
 from ..audio.id3 import Cover
@@ -20,6 +20,7 @@ from ..errors import NarrateError, VoiceError
 from ..models import Script
 from ..pipeline import (
     Checker,
+    EpisodeTarget,
     NarrationResult,
     ProgressCallback,
     episode_tags,
@@ -51,9 +52,8 @@ class EpisodeJob:
     previous: Mapping[str, str] = field(default_factory=dict)  # narrate tags of the MP3 now at the slug
     output_dir: str | None = None
     threads: int = 0  # ONNX intra-op threads of this job's voice session (0: onnxruntime's default)
-    cache_dir: str | None = None  # None: the user cache (shared safely by concurrent jobs)
-    use_cache: bool = True
-    cache_max: int = DEFAULT_MAX_BYTES
+    # the planner's, its limit decided; no directory: the user cache (shared safely by concurrent jobs)
+    cache: CacheOptions = field(default_factory=CacheOptions)
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
     # the voice identity the batch was planned with: a worker whose voice differs refuses the job
     voice_identity: str = ""
@@ -118,16 +118,15 @@ def _narrate(
             f"voice {job.profile.voice.name} differs here from the one the batch was planned with (its "
             "files, or whether it gives word timings): install the same voice files on every worker"
         )
-    cache = SentenceCache(job.cache_dir, job.cache_max) if job.use_cache else None
-    with _folder(job.output_dir, job.cache_dir) as folder:
+    cache = open_cache(job.cache, job.profile.cache.max_size)
+    with _folder(job.output_dir, job.cache.directory) as folder:
         synthesised = None if progress is None else functools.partial(progress, "synthesise")
         with ClipSource(
             synth, cache, jobs=1, progress=synthesised, should_stop=should_stop, engine=engine
         ) as clips:
             target = folder / f"{job.slug}.mp3"
-            result = narrate_script(
-                script, target, job.profile, clips, progress, cover=job.cover, previous=job.previous
-            )
+            episode = EpisodeTarget(target, job.previous, job.cover)
+            result = narrate_script(script, episode, job.profile, clips, progress)
         if job.checker is not None:
             again = functools.partial(
                 ClipSource, synth, cache, jobs=1, progress=synthesised, should_stop=should_stop
@@ -142,7 +141,7 @@ def _narrate(
 
 
 @contextlib.contextmanager
-def _folder(output_dir: str | None, cache_dir: str | None) -> Iterator[Path]:
+def _folder(output_dir: str | None, cache_dir: str | Path | None) -> Iterator[Path]:
     """Where the job writes: the output folder, or (files sent back) a folder beside its sentence cache."""
     if output_dir is not None:
         yield Path(output_dir)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..audio.cache import DEFAULT_MAX_BYTES
+from ..audio.cache import CacheOptions
 from ..audio.id3 import Cover, previous_tags
 from ..audio.synth import SynthesizerFactory, piper_synthesizer
 from ..errors import NarrateError
@@ -58,9 +58,7 @@ class BatchSettings:
     force: bool = False
     output_dir: str | None = None  # where jobs write; None: they return their files' bytes
     threads: int = 0
-    cache_dir: str | None = None
-    use_cache: bool = True
-    cache_max: int = DEFAULT_MAX_BYTES
+    cache: CacheOptions = field(default_factory=CacheOptions)  # its directory absolute, its limit decided
     synthesizer_factory: SynthesizerFactory = piper_synthesizer
     checker: Checker | None = None  # hears each episode made and heals it; None: not verified
 
@@ -185,9 +183,7 @@ def _plan_one(
         previous=previous,
         output_dir=settings.output_dir,
         threads=settings.threads,
-        cache_dir=settings.cache_dir,
-        use_cache=settings.use_cache,
-        cache_max=settings.cache_max,
+        cache=settings.cache,
         synthesizer_factory=settings.synthesizer_factory,
         voice_identity=settings.voice_identity,
         checker=settings.checker,

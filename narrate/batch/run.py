@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._version import pip_install
 from ..atomic import write_bytes_atomic
-from ..audio.cache import cache_limit
+from ..audio.cache import CacheOptions
 from ..audio.engine import SynthesisEngine, available_cores, session_threads
 from ..audio.id3 import read_cover
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
 from ..errors import InputError, NarrateError, OutputError, Terminated
 from ..pipeline import Checker
-from ..profile import Profile, load_profile
-from ..publish.executors import Executor, InlineExecutor, LostJob, ThreadExecutor
+from ..profile import Profile, VoiceChoice, load_profile
 from ..publish.feed import check_base_url, write_feed
 from ..publish.lock import folder_lock
 from ..publish.manifest import MANIFEST_NAME, EpisodeRecord, Manifest
@@ -30,6 +29,7 @@ from ..text.lexicon import Lexicon
 from ..verify.check import hear_episode
 from ..verify.recognise import has_pocketsphinx, require_pocketsphinx
 from ..web.fetch import Fetcher
+from .executors import Executor, InlineExecutor, LostJob, ThreadExecutor
 from .jobs import EpisodeJob, EpisodeOutcome, run_episode
 from .memory import MadeWith
 
@@ -96,84 +96,81 @@ class BatchInterrupted(NarrateError):
         self.exit_code = 130 if isinstance(cause, KeyboardInterrupt) else 143
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs: built once by the CLI, the studio or a Python caller.
+
+    profile and lexicon: files (None: the bundled profile, no lexicon); voice: --voice, --speed and
+    --speaker over the profile's. jobs: synthesis threads of one engine and at most as many articles in
+    flight (None: the cores available). check: hear each episode made with `checker` and heal it
+    (`pipeline.verify_and_heal`); one still flagged stays out of the feed unless publish_flagged. None:
+    when the check extra is installed and the voice speaks. web: which feed and list items are taken.
+    """
+
+    output_dir: str | Path = "output"
+    profile: str | Path | None = None
+    lexicon: str | Path | None = None
+    voice: VoiceChoice = field(default_factory=VoiceChoice)
+    jobs: int | None = None
+    base_url: str | None = None  # where the episodes will be served: the feed is written with it
+    force: bool = False  # make every episode again, changed or not
+    cache: CacheOptions = field(default_factory=CacheOptions)
+    check: bool | None = None
+    publish_flagged: bool = False
+    checker: Checker = hear_episode
+    web: WebOptions = field(default_factory=WebOptions)
+
+
 def run_batch(
     inputs: Sequence[str | Path],
-    output_dir: str | Path = "output",
+    options: BatchOptions | None = None,
     *,
-    profile: str | Path | None = None,
-    lexicon: str | Path | None = None,
-    voice: str | None = None,
-    speed: float | None = None,
-    speaker: int | str | None = None,
-    jobs: int | None = None,
-    base_url: str | None = None,
-    force: bool = False,
-    cache_dir: str | Path | None = None,
-    use_cache: bool = True,
-    cache_max: int | None = None,
     executor: Executor | None = None,
     progress: BatchProgress | None = None,
-    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     episode_progress: EpisodeProgress | None = None,
-    check: bool | None = None,
-    publish_flagged: bool = False,
-    checker: Checker = hear_episode,
-    web: WebOptions | None = None,
+    synthesizer_factory: SynthesizerFactory = piper_synthesizer,
     fetcher: Fetcher | None = None,
     engine: SynthesisEngine | None = None,
 ) -> BatchReport:
     """Narrate every article in `inputs` (files, folders, feed URLs, URL lists: `batch.web`, fetched with
-    `fetcher`) into `output_dir`, skip unchanged ones, then write the feed. jobs: synthesis threads of one
-    engine (the caller's `engine`, else one for this batch) and at most as many articles in flight.
-    episode_progress: sentence progress per episode (they then run one after another). check: hear each
-    episode made with `checker` and heal it (`pipeline.verify_and_heal`); one still flagged stays out of
-    the feed unless publish_flagged. None: when the check extra is installed and the voice speaks.
+    `fetcher`) into `options.output_dir`, skip unchanged ones, then write the feed. The jobs share the
+    caller's `engine`, else one made for this batch. episode_progress: sentence progress per episode
+    (they then run one after another).
     """
+    options = options or BatchOptions()
     report = progress or _ignore
-    folder = Path(output_dir)
-    loaded = load_profile(profile)
-    if base_url:
-        _checked_url(base_url)
+    folder = Path(options.output_dir)
+    loaded = load_profile(options.profile)
+    if options.base_url:
+        _checked_url(options.base_url)
     sources, files, missing = _gather(inputs)
-    threads = engine.threads if engine is not None else max(1, jobs or available_cores())
+    threads = engine.threads if engine is not None else max(1, options.jobs or available_cores())
     articles = max(1, min(threads, len(files) or (threads if sources else 1)))
     inline = articles == 1 or episode_progress is not None
     runner = executor or (InlineExecutor() if inline else ThreadExecutor(articles))
-    settings = _settings(
-        loaded.with_voice(voice, speed, speaker),
-        lexicon,
-        force,
-        folder,
-        threads,
-        cache=(str(Path(cache_dir).resolve()) if cache_dir else None, use_cache, cache_max),
-        factory=synthesizer_factory,
-        runner=runner,
-    )
-    hearer, unverified = _verifier(check, checker, synthesizer_factory(settings.profile.voice))
+    settings = _settings(loaded, options, folder, threads, factory=synthesizer_factory, runner=runner)
+    voice = synthesizer_factory(settings.profile.voice)
+    hearer, unverified = _verifier(options.check, options.checker, voice)
     settings = dataclasses.replace(settings, checker=hearer)
     results = _prepare(folder, missing, report)
     with folder_lock(folder):
         manifest = Manifest.load(folder)
         if sources:
-            gathered = fetch_sources(sources, manifest, web or WebOptions(), loaded.web, report, fetcher)
+            gathered = fetch_sources(sources, manifest, options.web, loaded.web, report, fetcher)
             files = [*files, *gathered.files]
             results.update({name: EpisodeStatus(name, "failed", why) for name, why in gathered.failed})
         planned = plan_batch(files, manifest, settings)
         manifest.save()  # slugs and GUIDs are claimed before any work, so a resumed batch keeps them
         todo = _statuses(planned, manifest, results, report)
         try:
-            made_with = MadeWith.of(profile, lexicon, voice)
             with _engine_for(runner, engine, threads) as shared:
-                synthesised = _run(
-                    runner, todo, manifest, results, report, episode_progress, publish_flagged, made_with,
-                    shared,
-                )  # fmt: skip
+                synthesised = _run(runner, todo, manifest, results, report, episode_progress, options, shared)
         except (KeyboardInterrupt, Terminated) as stop:
-            partial = _finish(folder, loaded, base_url, manifest, results, 0)
+            partial = _finish(folder, loaded, options.base_url, manifest, results, 0)
             unfinished = [p.file.name for p in todo if p.file.name not in results]
             raise BatchInterrupted(partial, unfinished, stop) from None
         return dataclasses.replace(
-            _finish(folder, loaded, base_url, manifest, results, synthesised), unverified=unverified
+            _finish(folder, loaded, options.base_url, manifest, results, synthesised), unverified=unverified
         )
 
 
@@ -236,22 +233,16 @@ class EpisodeSurvey:
 
 def survey(
     inputs: Sequence[str | Path],
-    output_dir: str | Path = "output",
+    options: BatchOptions | None = None,
     *,
-    profile: str | Path | None = None,
-    lexicon: str | Path | None = None,
-    voice: str | None = None,
-    speed: float | None = None,
-    speaker: int | str | None = None,
     synthesizer_factory: SynthesizerFactory = piper_synthesizer,
 ) -> list[EpisodeSurvey]:
-    """Each article's episode state in `output_dir`: the batch's own plan, with nothing saved or made."""
-    folder = Path(output_dir)
-    loaded = load_profile(profile).with_voice(voice, speed, speaker)
+    """Each article's episode state in `options.output_dir`: the batch's own plan (of the options, the
+    output folder, profile, lexicon and voice count), with nothing saved or made."""
+    options = dataclasses.replace(options or BatchOptions(), force=False)
+    folder = Path(options.output_dir)
     files, _ = collect_inputs(inputs)
-    settings = _settings(
-        loaded, lexicon, False, folder, 1, cache=(None, True, None), factory=synthesizer_factory
-    )
+    settings = _settings(load_profile(options.profile), options, folder, 1, factory=synthesizer_factory)
     manifest = Manifest.load(folder) if folder.is_dir() else Manifest(folder)
     found: list[EpisodeSurvey] = []
     for plan in plan_batch(files, manifest, settings):  # claims records in memory only: nothing is saved
@@ -300,31 +291,31 @@ def _engine_for(
 
 
 def _settings(
-    profile: Profile,
-    lexicon: str | Path | None,
-    force: bool,
+    loaded: Profile,
+    options: BatchOptions,
     folder: Path,
     threads: int,
-    cache: tuple[str | None, bool, int | None],
     factory: SynthesizerFactory,
     runner: Executor | None = None,
 ) -> BatchSettings:
-    """What the episodes share, checked before any work: profile (voice in effect), lexicon, cover, voice.
+    """What the episodes share, checked before any work: profile (the voice chosen here, once), lexicon,
+    cover, voice, cache (its folder absolute, its limit decided).
 
     Jobs write into the folder when the runner's workers see it (local ones do); else they return files.
     """
-    cache_dir, use_cache, cache_max = cache
+    profile = loaded.with_voice(options.voice.voice, options.voice.speed, options.voice.speaker)
+    lexicon, cache = options.lexicon, options.cache
+    if cache.directory is not None:
+        cache = dataclasses.replace(cache, directory=str(Path(cache.directory).resolve()))
     return BatchSettings(
         profile=profile,
         voice_identity=factory(profile.voice).identity(),  # hashes the voice file; loads nothing
         lexicon=dict(Lexicon.load(Path(lexicon)).entries) if lexicon else {},
         cover=read_cover(profile.cover_path) if profile.cover_path else None,
-        force=force,
+        force=options.force,
         output_dir=str(folder.resolve()) if runner is None or runner.in_place else None,  # any cwd
         threads=(runner.threads if runner else 0) or session_threads(threads),
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        cache_max=cache_limit(cache_max, profile.cache.max_size),
+        cache=cache.resolved(profile.cache.max_size),
         synthesizer_factory=factory,
     )
 
@@ -354,12 +345,13 @@ def _run(
     manifest: Manifest,
     results: dict[str, EpisodeStatus],
     report: BatchProgress,
-    episode_progress: EpisodeProgress | None = None,
-    publish_flagged: bool = False,
-    made_with: MadeWith | None = None,
+    episode_progress: EpisodeProgress | None,
+    options: BatchOptions,
     engine: SynthesisEngine | None = None,
 ) -> int:
-    """Run the jobs; record each outcome in the manifest (saved at once) as it arrives."""
+    """Run the jobs; record each outcome in the manifest (saved at once) as it arrives, stamped with the
+    settings it was made with."""
+    made_with = MadeWith.of(options.profile, options.lexicon, options.voice.voice)
     records = {p.file.name: p.record for p in todo if p.record is not None}
     jobs = [p.job for p in todo if p.job is not None]
     synthesised = 0
@@ -376,8 +368,8 @@ def _run(
         for job, result in runner.map(run, jobs, started=lambda j: report(j.name, "working", "")):
             finished.add(job.name)
             outcome = _as_outcome(job, result)
-            results[job.name] = _record(manifest, records[job.name], job, outcome, publish_flagged)
-            if made_with is not None and results[job.name].state in ("made", "flagged"):
+            results[job.name] = _record(manifest, records[job.name], job, outcome, options.publish_flagged)
+            if results[job.name].state in ("made", "flagged"):
                 made_with.stamp(records[job.name])
             manifest.save()
             synthesised += outcome.synthesised

@@ -19,11 +19,12 @@ from ..text.wording import count
 
 if TYPE_CHECKING:
     from ..batch import BatchReport, EpisodeStatus
-    from ..publish.executors import Executor
+    from ..batch.executors import Executor
 
 from .check import check_lines, check_summary, healing, require_recogniser
 from .common import (
     article_options,
+    cache_options,
     clock,
     jobs_option,
     remembered_settings,
@@ -232,34 +233,33 @@ def _batch_display(err: Console, quiet: bool) -> Iterator[Callable[[str, str, st
 
 
 def cmd_batch(args: argparse.Namespace, err: Console) -> int:
-    from ..batch import BatchInterrupted, WebOptions, run_batch
+    from ..batch import BatchInterrupted, BatchOptions, WebOptions, run_batch
+    from ..profile import VoiceChoice
 
-    web = WebOptions(since=args.since, limit=args.limit, obey_robots=not args.ignore_robots)
     if args.check:
         require_recogniser()  # before minutes of synthesis, not after
     remembered_settings(args, args.output_dir)
+    options = BatchOptions(
+        output_dir=args.output_dir,
+        profile=args.profile,
+        lexicon=args.lexicon,
+        voice=VoiceChoice(args.voice, args.speed, args.speaker),
+        jobs=args.jobs,
+        base_url=args.base_url,
+        force=args.force,
+        cache=cache_options(args),
+        check=args.check,
+        publish_flagged=args.publish_flagged,
+        web=WebOptions(since=args.since, limit=args.limit, obey_robots=not args.ignore_robots),
+    )
     try:
         with _cluster(args, err) as executor, _batch_display(err, args.quiet) as display:
             report = run_batch(
                 args.inputs,
-                args.output_dir,
-                profile=args.profile,
-                lexicon=args.lexicon,
-                voice=args.voice,
-                speed=args.speed,
-                speaker=args.speaker,
-                jobs=args.jobs,
-                base_url=args.base_url,
-                force=args.force,
-                cache_dir=args.cache_dir,
-                use_cache=not args.no_cache,
-                cache_max=args.cache_max,
+                options,
                 executor=executor,
                 progress=display,
                 synthesizer_factory=args.synthesizer_factory,
-                check=args.check,
-                publish_flagged=args.publish_flagged,
-                web=web,
             )
     except BatchInterrupted as stopped:
         _batch_summary(stopped.report, args.output_dir, err)
@@ -288,7 +288,7 @@ def _cluster(args: argparse.Namespace, err: Console) -> Iterator[Executor | None
             "--jobs counts this machine's synthesis threads: with --scheduler use local:N, "
             "or start more workers"
         )
-    from ..publish.dask import connect, describe  # imports Dask: only for --scheduler
+    from ..batch.dask import connect, describe  # imports Dask: only for --scheduler
 
     with connect(args.scheduler, shared_output=args.shared_output) as executor:
         for line in describe(executor):

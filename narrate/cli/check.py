@@ -177,7 +177,7 @@ def cmd_words(args: argparse.Namespace, err: Console) -> int:
     profile, lexicon = profile_and_lexicon(args)
     with page_fetcher(args, profile) as fetcher:
         article = article_from_source(read_input(args.article, profile, fetcher=fetcher), profile)
-    phonemize = voice_phonemizer(find_voice(profile.voice.at(args.voice, None).name))
+    phonemize = voice_phonemizer(find_voice(profile.voice.name))
     words = guess_words(article, profile, lexicon, dictionary=dictionary_words(), phonemize=phonemize)
     if args.toml:
         print(lexicon_skeleton(words), end="")

@@ -14,7 +14,7 @@ from ..profile import Profile, load_profile
 from ..text.lexicon import Lexicon
 
 if TYPE_CHECKING:
-    from ..audio.cache import SentenceCache
+    from ..audio.cache import CacheOptions, SentenceCache
     from ..project import Project
 
 
@@ -112,13 +112,18 @@ def size_option(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def cache_options(args: argparse.Namespace) -> CacheOptions:
+    """--cache-dir, --no-cache and --cache-max as one value."""
+    from ..audio.cache import CacheOptions
+
+    return CacheOptions(args.cache_dir, not getattr(args, "no_cache", False), args.cache_max)
+
+
 def sentence_cache(args: argparse.Namespace, profile: Profile) -> SentenceCache | None:
     """The sentence cache the options and profile ask for (None with --no-cache)."""
-    from ..audio.cache import SentenceCache, cache_limit
+    from ..audio.cache import open_cache
 
-    if getattr(args, "no_cache", False):
-        return None
-    return SentenceCache(args.cache_dir, cache_limit(args.cache_max, profile.cache.max_size))
+    return open_cache(cache_options(args), profile.cache.max_size)
 
 
 _PROJECT_OPTIONS = ("profile", "lexicon", "voice", "output_dir", "base_url")
@@ -161,9 +166,10 @@ def apply_project(args: argparse.Namespace, command: str) -> Project | None:
 
 
 def profile_and_lexicon(args: argparse.Namespace) -> tuple[Profile, Lexicon | None]:
-    profile = load_profile(args.profile)
-    if getattr(args, "speaker", None) is not None:  # --speaker goes with --voice, else the profile's voice
-        profile = profile.with_voice(args.voice, speaker=args.speaker)
+    """The profile, with the voice the options choose in effect (the one place the CLI applies them),
+    and the --lexicon."""
+    choice = (getattr(args, name, None) for name in ("voice", "speed", "speaker"))
+    profile = load_profile(args.profile).with_voice(*choice)
     lexicon = Lexicon.load(Path(args.lexicon)) if getattr(args, "lexicon", None) else None
     return profile, lexicon
 

@@ -19,6 +19,7 @@ from ..text.wording import count
 from .check import check_after, episode_checker, require_recogniser
 from .common import (
     article_options,
+    cache_options,
     clock,
     profile_and_lexicon,
     synthesis_options,
@@ -111,29 +112,28 @@ def _progress(err: Console, quiet: bool) -> Iterator[Callable[[str, int, int], N
 
 
 def cmd_narrate(args: argparse.Namespace, err: Console) -> int:
-    from ..pipeline import narrate_article
+    from ..pipeline import NarrationOptions, narrate_article
 
     profile, lexicon = profile_and_lexicon(args)
     if args.check:
         require_recogniser()  # before minutes of synthesis, not after
+    options = NarrationOptions(
+        output=args.output,
+        output_dir=args.output_dir,
+        profile=profile,
+        lexicon=lexicon,
+        jobs=args.jobs,
+        cache=cache_options(args),
+        force=args.force,
+        check=episode_checker(args.jobs) if args.check else None,
+        timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
+    )
     with page_fetcher(args, profile) as fetcher, _progress(err, args.quiet) as progress:
         result = narrate_article(
             args.article,
-            output=args.output,
-            output_dir=args.output_dir,
-            profile=profile,
-            voice=args.voice,
-            speed=args.speed,
-            lexicon=lexicon,
+            options,
             synthesizer_factory=args.synthesizer_factory,
             progress=progress,
-            jobs=args.jobs,
-            cache_dir=args.cache_dir,
-            use_cache=not args.no_cache,
-            cache_max=args.cache_max,
-            force=args.force,
-            check=episode_checker(args.jobs) if args.check else None,
-            timings=args.transcript or args.chapters_json,  # else an unchanged MP3 is read, not re-voiced
             fetcher=fetcher,
         )
     warn(err, result.script)

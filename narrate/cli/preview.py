@@ -114,7 +114,7 @@ def cmd_say(args: argparse.Namespace, err: Console) -> int:
         text = sys.stdin.read()
     profile, lexicon = profile_and_lexicon(args)
     if args.phonemes:
-        return _print_phonemes(say_script(text, profile, lexicon), profile.with_voice(args.voice).voice.name)
+        return _print_phonemes(say_script(text, profile, lexicon), profile.voice.name)
     with _clip_source(args, profile) as source:
         script = say_script(text, profile, lexicon)
         default = _previews(args) / f"say-{slugify(script.title, 40)}.wav"
@@ -145,7 +145,7 @@ def _clip_source(args: argparse.Namespace, profile: Profile) -> ClipSource:
     from ..audio.clips import ClipSource
 
     cache = sentence_cache(args, profile)
-    return ClipSource(args.synthesizer_factory(profile.with_voice(args.voice, args.speed).voice), cache)
+    return ClipSource(args.synthesizer_factory(profile.voice), cache)
 
 
 def _run_preview(

@@ -93,7 +93,7 @@ def profile_toml(profile: Profile) -> str:
             lines += [f"{_value(k)} = {_value(v)}" for k, v in value.items()]
             lines.append("")
             continue
-        if not dataclasses.is_dataclass(value):
+        if not dataclasses.is_dataclass(value) or section.name == "voice_choice":  # not a profile section
             continue
         lines.append(f"[{section.name}]")
         for f in dataclasses.fields(value):

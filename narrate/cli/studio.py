@@ -14,7 +14,7 @@ from ..errors import Terminated
 if TYPE_CHECKING:
     pass
 
-from .common import article_options, synthesis_options
+from .common import article_options, cache_options, synthesis_options
 
 _STUDIO_EPILOG = f"""examples:
   narrate studio                                 # the articles in this folder
@@ -67,9 +67,7 @@ def cmd_studio(args: argparse.Namespace, err: Console) -> int:
         voice=args.voice,
         speed=args.speed,
         speaker=args.speaker,
-        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-        use_cache=not args.no_cache,
-        cache_max=args.cache_max,
+        cache=cache_options(args),
         output_dir=Path(args.output_dir) if args.output_dir else None,
     )
     studio = Studio(options, synthesizer_factory=args.synthesizer_factory)

@@ -1,1 +1,1 @@
-"""Publish layer: transcripts and chapter files, the podcast feed, the batch manifest and executors."""
+"""Publish layer: transcripts and chapter files, the podcast feed and the batch manifest."""

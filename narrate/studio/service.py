@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
-from ..audio.cache import SentenceCache, cache_limit
+from ..audio.cache import CacheOptions, open_cache
 from ..audio.clips import ClipSource
 from ..audio.engine import SynthesisEngine, default_jobs, session_threads
 from ..audio.synth import Synthesizer, SynthesizerFactory, piper_synthesizer
-from ..batch import ARTICLE_SUFFIXES, EpisodeSurvey, collect_inputs, survey
+from ..batch import ARTICLE_SUFFIXES, BatchOptions, EpisodeSurvey, collect_inputs, survey
 from ..batch.memory import settle
 from ..errors import InputError, NarrateError
 from ..models import Script
 from ..pipeline import load_script
 from ..preview import Selection, say_script, select_part, spoken_phonemes, stream_blocks
-from ..profile import Profile, VoiceSettings, load_profile
+from ..profile import Profile, VoiceChoice, VoiceSettings, load_profile
 from ..project import PROJECT_NAME, Project, find_project
 from ..publish.sidecars import read_chapters_json, read_transcript_json, read_vtt, sidecar_paths
 from ..text.lexicon import Lexicon
@@ -50,9 +51,7 @@ class StudioOptions:
     voice: str | None = None
     speed: float | None = None
     speaker: int | str | None = None
-    cache_dir: Path | None = None
-    use_cache: bool = True
-    cache_max: int | None = None
+    cache: CacheOptions = field(default_factory=CacheOptions)
     output_dir: Path | None = None  # default: output/ in the folder
 
 
@@ -82,16 +81,21 @@ class Studio:
         )  # fmt: skip
         self.voice_name = settled.voice
         self.profile_path = Path(settled.profile).resolve() if settled.profile else None
+        choice = VoiceChoice(self.voice_name, options.speed, options.speaker)
         self.profile: Profile = load_profile(self.profile_path).with_voice(
-            self.voice_name, options.speed, options.speaker
+            choice.voice, choice.speed, choice.speaker
         )
+        # what every render and survey runs with (built once; the lexicon joins once its file exists)
+        self.batch = BatchOptions(
+            output_dir=self.output, profile=self.profile_path, voice=choice, jobs=1, cache=options.cache,
+            check=False,  # the studio is where a listener hears it; its page has no "flagged" state yet
+        )  # fmt: skip
         self.lexicon_path = Path(settled.lexicon).resolve() if settled.lexicon else self.root / LEXICON_NAME
         # One loaded voice and one set of synthesis threads for previews and renders alike: a preview
         # asked for during a render takes its turn with the render's sentences rather than waiting for it.
         self.engine = SynthesisEngine(default_jobs())
         self.voice = synthesizer_factory(self.profile.voice, threads=session_threads(self.engine.threads))
-        limit = cache_limit(options.cache_max, self.profile.cache.max_size)
-        self.cache = SentenceCache(options.cache_dir, limit) if options.use_cache else None
+        self.cache = open_cache(options.cache, self.profile.cache.max_size)
         self._scripts: dict[Path, tuple[tuple[Any, ...], Script]] = {}
         self._words: dict[Path, tuple[tuple[Any, ...], list[dict[str, object]]]] = {}
         self._checks: dict[Path, tuple[int, list[dict[str, object]]]] = {}
@@ -166,18 +170,13 @@ class Studio:
         cover = self.profile.cover_path
         return found + ([cover] if cover is not None else [])
 
-    def _survey_now(self, paths: list[Path]) -> list[EpisodeSurvey]:
+    def _batch_options(self) -> BatchOptions:
+        """The batch options renders and the folder survey share; the lexicon once its file exists."""
         lexicon = self.lexicon_path if self.lexicon_path.is_file() else None
-        return survey(
-            paths,
-            self.output,
-            profile=self.profile_path,
-            lexicon=lexicon,
-            voice=self.voice_name,
-            speed=self.options.speed,
-            speaker=self.options.speaker,
-            synthesizer_factory=self.shared_factory,
-        )
+        return dataclasses.replace(self.batch, lexicon=lexicon)
+
+    def _survey_now(self, paths: list[Path]) -> list[EpisodeSurvey]:
+        return survey(paths, self._batch_options(), synthesizer_factory=self.shared_factory)
 
     def _survey_row(self, found: EpisodeSurvey) -> dict[str, Any]:
         headline = self.folder.headline(found.path)
@@ -346,22 +345,12 @@ class Studio:
 
         return run_batch(
             paths,
-            self.output,
-            profile=self.profile_path,
-            lexicon=self.lexicon_path if self.lexicon_path.is_file() else None,
-            voice=self.voice_name,
-            speed=self.options.speed,
-            speaker=self.options.speaker,
-            jobs=1,
-            cache_dir=self.options.cache_dir,
-            use_cache=self.options.use_cache,
-            cache_max=self.options.cache_max,
+            self._batch_options(),
             progress=lambda article, state, detail: progress(self.name(Path(article)), state, detail),
             episode_progress=lambda article, stage, done, total: episode_progress(
                 self.name(Path(article)), stage, done, total
             ),
             synthesizer_factory=self.shared_factory,
-            check=False,  # the studio is where a listener hears it; its page has no "flagged" state yet
             engine=self.engine,
         )
 

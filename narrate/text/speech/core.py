@@ -6,8 +6,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...profile import SpeechSettings
-from ..lexicon import Lexicon
 from .abbreviation import abbreviations_rule
 from .acronym import acronyms_rule
 from .cardinal import cardinals_rule
@@ -23,26 +21,10 @@ from .ratio import ratios_rule
 from .reference import references_rule
 from .road import roads_rule
 from .roman import roman_rule
-from .state import CLOSE, OPEN, OPEN_NUM, State, fallback
+from .state import CLOSE, OPEN, OPEN_NUM, SpeechRules, State, fallback
 from .telephone import telephone_rule
 from .time import dotted_times_rule, times_rule
 from .words import clean_rule, lexicon_rule, pauses_rule, symbols_rule
-
-
-@dataclass(frozen=True)
-class SpeechRules:
-    """How to read numbers and acronyms, and which names to respell."""
-
-    locale: str = "en-GB"
-    spell: frozenset[str] = frozenset()
-    words: frozenset[str] = frozenset()
-    lexicon: Lexicon = Lexicon({})
-
-    @classmethod
-    def from_settings(cls, settings: SpeechSettings, lexicon: Lexicon) -> SpeechRules:
-        """The rules a profile's [speech] table and lexicon (profile's, merged with --lexicon) make."""
-        return cls(settings.locale, frozenset(settings.spell), frozenset(settings.words), lexicon)
-
 
 Rule = Callable[[str, State], str]
 _DIGIT = re.compile("[0-9]")

@@ -1,13 +1,13 @@
-"""Placeholders that protect finished speech from later rules, and the state a sentence carries."""
+"""The rules a sentence is read by, the state it carries, and placeholders that protect finished speech."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from .core import SpeechRules
+from ...profile import SpeechSettings
+from ..lexicon import Lexicon
 
 # --------------------------------------------------------------------------- state & placeholders
 
@@ -20,6 +20,21 @@ ABBR_DOT = r"(?:\.(?![\s\"')\]]*$))?"
 _DIGIT0 = 0xE100  # placeholder index digits, base 256, in the private-use area
 PH = re.compile("[\ue000\ue002]([\ue100-\ue1ff]+)\ue001")
 NUM_PH = "\ue002[\ue100-\ue1ff]+\ue001"
+
+
+@dataclass(frozen=True)
+class SpeechRules:
+    """How to read numbers and acronyms, and which names to respell."""
+
+    locale: str = "en-GB"
+    spell: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    lexicon: Lexicon = Lexicon({})
+
+    @classmethod
+    def from_settings(cls, settings: SpeechSettings, lexicon: Lexicon) -> SpeechRules:
+        """The rules a profile's [speech] table and lexicon (profile's, merged with --lexicon) make."""
+        return cls(settings.locale, frozenset(settings.spell), frozenset(settings.words), lexicon)
 
 
 class State:
