@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,3 +31,43 @@ def copy_examples(folder: Path, names: Iterable[str]) -> Path:
     for name in names:
         shutil.copy(EXAMPLES / name, folder / name)
     return folder
+
+
+# --- the process table (Linux /proc): who started whom, who is still running ----------------------
+
+
+def parents() -> dict[int, int]:
+    """pid -> parent pid for every process, read from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            table[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return table
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below `root`, at any depth."""
+    table = parents()
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (a zombie has exited; only its dead parent could reap it)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running

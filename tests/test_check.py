@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from audio_tools import FFMPEG, decode
 from conftest import SHARED_SAMPLE
+from support import alive, parents
 
 from narrate import cli
 from narrate.audio.synth import FakeSynthesizer
@@ -434,7 +435,7 @@ def test_the_recogniser_runs_in_processes_started_by_exec_never_forked_ones() ->
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
-def test_a_killed_check_leaves_no_recogniser_running() -> None:
+def test_a_killed_check_leaves_no_recogniseralive() -> None:
     import os
     import signal
     import sys
@@ -448,40 +449,19 @@ def test_a_killed_check_leaves_no_recogniser_running() -> None:
         assert proc.stdout is not None and proc.stdout.readline() == b"started\n"
         deadline = time.monotonic() + 60
         while len(children) < 2 and time.monotonic() < deadline:  # both decoders at work
-            children = {pid for pid, parent in _parents().items() if parent == proc.pid}
+            children = {pid for pid, parent in parents().items() if parent == proc.pid}
             time.sleep(0.05)
         assert len(children) == 2, children
         proc.kill()
         proc.wait()
         deadline = time.monotonic() + 5
-        while _running(children) and time.monotonic() < deadline:
+        while alive(children) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _running(children), "a decoder outlived the check that started it"
+        assert not alive(children), "a decoder outlived the check that started it"
     finally:  # orphans first, had the test failed: they would hold the pipes open
         proc.kill()
-        for pid in _running(children):
+        for pid in alive(children):
             os.kill(pid, signal.SIGKILL)
         proc.communicate(timeout=30)
 
 
-def _parents() -> dict[int, int]:
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                table[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    return table
-
-
-def _running(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, cast
 
 import pytest
+from support import alive, descendants
 
 from narrate.atomic import HOST, remove_stale_partials
 
@@ -253,41 +254,6 @@ def test_run_after_a_kill_reuses_finished_sentences(tmp_path: Path) -> None:
 # --- a killed parent leaves no orphans (issue 11) ----------------------------------------------------
 
 
-def _children() -> dict[int, int]:
-    """pid -> parent pid for every process, read from /proc (Linux)."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            table[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return table
-
-
-def _descendants(root: int) -> set[int]:
-    table = _children()
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, parent in table.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":  # a zombie has exited; only its (dead) parent could reap it
-            alive.add(pid)
-    return alive
-
-
 def _ffmpeg_in(pids: set[int]) -> bool:
     for pid in pids:
         with contextlib.suppress(OSError):
@@ -336,26 +302,26 @@ def test_a_killed_run_leaves_nothing_behind_and_its_only_children_are_ffmpeg(
         while time.monotonic() < deadline and not _ffmpeg_in(family):
             assert proc.poll() is None, log.read_text()
             time.sleep(0.1)
-            family |= _descendants(proc.pid)
+            family |= descendants(proc.pid)
         assert _ffmpeg_in(family), f"no ffmpeg appeared: {family}"
         time.sleep(1.0)  # well into synthesis
-        family |= _descendants(proc.pid)
+        family |= descendants(proc.pid)
         # threads, not worker processes: narrate's only children are its ffmpeg encoders
-        others = {pid: c for pid, c in _commands(_alive(family)).items() if "ffmpeg" not in Path(c).name}
+        others = {pid: c for pid, c in _commands(alive(family)).items() if "ffmpeg" not in Path(c).name}
         assert not others, f"children other than ffmpeg: {others}"
         # and each holds no pipe but its own stdin and stderr (another's stdin would keep it from ending)
-        for pid in _alive(family):
+        for pid in alive(family):
             assert _extra_pipes(pid) == [], _commands({pid})
         proc.kill()
         proc.wait()
         # an orphaned ffmpeg sees the end of its input (nothing else holds its pipe) and exits
         deadline = time.monotonic() + 5
-        while _alive(family) and time.monotonic() < deadline:
+        while alive(family) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(family), f"still running after 5 s: {_commands(_alive(family))}"
+        assert not alive(family), f"still running after 5 s: {_commands(alive(family))}"
     finally:
         proc.kill()
-        for pid in _alive(family | _descendants(proc.pid)):  # orphans, had the test failed
+        for pid in alive(family | descendants(proc.pid)):  # orphans, had the test failed
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
