@@ -343,20 +343,18 @@ def test_a_local_batch_runs_articles_side_by_side_on_one_set_of_synthesis_thread
         progress=lambda a, s, d: seen.append((a, s)),
     )
     assert sorted(e.state for e in report.episodes) == ["made"] * 3
-    # every sentence was spoken in this process, on the engine's two threads (no worker processes)
-    assert threads == {"narrate-synth-1", "narrate-synth-2"}
+    # every sentence was spoken in this process, on the engine's threads (no worker processes; whether
+    # both threads took a turn depends on timing)
+    assert threads and threads <= {"narrate-synth-1", "narrate-synth-2"}
     assert len(voice.calls) == report.synthesised > 30
     # each job's ONNX session: the cores split (the planner and the check ask the voice's identity with 0)
     assert {t for t in built if t} == {max(1, available_cores() // 2)} and len(built) > 3
     # two articles were in flight at once: a second started before the first was made
     states = [s for _, s in seen if s in ("working", "made")]
     assert states[:2] == ["working", "working"], seen
-    # their sentences interleave: the first article's are not all spoken before the second's
-    first = {s.spoken for s in load_script(articles / "water-bills.md").sentences}
-    positions = [i for i, text in enumerate(voice.calls) if text in first]
-    # (at least one other sentence among them: how many depends on how fast each article takes its clips;
-    # test_engine checks the turns themselves, deterministically)
-    assert positions[-1] - positions[0] >= len(positions), "the articles' sentences did not interleave"
+    # Whether their sentences interleave depends on how fast each article asks for its clips (on a busy
+    # machine the fake voice can finish one article before the other asks): test_engine checks the
+    # engine's turns between callers deterministically.
 
 
 def test_jobs_and_outcomes_are_plain_picklable_values(tmp_path: Path) -> None:

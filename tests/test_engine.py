@@ -21,8 +21,19 @@ SAMPLE = ROOT / "examples" / "water-bills.md"
 TEXTS = [f"Sentence {i} {'is long and winding ' * (i % 7)}ends here." for i in range(30)]
 
 
+_EARLIER: set[threading.Thread] = set()
+
+
+@pytest.fixture(autouse=True)
+def _threads_before() -> None:
+    """The synthesis threads running before the test: an engine another test module left open (a studio's)."""
+    _EARLIER.clear()
+    _EARLIER.update(t for t in threading.enumerate() if t.name.startswith("narrate-synth"))
+
+
 def _synth_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("narrate-synth")]
+    """The synthesis threads this test started that are still running."""
+    return [t.name for t in threading.enumerate() if t.name.startswith("narrate-synth") and t not in _EARLIER]
 
 
 def test_clips_arrive_in_order_and_match_the_voice(tmp_path: Path) -> None:

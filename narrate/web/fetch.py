@@ -9,13 +9,15 @@ import urllib.robotparser
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx2
 
 from .._version import __version__
 from ..errors import FetchError
 from ..profile import WebSettings
+
+if TYPE_CHECKING:  # imported where a page is fetched: 11 MB that reading a local article never needs
+    import httpx2
 
 MAX_BYTES = 10_000_000  # a news page is ~0.1-2 MB; anything over 10 MB is not an article
 MAX_ROBOTS_BYTES = 500_000  # RFC 9309: crawlers may ignore robots.txt past 500 KiB
@@ -125,6 +127,8 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        import httpx2
+
         self.policy = policy
         self._clock = clock
         self._sleep = sleep
@@ -254,6 +258,8 @@ class Fetcher:
     def _once(
         self, url: str, headers: Mapping[str, str], limit: int, truncate: bool
     ) -> tuple[int, dict[str, str], bytes]:
+        import httpx2
+
         try:
             with self._client.stream("GET", url, headers=dict(headers)) as response:
                 found = {k.lower(): v for k, v in response.headers.items()}
