@@ -681,17 +681,18 @@ def test_the_same_article_twice_is_one_episode_with_a_note(
     assert f"{second / 'libraries.txt'} is the same headline as {first / 'library-hours.txt'}" in err
 
 
+def _publish(articles: Path, out: Path, capsys: pytest.CaptureFixture[str], fake: FakeSynthesizer) -> int:
+    """`narrate batch ARTICLES -o OUT --base-url BASE`, one article at a time, on the fake voice."""
+    args = ["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE]
+    return run(args, capsys, fake)[0]
+
+
 def test_an_unchanged_feed_is_not_rewritten(
     articles: Path, tmp_path: Path, fake: FakeSynthesizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _good_only(articles)
     out = tmp_path / "out"
-    assert (
-        run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)[
-            0
-        ]
-        == 0
-    )
+    assert _publish(articles, out, capsys, fake) == 0
     feed = out / "feed.xml"
     before, stamp = feed.read_bytes(), feed.stat().st_mtime_ns
     os.utime(feed, ns=(stamp - 5_000_000_000, stamp - 5_000_000_000))  # as if written 5 s ago
@@ -710,12 +711,7 @@ def test_feed_remove_unpublishes_an_episode(
 ) -> None:
     _good_only(articles)
     out = tmp_path / "out"
-    assert (
-        run(["batch", str(articles), "-o", str(out), "--jobs", "1", "-q", "--base-url", BASE], capsys, fake)[
-            0
-        ]
-        == 0
-    )
+    assert _publish(articles, out, capsys, fake) == 0
     slug = "night-buses-return-to-the-harbour-route"
     assert len(list(out.glob(f"{slug}.*"))) >= 4  # the MP3 and its sidecars
     code, stdout, err = run(["feed", str(out), "--remove", slug], capsys, fake)

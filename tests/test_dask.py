@@ -94,6 +94,13 @@ def assert_same_result(ours: Path, theirs: Path) -> None:
     assert entries(ours) == entries(theirs)
 
 
+def _options(tmp_path: Path, name: str) -> BatchOptions:
+    """A batch into tmp_path/NAME with its own sentence cache, published at BASE."""
+    return BatchOptions(
+        output_dir=tmp_path / name, base_url=BASE, cache=CacheOptions(directory=tmp_path / f"cache-{name}")
+    )
+
+
 @pytest.mark.cluster
 def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     cluster: DaskExecutor, articles: Path, tmp_path: Path
@@ -104,22 +111,14 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     seen: list[tuple[str, str]] = []
     report = run_batch(
         [articles],
-        BatchOptions(
-            output_dir=tmp_path / "dask",
-            base_url=BASE,
-            cache=CacheOptions(directory=tmp_path / "cache-dask"),
-        ),
+        _options(tmp_path, "dask"),
         executor=cluster,
         synthesizer_factory=plugin.installed(),
         progress=lambda a, s, d: seen.append((Path(a).name, s)),
     )
     local = run_batch(
         [articles],
-        BatchOptions(
-            output_dir=tmp_path / "local",
-            base_url=BASE,
-            cache=CacheOptions(directory=tmp_path / "cache-local"),
-        ),
+        _options(tmp_path, "local"),
         executor=InlineExecutor(),
         synthesizer_factory=FAKE,
     )
@@ -132,11 +131,7 @@ def test_a_cluster_batch_matches_a_local_batch_and_a_rerun_does_nothing(
     inodes = {p.name: p.stat().st_ino for p in (tmp_path / "dask").iterdir()}
     again = run_batch(
         [articles],
-        BatchOptions(
-            output_dir=tmp_path / "dask",
-            base_url=BASE,
-            cache=CacheOptions(directory=tmp_path / "cache-dask"),
-        ),
+        _options(tmp_path, "dask"),
         executor=cluster,
         synthesizer_factory=plugin.installed(),
     )  # fmt: skip
