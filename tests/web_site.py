@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import html
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,8 +91,8 @@ class Site:
     def _respond(self, handler: BaseHTTPRequestHandler, route: Route | None, headers: dict[str, str]) -> int:
         if route is None:
             route = Route(b"<html><body><h1>Page not found</h1></body></html>", status=404)
-        if route.delay:
-            time.sleep(route.delay)
+        if route.delay and _client_hung_up(handler, route.delay):
+            return 499  # the client gave up waiting: nothing more to send, and no longer in flight
         fresh = (route.etag and headers.get("if-none-match") == route.etag) or (
             route.last_modified and headers.get("if-modified-since") == route.last_modified
         )
@@ -127,6 +129,23 @@ class Site:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _client_hung_up(handler: BaseHTTPRequestHandler, delay: float) -> bool:
+    """Wait `delay` seconds before answering, or less if the client closes the connection meanwhile (a
+    closed socket reads as ready with no bytes): an abandoned request is then no longer counted in flight."""
+    sock = handler.connection
+    deadline = time.monotonic() + delay
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([sock], [], [], left)
+        if ready:
+            try:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    return True
+            except OSError:
+                return True
+            time.sleep(min(left, 0.01))  # bytes waiting (a pipelined request): keep the delay
+    return False
 
 
 def http_date(year: int, month: int, day: int) -> str:
