@@ -81,10 +81,13 @@ class Site:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            status = self._respond(handler, route, headers)
+            self._respond(handler, route, headers)
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _record(self, handler: BaseHTTPRequestHandler, headers: dict[str, str], status: int) -> None:
+        # logged before the answer is sent: a client that has its answer finds its request in the log
         with self._lock:
             self.log.append(Request(handler.path, headers, status))
 
@@ -92,11 +95,13 @@ class Site:
         if route is None:
             route = Route(b"<html><body><h1>Page not found</h1></body></html>", status=404)
         if route.delay and _client_hung_up(handler, route.delay):
-            return 499  # the client gave up waiting: nothing more to send, and no longer in flight
+            self._record(handler, headers, 499)  # the client gave up waiting: nothing more to send
+            return 499
         fresh = (route.etag and headers.get("if-none-match") == route.etag) or (
             route.last_modified and headers.get("if-modified-since") == route.last_modified
         )
         status = 304 if fresh and route.status == 200 else route.status
+        self._record(handler, headers, status)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", route.content_type)
