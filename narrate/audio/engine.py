@@ -18,16 +18,8 @@ ClipProgress = Callable[[int, int], None]
 """Called as (clips delivered, total) while clips are yielded in order."""
 
 _AHEAD_PER_THREAD = 4  # sentences queued per synthesis thread beyond the one in hand: cores busy, memory flat
-# The voice's working memory grows with the length of what it speaks: about 1 MB a character of spoken
-# text (20 MB a second of audio; measured with joe-medium, 40 to 224 characters), on top of the 115 MB
-# of the loaded voice. Two long sentences at once would hold twice that (a cold run of the bench article
-# peaked at 740 MB against piper's 400 MB), so sentences run side by side only while their characters
-# add up to this. A free thread that cannot start the next sentence takes a later one (of the same
-# caller's look-ahead) that fits, at most _PASSED_OVER times in a row; then the next sentence waits for
-# the others and runs alone. (Simulated on the bench article, 2 threads: 1.74x the speed of one thread
-# with the filling, 1.55x without, 2.0x with no limit.)
-_CHARS_AT_ONCE = 260
-_PASSED_OVER = 4
+# No limit on what runs side by side: the voice's decoder runs on short windows (split.py), so each
+# thread's working memory stays near one window's worth however long its sentence.
 
 
 def available_cores() -> int:
@@ -97,8 +89,6 @@ class SynthesisEngine:
         self._turns: deque[_Stream] = deque()
         self._workers: list[threading.Thread] = []
         self._closed = False
-        self._speaking = 0  # characters being spoken now, by all threads
-        self._passed_over = 0  # times in a row a later sentence went before the next one
 
     # --- the caller's side ------------------------------------------------------------------------
 
@@ -229,49 +219,24 @@ class SynthesisEngine:
     # --- a synthesis thread -----------------------------------------------------------------------
 
     def _next(self) -> tuple[_Stream, _Task] | None:
-        """The next caller's next sentence, once it may start (see _CHARS_AT_ONCE); None once closed."""
+        """The next caller's next sentence; None once closed."""
         with self._lock:
-            while not self._closed and (at := self._startable()) is None:
+            while not self._closed and not self._turns:
                 self._lock.wait()
-            if self._closed or at is None:
+            if self._closed:
                 return None
             stream = self._turns.popleft()
-            task = stream.queue[at]
-            del stream.queue[at]
-            self._passed_over = self._passed_over + 1 if at else 0
+            task = stream.queue.popleft()
             if stream.queue:
                 self._turns.append(stream)  # the back of the line: the other callers go first
             else:
                 stream.listed = False
-            self._speaking += len(task.text)
             return stream, task
-
-    def _startable(self) -> int | None:
-        """Where in the next caller's queue a sentence may start now, if one may."""
-        if not self._turns:
-            return None
-        queue = self._turns[0].queue
-        if self._fits(queue[0]):
-            return 0
-        if self._passed_over < _PASSED_OVER:
-            return next((i for i in range(1, len(queue)) if self._fits(queue[i])), None)
-        return None
-
-    def _fits(self, task: _Task) -> bool:
-        return self._speaking == 0 or self._speaking + len(task.text) <= _CHARS_AT_ONCE
-
-    def _done(self, task: _Task) -> None:
-        with self._lock:
-            self._speaking -= len(task.text)
-            self._lock.notify_all()
 
     def _work(self) -> None:
         while (taken := self._next()) is not None:
             stream, task = taken
-            try:
-                self._speak(stream, task)
-            finally:
-                self._done(task)
+            self._speak(stream, task)
 
     def _speak(self, stream: _Stream, task: _Task) -> None:
         if stream.should_stop is not None and _stopped(stream.should_stop):

@@ -29,6 +29,7 @@ from .alignment import (
     word_samples,
 )
 from .gate import Rejection, verdict
+from .split import SplitSession, SplitUnavailable, forget, split_model
 from .voices import VoiceInfo, find_voice, resolve_speaker
 
 
@@ -118,6 +119,9 @@ def piper_synthesizer(settings: VoiceSettings, threads: int = 0) -> PiperSynthes
     return PiperSynthesizer(find_voice(settings.name), settings, threads=threads)
 
 
+_CPU = "CPUExecutionProvider"
+
+
 class PiperSynthesizer:
     """A Piper voice; the ONNX session is built on first use with a chosen thread count.
 
@@ -189,11 +193,11 @@ class PiperSynthesizer:
         if self.threads:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
+        model = self.timing_model()[0] or self.voice.model
         try:
             config = PiperConfig.from_dict(json.loads(self.voice.config.read_text(encoding="utf-8")))
-            model = self.timing_model()[0] or self.voice.model
-            session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            session = self._split_session(model, options) or onnxruntime.InferenceSession(
+                str(model), sess_options=options, providers=[_CPU]
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors for corrupt models
             raise VoiceError(
@@ -201,6 +205,30 @@ class PiperSynthesizer:
                 "the .onnx file is corrupt or not a Piper voice; replace it"
             ) from exc
         return PiperVoice(session=session, config=config)
+
+    def _split_session(self, model: Path, options: Any) -> SplitSession | None:
+        """The voice as two sessions, its decoder run on short windows (see split.py), or None (the
+        model is then loaded whole): a model not shaped like Piper's, or halves that fail to load (they
+        are removed, and made again next time)."""
+        import onnxruntime
+
+        kind = "words" if model != self.voice.model else "plain"
+        folder = self.aligned_dir if self.aligned_dir is not None else cache_home()
+        try:
+            split = split_model(model, folder, f"{self.voice.content_hash}.{kind}")
+        except SplitUnavailable:
+            return None
+        try:
+            halves = [
+                onnxruntime.InferenceSession(
+                    str(path), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+                for path in (split.encoder, split.decoder)
+            ]
+        except Exception:  # a damaged half: the whole model decides whether the voice itself is sound
+            forget(split)
+            return None
+        return SplitSession(halves[0], halves[1], split)
 
     def synthesize(self, text: str) -> np.ndarray:
         return self._join([chunk.audio_float_array for chunk in self._chunks(text, alignments=False)])

@@ -1,0 +1,141 @@
+"""The voice split in two, its decoder run on windows: the same audio as the whole model, less memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrate.audio.split import SplitUnavailable, decode_windows, split_model
+from narrate.errors import SynthesisError
+
+HOP = 4
+
+
+def _decoder(reach: int):  # type: ignore[no-untyped-def]
+    """A stand-in decoder: each frame to HOP samples, then a moving sum reaching `reach` frames either
+    side with zero padding at the ends, as a convolution stack does."""
+
+    def decode(latent: np.ndarray) -> np.ndarray:
+        samples = np.repeat(latent.sum(axis=1, keepdims=True), HOP, axis=-1)
+        width = reach * HOP
+        kernel = np.arange(1, 2 * width + 2, dtype=np.float64)  # asymmetric, so an offset shows
+        n = samples.shape[-1]
+        return np.stack([np.convolve(s[0], kernel)[width : width + n][None] for s in samples])
+
+    return decode
+
+
+@pytest.mark.parametrize("frames", [1, 7, 40, 41, 100])
+def test_windows_with_enough_context_give_the_whole_decode(frames: int) -> None:
+    latent = np.random.default_rng(frames).normal(size=(1, 3, frames))
+    whole = _decoder(5)(latent)
+    windowed = decode_windows(_decoder(5), latent, HOP, frames=8, context=5)
+    assert windowed.shape == whole.shape
+    np.testing.assert_allclose(windowed, whole, rtol=1e-9, atol=1e-9)
+
+
+def test_too_little_context_shows() -> None:
+    latent = np.random.default_rng(1).normal(size=(1, 3, 50))
+    windowed = decode_windows(_decoder(5), latent, HOP, frames=8, context=3)
+    assert np.max(np.abs(windowed - _decoder(5)(latent))) > 1.0  # the check above can fail
+
+
+def test_a_decoder_that_returns_the_wrong_length_is_an_error() -> None:
+    def short(latent: np.ndarray) -> np.ndarray:
+        return np.zeros((1, 1, latent.shape[-1] * HOP - 1))
+
+    with pytest.raises(SynthesisError, match="samples for"):
+        decode_windows(short, np.zeros((1, 3, 20)), HOP)
+
+
+def test_a_model_without_pipers_decoder_is_used_whole(tmp_path: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"], name="/flow/Identity")],
+        "not-piper",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+    )
+    model = tmp_path / "other.onnx"
+    onnx.save(helper.make_model(graph), str(model))
+    with pytest.raises(SplitUnavailable, match="no decoder"):
+        split_model(model, tmp_path / "cache", "other.plain")
+    assert not list((tmp_path / "cache").rglob("*.onnx"))
+
+
+@pytest.mark.voice
+@pytest.mark.parametrize("timed", [False, True], ids=["plain", "word-timing"])
+def test_the_split_bundled_voice_says_what_the_whole_model_says(tmp_path: Path, timed: bool) -> None:
+    """onnxruntime on the whole model is the reference: audio to float rounding, the same phoneme
+    timings (noise off, so both runs are deterministic), for a sentence many windows long."""
+    import onnxruntime
+    from piper import PiperVoice, SynthesisConfig
+    from piper.config import PiperConfig
+
+    from narrate.audio.alignment import aligned_model
+    from narrate.audio.split import FRAMES, SplitSession
+    from narrate.audio.voices import bundled_voice
+
+    voice = bundled_voice()
+    model = aligned_model(voice, tmp_path) if timed else voice.model
+    split = split_model(model, tmp_path, "joe.test")
+    assert split.hop == 256 and split.conditions == ()
+    assert split.extra_outputs == (("/Ceil_output_0",) if timed else ())
+
+    def session(path: Path):  # type: ignore[no-untyped-def]
+        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+    whole = PiperVoice(session=session(model), config=config)
+    halves = PiperVoice(
+        session=SplitSession(session(split.encoder), session(split.decoder), split), config=config
+    )
+    text = (
+        "The harbour bridge closed on Monday after inspectors found cracks in two of its steel supports, and "
+        "the council said that repairs would take at least eighteen months and cost far more than the "
+        "original estimate of four million pounds, which had been agreed in a hurry last spring."
+    )
+    quiet = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
+    (a,) = whole.synthesize(text, quiet, include_alignments=timed)
+    (b,) = halves.synthesize(text, quiet, include_alignments=timed)
+    assert a.audio_float_array.size > 3 * FRAMES * 256  # several windows
+    assert a.audio_float_array.size == b.audio_float_array.size
+    assert np.max(np.abs(a.audio_float_array - b.audio_float_array)) < 1e-4
+    if timed:
+        assert a.phoneme_id_samples is not None and b.phoneme_id_samples is not None
+        assert np.array_equal(a.phoneme_id_samples, b.phoneme_id_samples)
+
+
+_PEAK = """
+import sys
+from pathlib import Path
+from narrate.audio.synth import PiperSynthesizer
+from narrate.audio.voices import bundled_voice
+from narrate.profile import VoiceSettings
+synth = PiperSynthesizer(bundled_voice(), VoiceSettings(), threads=1, aligned_dir=Path(sys.argv[1]))
+synth.synthesize_words("A short one to load the voice.")
+before = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1])
+words = "the council said that the bridge would reopen in spring after repairs to its supports "
+synth.synthesize_words((words * 6).strip() + ".")
+after = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1])
+print(before, after)
+"""
+
+
+@pytest.mark.voice
+def test_a_long_sentence_costs_about_one_windows_memory(tmp_path: Path) -> None:
+    """A 500-character sentence (about 30 s of speech) on the whole model peaks 370 MB above a short one
+    (measured); split, its decoder holds one window (about 3 s) at a time: 45 MB above, measured."""
+    found = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(tmp_path)], capture_output=True, text=True, timeout=300, check=True
+    )
+    before, after = (int(x) for x in found.stdout.split())
+    assert (after - before) / 1024 < 150, f"peak grew {(after - before) / 1024:.0f} MB for a long sentence"
+    assert list((tmp_path / "split-voices").glob("*.decoder.onnx"))  # the split was made and used
