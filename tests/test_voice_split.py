@@ -70,6 +70,65 @@ def test_a_model_without_pipers_decoder_is_used_whole(tmp_path: Path) -> None:
     assert not list((tmp_path / "cache").rglob("*.onnx"))
 
 
+def _tiny_decoder(extra_op: str | None = None):  # type: ignore[no-untyped-def]
+    """A decoder-shaped ONNX model: dilated Conv, LeakyRelu, strided ConvTranspose, a scalar Add, Tanh."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+    weights = [
+        numpy_helper.from_array(rng.normal(size=(6, 4, 5)).astype(np.float32), "w1"),
+        numpy_helper.from_array(rng.normal(size=(6,)).astype(np.float32), "b1"),
+        numpy_helper.from_array(rng.normal(size=(6, 2, 16)).astype(np.float32) * 0.1, "w2"),
+        numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["z", "w1", "b1"], ["a"], kernel_shape=[5], dilations=[2], pads=[4, 4]),
+        helper.make_node("LeakyRelu", ["a"], ["b"], alpha=0.1),
+        helper.make_node("ConvTranspose", ["b", "w2"], ["c"], kernel_shape=[16], strides=[8], pads=[4, 4]),
+        helper.make_node("Add", ["c", "half"], ["d"]),
+        helper.make_node("Tanh", ["d"], ["y"]),
+    ]
+    if extra_op:
+        nodes.insert(4, helper.make_node(extra_op, ["d"], ["d2"]))
+        nodes[-1].input[0] = "d2"
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4, "t"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, "s"])],
+        weights,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_the_decoder_as_2d_convolutions_computes_the_same() -> None:
+    import onnxruntime
+
+    from narrate.audio.split import _as_2d
+
+    def run(model) -> np.ndarray:  # type: ignore[no-untyped-def]
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        return session.run(None, {"z": latent})[0]
+
+    latent = np.random.default_rng(4).normal(size=(1, 4, 37)).astype(np.float32)
+    model = _tiny_decoder()
+    before = run(model)
+    assert _as_2d(model)
+    assert [n.op_type for n in model.graph.node][:1] == ["Unsqueeze"]
+    after = run(model)
+    assert after.shape == before.shape == (1, 2, 37 * 8)
+    np.testing.assert_allclose(after, before, atol=1e-5)
+
+
+def test_a_decoder_with_other_ops_stays_1d() -> None:
+    from narrate.audio.split import _as_2d
+
+    model = _tiny_decoder("Transpose")
+    before = model.SerializeToString()
+    assert not _as_2d(model)
+    assert model.SerializeToString() == before
+
+
 @pytest.mark.voice
 @pytest.mark.parametrize("timed", [False, True], ids=["plain", "word-timing"])
 def test_the_split_bundled_voice_says_what_the_whole_model_says(tmp_path: Path, timed: bool) -> None:
@@ -87,6 +146,12 @@ def test_the_split_bundled_voice_says_what_the_whole_model_says(tmp_path: Path, 
     model = aligned_model(voice, tmp_path) if timed else voice.model
     split = split_model(model, tmp_path, "joe.test")
     assert split.hop == 256 and split.conditions == ()
+    import onnx
+
+    decoder = onnx.load(str(split.decoder)).graph
+    kernels = {w.name: len(w.dims) for w in decoder.initializer}
+    convolutions = [n for n in decoder.node if n.op_type in ("Conv", "ConvTranspose")]
+    assert len(convolutions) == 23 and all(kernels[n.input[1]] == 4 for n in convolutions)  # run as 2-D
     assert split.extra_outputs == (("/Ceil_output_0",) if timed else ())
 
     def session(path: Path):  # type: ignore[no-untyped-def]
@@ -111,6 +176,41 @@ def test_the_split_bundled_voice_says_what_the_whole_model_says(tmp_path: Path, 
     if timed:
         assert a.phoneme_id_samples is not None and b.phoneme_id_samples is not None
         assert np.array_equal(a.phoneme_id_samples, b.phoneme_id_samples)
+
+
+@pytest.mark.voice
+def test_the_plain_and_word_timing_splits_of_one_voice_are_kept_apart(tmp_path: Path) -> None:
+    from narrate.audio.alignment import aligned_model
+    from narrate.audio.voices import bundled_voice
+
+    voice = bundled_voice()
+    plain = split_model(voice.model, tmp_path, f"{voice.content_hash}.plain")
+    timed = split_model(aligned_model(voice, tmp_path), tmp_path, f"{voice.content_hash}.words")
+    assert plain.encoder != timed.encoder and plain.decoder != timed.decoder
+    assert plain.extra_outputs == () and timed.extra_outputs == ("/Ceil_output_0",)
+    again = split_model(voice.model, tmp_path, f"{voice.content_hash}.plain")  # read back, not remade
+    assert again == plain and len(list((tmp_path / "split-voices").glob("*.json"))) == 2
+
+
+@pytest.mark.voice
+def test_damaged_halves_are_removed_and_the_voice_is_loaded_whole(tmp_path: Path) -> None:
+    from narrate.audio.alignment import AlignmentUnavailable
+    from narrate.audio.synth import PiperSynthesizer
+    from narrate.audio.voices import bundled_voice
+    from narrate.profile import VoiceSettings
+
+    voice = bundled_voice()
+    split = split_model(voice.model, tmp_path, f"{voice.content_hash}.plain")
+    split.encoder.write_bytes(split.encoder.read_bytes()[:4096])  # cut short, as by a full disk
+
+    def no_timings(source: Path, target: Path) -> None:  # so the plain model is used: its halves are damaged
+        raise AlignmentUnavailable("word timings off for this test")
+
+    synth = PiperSynthesizer(voice, VoiceSettings(), threads=3, aligned_dir=tmp_path, patcher=no_timings)
+    clip = synth.synthesize("The ferry sails at noon.")
+    assert 0.5 < clip.size / voice.sample_rate < 3.0 and float(np.max(np.abs(clip))) > 0.05
+    assert not split.encoder.exists() and not split.decoder.exists()  # made again by the next load
+    assert type(synth._piper.session).__name__ == "InferenceSession"
 
 
 _PEAK = """

@@ -34,7 +34,9 @@ FOLDER = "split-voices"
 FRAMES = 256  # latent frames decoded per run: about 3 s of speech (256 samples a frame at 22.05 kHz)
 CONTEXT = 16  # frames decoded either side of a window and dropped: the decoder reaches under 12
 _DECODER = "/dec/"  # the decoder's node names in Piper's ONNX export (torch.onnx names them by module)
-_FORMAT = 1  # the layout of the halves and their description; a change makes them again
+_FORMAT = 2  # the layout of the halves and their description; a change makes them again
+# Ops the decoder may hold for it to be run as 2-D convolutions (see _as_2d).
+_ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Tanh"})
 
 
 class SplitUnavailable(Exception):
@@ -56,12 +58,12 @@ class SplitModel:
 def split_model(model: Path, folder: Path, key: str) -> SplitModel:
     """The halves of `model`, made on first use and kept in folder/split-voices/ as `key`.*; raises
     SplitUnavailable when they cannot be had."""
-    base = Path(folder) / FOLDER / key
-    described = base.with_suffix(".json")
+    where = Path(folder) / FOLDER
+    described = where / f"{key}.json"  # (not with_suffix: the key holds a dot of its own)
     found = _described(described)
     if found is not None and found.encoder.is_file() and found.decoder.is_file():
         return found
-    encoder, decoder = base.with_suffix(".encoder.onnx"), base.with_suffix(".decoder.onnx")
+    encoder, decoder = where / f"{key}.encoder.onnx", where / f"{key}.decoder.onnx"
     try:
         described.parent.mkdir(parents=True, exist_ok=True)
         plan = _split(model, encoder, decoder)
@@ -130,10 +132,66 @@ def _split(model: Path, encoder: Path, decoder: Path) -> dict[str, Any]:
     extractor = Extractor(whole)
     head = extractor.extract_model([i.name for i in graph.input], [latent, *conditions, *extra])
     tail = extractor.extract_model([latent, *conditions], finals)
+    _as_2d(tail)
     for half, target in ((tail, decoder), (head, encoder)):
         with writing(target) as partial:
             onnx.save(half, str(partial))
     return {"latent": latent, "conditions": conditions, "extra_outputs": extra, "hop": hop}
+
+
+def _as_2d(model: Any) -> bool:
+    """Rewrite the decoder's 1-D convolutions as 2-D ones of height 1 (inputs unsqueezed, the output
+    squeezed back), when every other op is elementwise with scalar constants: onnxruntime runs 2-D
+    convolutions with its blocked kernels, 20 % faster here (0.11 s against 0.14 s a window), the same
+    audio to float rounding. Returns False, the model untouched, when it holds anything else."""
+    import numpy as np
+    from onnx import NodeProto, helper, numpy_helper
+
+    graph = model.graph
+    weights = {w.name: w for w in graph.initializer}
+    kernels = [n.input[1] for n in graph.node if n.op_type in ("Conv", "ConvTranspose")]
+    if len(set(kernels)) != len(kernels):  # a kernel shared by two convolutions would be reshaped twice
+        return False
+    for node in graph.node:
+        if node.op_type in ("Conv", "ConvTranspose"):
+            if node.input[1] not in weights or len(weights[node.input[1]].dims) != 3:
+                return False
+        elif node.op_type not in _ELEMENTWISE:
+            return False
+        elif any(i in weights and np.prod(weights[i].dims) != 1 for i in node.input):
+            return False
+    axis = numpy_helper.from_array(np.array([2], dtype=np.int64), "narrate_axis_2")
+    inputs = [i.name for i in graph.input]
+    output = graph.output[0].name
+    renamed = {name: f"{name}__2d" for name in [*inputs, output]}
+    nodes = [helper.make_node("Unsqueeze", [i, axis.name], [renamed[i]]) for i in inputs]
+    for node in graph.node:
+        node.input[:] = [renamed.get(i, i) for i in node.input]
+        node.output[:] = [renamed.get(o, o) for o in node.output]
+        if node.op_type in ("Conv", "ConvTranspose"):
+            weight = weights[node.input[1]]
+            kernel = numpy_helper.to_array(weight)[:, :, None, :]
+            weight.CopyFrom(numpy_helper.from_array(kernel, weight.name))
+            for attribute in node.attribute:
+                values = list(attribute.ints)
+                if attribute.name in ("kernel_shape", "strides", "dilations"):
+                    values = [1, *values]
+                elif attribute.name == "pads":
+                    values = [0, values[0], 0, values[1]]
+                elif attribute.name == "output_padding":
+                    values = [0, *values]
+                del attribute.ints[:]
+                attribute.ints.extend(values)
+        nodes.append(node)
+    nodes.append(helper.make_node("Squeeze", [renamed[output], axis.name], [output]))
+    graph.initializer.append(axis)
+    kept = [NodeProto() for _ in nodes]  # copies: the originals go with the field they are cleared from
+    for copy, node in zip(kept, nodes):
+        copy.CopyFrom(node)
+    del graph.node[:]
+    graph.node.extend(kept)
+    del graph.value_info[:]  # the 1-D shapes recorded for intermediate tensors no longer hold
+    return True
 
 
 def _attribute(node: Any, name: str) -> list[int] | None:
