@@ -129,6 +129,97 @@ def test_a_decoder_with_other_ops_stays_1d() -> None:
     assert model.SerializeToString() == before
 
 
+def _piper_shaped(path: Path) -> None:
+    """A tiny multi-speaker model laid out like Piper's export: phoneme ids and a speaker id in; latent
+    frames and a speaker vector into `/dec/` nodes (the speaker through their own convolution); the audio
+    out as `output`, then a second output made outside the decoder, like the word-timing patch's."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(5)
+
+    def weight(name: str, *shape: int) -> onnx.TensorProto:
+        return numpy_helper.from_array((rng.normal(size=shape) * 0.3).astype(np.float32), name)
+
+    weights = [
+        weight("emb", 50, 6),
+        weight("emb_g", 3, 4),
+        weight("w_pre", 8, 6, 7),
+        weight("w_cond", 8, 4, 1),
+        weight("w_up", 8, 5, 8),
+        weight("w_post", 1, 5, 7),
+        numpy_helper.from_array(np.array([2], dtype=np.int64), "axis2"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["emb", "input"], ["embedded"]),
+        helper.make_node("Transpose", ["embedded"], ["latent"], perm=[0, 2, 1]),
+        helper.make_node("Gather", ["emb_g", "sid"], ["speaker"]),
+        helper.make_node("Unsqueeze", ["speaker", "axis2"], ["g"]),
+        helper.make_node("Conv", ["latent", "w_pre"], ["pre"], name="/dec/conv_pre/Conv", pads=[3, 3]),
+        helper.make_node("Conv", ["g", "w_cond"], ["cond"], name="/dec/cond/Conv"),
+        helper.make_node("Add", ["pre", "cond"], ["both"], name="/dec/Add"),
+        helper.make_node("LeakyRelu", ["both"], ["act"], name="/dec/LeakyRelu", alpha=0.1),
+        helper.make_node(
+            "ConvTranspose",
+            ["act", "w_up"],
+            ["up"],
+            name="/dec/ups.0/ConvTranspose",
+            strides=[4],
+            pads=[2, 2],
+        ),
+        helper.make_node("Conv", ["up", "w_post"], ["post"], name="/dec/conv_post/Conv", pads=[3, 3]),
+        helper.make_node("Tanh", ["post"], ["audio"], name="/dec/Tanh"),
+        helper.make_node("Unsqueeze", ["audio", "axis1"], ["output"]),
+        helper.make_node("ReduceSum", ["latent", "axis1"], ["summed"], keepdims=1),
+        helper.make_node("Ceil", ["summed"], ["/Ceil_output_0"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "piper-shaped",
+        [
+            helper.make_tensor_value_info("input", TensorProto.INT64, [1, "n"]),
+            helper.make_tensor_value_info("sid", TensorProto.INT64, [1]),
+        ],
+        [
+            helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, 1, "t"]),
+            helper.make_tensor_value_info("/Ceil_output_0", TensorProto.FLOAT, [1, 1, "n"]),
+        ],
+        weights,
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def test_a_multi_speaker_model_split_says_what_the_whole_model_says(tmp_path: Path) -> None:
+    """The speaker vector goes to every window; onnxruntime on the whole model is the reference."""
+    import onnxruntime
+
+    from narrate.audio.split import FRAMES, SplitSession
+
+    model = tmp_path / "multi.onnx"
+    _piper_shaped(model)
+    split = split_model(model, tmp_path, "multi.words")
+    assert split.conditions == ("g",) and split.hop == 4 and split.extra_outputs == ("/Ceil_output_0",)
+    import onnx
+
+    decoder = onnx.load(str(split.decoder)).graph
+    assert sorted(len(w.dims) for w in decoder.initializer if w.name.startswith("w_")) == [4, 4, 4, 4]  # 2-D
+
+    def session(path: Path):  # type: ignore[no-untyped-def]
+        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    halves = SplitSession(session(split.encoder), session(split.decoder), split)
+    frames = 2 * FRAMES + 37  # three windows
+    feed = {"input": np.random.default_rng(6).integers(0, 50, size=(1, frames)), "sid": np.array([2])}
+    whole = session(model).run(None, feed)
+    ours = halves.run(None, feed)
+    assert ours[0].shape == whole[0].shape == (1, 1, 1, frames * 4)
+    np.testing.assert_allclose(ours[0], whole[0], atol=1e-5)
+    np.testing.assert_array_equal(ours[1], whole[1])
+    other = halves.run(None, {**feed, "sid": np.array([0])})  # another speaker: other audio
+    assert np.max(np.abs(other[0] - ours[0])) > 0.01
+
+
 @pytest.mark.voice
 @pytest.mark.parametrize("timed", [False, True], ids=["plain", "word-timing"])
 def test_the_split_bundled_voice_says_what_the_whole_model_says(tmp_path: Path, timed: bool) -> None:

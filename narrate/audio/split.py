@@ -107,6 +107,7 @@ def _described(path: Path) -> SplitModel | None:
 def _split(model: Path, encoder: Path, decoder: Path) -> dict[str, Any]:
     """Write the two halves; return how they join."""
     import onnx
+    from onnx import TensorProto, helper
     from onnx.utils import Extractor
 
     whole = onnx.load(str(model))
@@ -129,6 +130,10 @@ def _split(model: Path, encoder: Path, decoder: Path) -> dict[str, Any]:
     extra = outputs[1:]
     if any(o in made for o in extra):
         raise SplitUnavailable(f"{model.name} has other outputs made by its decoder")
+    known = {v.name for v in [*graph.value_info, *graph.input, *graph.output]}
+    for name in [latent, *conditions, *finals]:  # the halves' new inputs and outputs need a type
+        if name not in known:  # (Piper's export records them; a model saved without shapes does not)
+            graph.value_info.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
     extractor = Extractor(whole)
     head = extractor.extract_model([i.name for i in graph.input], [latent, *conditions, *extra])
     tail = extractor.extract_model([latent, *conditions], finals)
