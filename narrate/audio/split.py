@@ -58,12 +58,10 @@ class SplitModel:
 def split_model(model: Path, folder: Path, key: str) -> SplitModel:
     """The halves of `model`, made on first use and kept in folder/split-voices/ as `key`.*; raises
     SplitUnavailable when they cannot be had."""
-    where = Path(folder) / FOLDER
-    described = where / f"{key}.json"  # (not with_suffix: the key holds a dot of its own)
+    described, encoder, decoder = _files(Path(folder) / FOLDER / key)
     found = _described(described)
     if found is not None and found.encoder.is_file() and found.decoder.is_file():
         return found
-    encoder, decoder = where / f"{key}.encoder.onnx", where / f"{key}.decoder.onnx"
     try:
         described.parent.mkdir(parents=True, exist_ok=True)
         plan = _split(model, encoder, decoder)
@@ -81,9 +79,19 @@ def split_model(model: Path, folder: Path, key: str) -> SplitModel:
 
 def forget(split: SplitModel) -> None:
     """Remove the halves (they failed to load): the next run makes them again."""
-    for path in (split.encoder.with_name(split.encoder.name.replace(".encoder.onnx", ".json")),
-                 split.encoder, split.decoder):  # fmt: skip
+    for path in _files(split.encoder.with_name(split.encoder.name.removesuffix(".encoder.onnx"))):
         path.unlink(missing_ok=True)
+
+
+def _files(base: Path) -> tuple[Path, Path, Path]:
+    """The description, encoder and decoder kept as `base`.*: names built whole, not with with_suffix,
+    as a key holds a dot of its own (`<hash>.words`)."""
+    name = base.name
+    return (
+        base.with_name(f"{name}.json"),
+        base.with_name(f"{name}.encoder.onnx"),
+        base.with_name(f"{name}.decoder.onnx"),
+    )
 
 
 def _described(path: Path) -> SplitModel | None:
@@ -91,10 +99,10 @@ def _described(path: Path) -> SplitModel | None:
         plan = json.loads(path.read_text(encoding="utf-8"))
         if plan.get("format") != _FORMAT:
             return None
-        stem = path.name.removesuffix(".json")
+        _, encoder, decoder = _files(path.with_name(path.name.removesuffix(".json")))
         return SplitModel(
-            encoder=path.with_name(f"{stem}.encoder.onnx"),
-            decoder=path.with_name(f"{stem}.decoder.onnx"),
+            encoder=encoder,
+            decoder=decoder,
             latent=str(plan["latent"]),
             conditions=tuple(str(c) for c in plan["conditions"]),
             extra_outputs=tuple(str(o) for o in plan["extra_outputs"]),
@@ -149,7 +157,6 @@ def _as_2d(model: Any) -> bool:
     squeezed back), when every other op is elementwise with scalar constants: onnxruntime runs 2-D
     convolutions with its blocked kernels, 20 % faster here (0.11 s against 0.14 s a window), the same
     audio to float rounding. Returns False, the model untouched, when it holds anything else."""
-    import numpy as np
     from onnx import NodeProto, helper, numpy_helper
 
     graph = model.graph
@@ -210,9 +217,8 @@ def _attribute(node: Any, name: str) -> list[int] | None:
 
 class SplitSession:
     """Looks like the whole model's InferenceSession to Piper (`run(None, feed)`: every output, audio
-    first; `names` is ignored, as Piper asks for all): runs the
-    encoder half once, then the decoder half window by window. Safe to call from several threads at once,
-    as each half's `run` is."""
+    first; the names asked for are ignored, as Piper asks for all): runs the encoder half once, then the
+    decoder half window by window. Safe to call from several threads at once, as each half's `run` is."""
 
     def __init__(self, encoder: Any, decoder: Any, split: SplitModel) -> None:
         self.encoder = encoder
